@@ -1,0 +1,41 @@
+"""The one error type for a spec a user wrote wrong."""
+
+from __future__ import annotations
+
+
+class SpecError(Exception):
+    """A spec file is malformed or inconsistent.
+
+    Renders as `<file>[:<line>]: <field path>: <problem> (<hint>)`; the CLI
+    prefixes `error: ` and exits 2.
+    """
+
+    def __init__(
+        self,
+        field: str,
+        problem: str,
+        hint: str | None = None,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+    ):
+        super().__init__(problem)
+        self.field = field
+        self.problem = problem
+        self.hint = hint
+        self.file = file
+        self.line = line
+
+    def located(self, file: str, line: int | None) -> SpecError:
+        """The same error, naming the file (and line, when known) it came from."""
+        return SpecError(self.field, self.problem, self.hint, file=file, line=line or self.line)
+
+    def __str__(self) -> str:
+        where = self.file or "<spec>"
+        if self.line:
+            where += f":{self.line}"
+        parts = [where]
+        if self.field:
+            parts.append(self.field)
+        message = ": ".join(parts) + f": {self.problem}"
+        return message + (f" ({self.hint})" if self.hint else "")

@@ -1,0 +1,78 @@
+"""The spec <-> Pulumi stack config mapping, in one place.
+
+`gpuforge render` writes `config_from_spec(spec)` into `Pulumi.<env>.yaml`;
+the Pulumi program reads it back with `spec_from_config`, which validates
+through the same `EnvironmentSpec` model. Each top-level spec section becomes
+one namespaced key (`gpuforge:network`, `gpuforge:gpuPools`, ...).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from components.spec import EnvironmentSpec
+
+NAMESPACE = "gpuforge"
+MANAGED_BY_TAG = "gpuforge.dev/managed-by"
+ENVIRONMENT_TAG = "gpuforge.dev/environment"
+
+# spec section -> config key (Pulumi config keys are camelCase by convention)
+SECTIONS = {
+    "environment": "environment",
+    "tags": "tags",
+    "network": "network",
+    "cluster": "cluster",
+    "gpu_pools": "gpuPools",
+    "storage": "storage",
+    "encryption": "encryption",
+    "training": "training",
+    "cost": "cost",
+}
+
+
+def default_tags(spec: EnvironmentSpec) -> dict[str, str]:
+    """Tags every AWS resource gets through the provider's default tags."""
+    return {**spec.tags, ENVIRONMENT_TAG: spec.environment, MANAGED_BY_TAG: "gpuforge"}
+
+
+def config_from_spec(spec: EnvironmentSpec) -> dict[str, Any]:
+    """Fully-qualified config keys and their values for the environment's stack."""
+    data = spec.model_dump(mode="json")
+    config: dict[str, Any] = {
+        "aws:region": spec.region,
+        "aws:defaultTags": {"tags": default_tags(spec)},
+    }
+    for section, key in SECTIONS.items():
+        config[f"{NAMESPACE}:{key}"] = data[section]
+    return config
+
+
+def spec_from_config(get: Callable[[str], str | None]) -> EnvironmentSpec:
+    """Rebuild the spec from stack config; `get(key)` returns a config value or None.
+
+    Values may arrive as JSON strings (how the Pulumi engine passes objects) or
+    as plain strings for scalar keys.
+    """
+    from components.loader import spec_from_data
+
+    data: dict[str, Any] = {}
+    for section, key in SECTIONS.items():
+        raw = get(f"{NAMESPACE}:{key}")
+        if raw is None:
+            continue
+        data[section] = _decode(raw)
+    region = get("aws:region")
+    if region is not None:
+        data["region"] = region
+    return spec_from_data(data, file="Pulumi stack config")
+
+
+def _decode(raw: Any) -> Any:
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
