@@ -235,7 +235,7 @@ def _nearest_line(lines: dict[tuple, int], loc: tuple) -> int | None:
 def load_spec(path: str | Path) -> EnvironmentSpec:
     """Read and validate one spec file. Raises SpecError with file, line and field."""
     path = Path(path)
-    shown = _display(path)
+    shown = display_path(path)
     try:
         text = path.read_text()
     except FileNotFoundError:
@@ -261,7 +261,8 @@ def load_env(value: str, root: Path | None = None) -> tuple[Path, EnvironmentSpe
     return path, load_spec(path)
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
+    """`path` relative to the working directory when it is below it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:

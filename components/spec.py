@@ -416,10 +416,11 @@ def _check_pool(spec: EnvironmentSpec, path: str, pool: GpuPoolSpec) -> None:
     if pool.efa:
         if not instance.efa:
             efa_types = [t for t in catalog.accelerated_types() if catalog.instance_type(t).efa]
+            near = catalog.close_names(pool.instance_type, efa_types) or efa_types[:4]
             raise SpecError(
                 f"{path}.efa",
                 f"{pool.instance_type} does not support EFA",
-                f"EFA types include {', '.join(catalog.close_names(pool.instance_type, efa_types) or efa_types[:4])}",
+                f"EFA types include {', '.join(near)}",
             )
         if pool.az is None:
             raise SpecError(

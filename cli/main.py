@@ -1,0 +1,76 @@
+"""gpuforge: GPU training infrastructure on AWS, from a short spec per environment.
+
+Command modules are imported when their command runs, so `gpuforge --help`
+and `gpuforge render` never pay for pulumi_aws, boto3 or moto.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from cli.errors import EXIT_USAGE
+
+# command name -> (module, attribute, one-line help shown by `gpuforge --help`)
+COMMANDS = {
+    "render": ("cli.render", "render", "Write Pulumi.<env>.yaml from stacks/<env>.yaml."),
+    "validate": ("cli.validate", "validate", "Check an environment spec and summarise it."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported only when invoked (or asked for help)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attr, _ = COMMANDS[name]
+        return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, short) for name, (_, _, short) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context):
+        from components.errors import SpecError
+
+        try:
+            return super().invoke(ctx)
+        except SpecError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("gpuforge")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "0+unknown"
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(version=_version(), prog_name="gpuforge", message="%(prog)s %(version)s")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Stand up GPU training infrastructure on AWS and check it offline.
+
+    Each environment is one short spec, stacks/<env>.yaml. `render` turns it
+    into Pulumi stack config, `validate` checks it and shows what it would
+    run and cost.
+
+    \b
+    Exit codes: 0 ok, 1 the check ran and found problems, 2 bad usage or input.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug

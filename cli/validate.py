@@ -1,0 +1,90 @@
+"""`gpuforge validate`: check a spec and show what it would run and cost."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from cli.options import env_option, output_option
+
+
+@click.command()
+@env_option
+@output_option
+def validate(env: str | None, output: str) -> None:
+    """Check an environment spec and summarise it.
+
+    Loads stacks/<env>.yaml through the same model the Pulumi program uses,
+    so anything `validate` accepts will render and plan. Prints the GPU pools
+    (GPU model, GPUs per node, largest scale) and the estimated hourly cost
+    at maximum scale from a dated price table.
+
+    \b
+    Examples:
+      gpuforge validate -e prod
+      gpuforge validate -e ./my-env.yaml -o json
+    """
+    from cli.errors import BadInput
+    from components.costing import estimate
+    from components.loader import load_env
+
+    if not env:
+        raise BadInput("validate: give -e ENV (a name in stacks/ or a path to a spec file)")
+    path, spec = load_env(env)
+    cost = estimate(spec)
+    if output == "json":
+        doc = {
+            "environment": spec.environment,
+            "file": str(path),
+            "region": spec.region,
+            "zones": spec.zones,
+            "spec": spec.model_dump(mode="json"),
+            "cost": cost.as_dict(),
+        }
+        click.echo(json.dumps(doc, indent=2))
+        return
+    _print_summary(path, spec, cost)
+
+
+def _print_summary(path, spec, cost) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from components.loader import display_path
+
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = max(console.width, 120)
+    console.print(
+        f"[bold]{spec.environment}[/] ({display_path(path)}) is valid: {spec.region}, "
+        f"{len(spec.zones)} AZs ({', '.join(spec.zones)}), EKS {spec.cluster.version}, "
+        f"endpoint {'public' if spec.cluster.public_endpoint else 'private'}, "
+        f"NAT {spec.network.nat}"
+    )
+    table = Table(title="GPU pools", title_justify="left")
+    for col in ("pool", "instance", "GPU", "GPUs/node", "capacity", "EFA", "nodes", "max GPUs"):
+        table.add_column(col, justify="right" if col in ("GPUs/node", "max GPUs") else "left")
+    table.add_column("$/h at max", justify="right")
+    for p in cost.pools:
+        table.add_row(
+            p.name,
+            p.instance_type,
+            p.gpu_model,
+            str(p.gpus_per_node),
+            p.capacity,
+            "yes" if p.efa else "no",
+            f"{p.min}-{p.max}",
+            str(p.max_gpus),
+            "unknown" if p.hourly_at_max is None else f"{p.hourly_at_max:,.2f}",
+        )
+    if not cost.pools:
+        table.add_row("(none)", "", "", "", "", "", "", "", "")
+    console.print(table)
+    console.print(
+        f"Estimated monthly cost: ${cost.monthly_min:,.0f} at minimum scale, "
+        f"${cost.monthly_max:,.0f} at maximum (GPU pools ${cost.gpu_monthly_max:,.0f})"
+    )
+    if cost.unknown_prices:
+        console.print(f"No price for: {', '.join(cost.unknown_prices)} (not counted)")
+    console.print(f"[dim]Prices: {cost.price_source}[/]")
