@@ -63,7 +63,11 @@ Count = Annotated[int, Field(ge=0)]
 class NetworkSpec(_Strict):
     """The VPC: CIDR, availability zones, NAT, endpoints and flow logs."""
 
-    cidr: str = Field("10.0.0.0/16", description="IPv4 CIDR of the VPC (/16 to /24).")
+    cidr: str = Field(
+        "10.0.0.0/16",
+        description="IPv4 CIDR of the VPC, /16 up to /21 (2 AZs) or /20 (3-4 AZs); "
+        "subnets are computed from it.",
+    )
     azs: int | list[str] = Field(
         3, description="How many AZs to span (the region's first N) or their names. At least 2."
     )
@@ -106,13 +110,17 @@ class ClusterSpec(_Strict):
     admins: list[str] = Field(
         [], description="IAM role/user ARNs granted cluster admin through EKS access entries."
     )
-    system_pool: SystemPoolSpec = Field(default_factory=SystemPoolSpec)
+    system_pool: SystemPoolSpec = Field(
+        default_factory=SystemPoolSpec, description="Node group for cluster add-ons."
+    )
 
 
 class Taint(_Strict):
-    key: str
-    value: str = ""
-    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = "NoSchedule"
+    key: str = Field(description="Taint key, e.g. dedicated.")
+    value: str = Field("", description="Taint value.")
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = Field(
+        "NoSchedule", description="What the taint does to pods that do not tolerate it."
+    )
 
 
 class GpuPoolSpec(_Strict):
@@ -161,7 +169,9 @@ def _default_buckets() -> list[BucketSpec]:
 
 
 class StorageSpec(_Strict):
-    buckets: list[BucketSpec] = Field(default_factory=_default_buckets)
+    buckets: list[BucketSpec] = Field(
+        default_factory=_default_buckets, description="Buckets for datasets and checkpoints."
+    )
     force_destroy: bool = Field(
         False, description="Let `pulumi destroy` delete non-empty buckets (dev only)."
     )
@@ -197,13 +207,17 @@ class EnvironmentSpec(_Strict):
     environment: str = Field(description="Environment name; equals the file name in stacks/.")
     region: str = Field(description="AWS region, e.g. us-east-1.")
     tags: dict[str, str] = Field({}, description="Tags on every AWS resource.")
-    network: NetworkSpec = Field(default_factory=NetworkSpec)
-    cluster: ClusterSpec = Field(default_factory=ClusterSpec)
+    network: NetworkSpec = Field(default_factory=NetworkSpec, description="The VPC.")
+    cluster: ClusterSpec = Field(default_factory=ClusterSpec, description="The EKS cluster.")
     gpu_pools: list[GpuPoolSpec] = Field([], description="GPU node groups.")
-    storage: StorageSpec = Field(default_factory=StorageSpec)
-    encryption: EncryptionSpec = Field(default_factory=EncryptionSpec)
-    training: TrainingSpec = Field(default_factory=TrainingSpec)
-    cost: CostSpec = Field(default_factory=CostSpec)
+    storage: StorageSpec = Field(default_factory=StorageSpec, description="S3 buckets.")
+    encryption: EncryptionSpec = Field(
+        default_factory=EncryptionSpec, description="KMS keys (secrets, storage, logs)."
+    )
+    training: TrainingSpec = Field(
+        default_factory=TrainingSpec, description="The in-cluster training-job runtime."
+    )
+    cost: CostSpec = Field(default_factory=CostSpec, description="Cost guard-rails.")
 
     # -- derived, never stored ------------------------------------------------
 
