@@ -1,0 +1,156 @@
+"""EKS control plane: secrets encryption, endpoint access, logging, supported version."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from .rule import MISSING, UNKNOWN, Resource, RuleContext, as_list, rule
+
+CLUSTER = "aws:eks/cluster:Cluster"
+
+LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+
+# Amazon EKS Kubernetes release calendar: minor version -> (end of standard support,
+# end of extended support). Taken on 2026-02-13 from the calendar at
+# https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html (as mirrored by
+# https://endoflife.date/amazon-eks). Standard support is 14 months, extended 12 more.
+# Update this table when EKS ships a new minor version; a version newer than every entry
+# here is assumed to be in standard support.
+EKS_CALENDAR_AS_OF = date(2026, 2, 13)
+EKS_VERSIONS: dict[str, tuple[date, date]] = {
+    "1.29": (date(2025, 3, 23), date(2026, 3, 23)),
+    "1.30": (date(2025, 7, 23), date(2026, 7, 23)),
+    "1.31": (date(2025, 11, 26), date(2026, 11, 26)),
+    "1.32": (date(2026, 3, 23), date(2027, 3, 23)),
+    "1.33": (date(2026, 7, 29), date(2027, 7, 29)),
+    "1.34": (date(2026, 12, 2), date(2027, 12, 2)),
+    "1.35": (date(2027, 3, 27), date(2028, 3, 27)),
+}
+
+
+def _minor(version: str) -> tuple[int, int] | None:
+    parts = version.split(".")
+    try:
+        return int(parts[0]), int(parts[1])
+    except (IndexError, ValueError):
+        return None
+
+
+@rule(
+    "GF-EKS-001",
+    "Ensure EKS clusters encrypt Kubernetes secrets with a KMS key",
+    severity="high",
+    types=[CLUSTER],
+    checkov=["CKV_AWS_58"],
+    trivy=["AVD-AWS-0039"],
+)
+def secrets_encryption(cluster: Resource, ctx: RuleContext):
+    resources = as_list(cluster.get("encryptionConfig.resources"))
+    key = cluster.get("encryptionConfig.provider.keyArn")
+    if resources is UNKNOWN or (key is UNKNOWN and "secrets" in resources):
+        yield UNKNOWN
+    elif "secrets" not in resources or key is MISSING or key == "":
+        yield (
+            "encryptionConfig is not {resources: ['secrets'], provider: {keyArn: <CMK>}}: "
+            "set it (it cannot be removed later, only added)"
+        )
+
+
+@rule(
+    "GF-EKS-002",
+    "Ensure the EKS public endpoint is off or limited to explicit CIDRs, never 0.0.0.0/0",
+    severity="critical",
+    types=[CLUSTER],
+    checkov=["CKV_AWS_38", "CKV_AWS_39"],
+    trivy=["AVD-AWS-0040", "AVD-AWS-0041"],
+)
+def endpoint_public_access(cluster: Resource, ctx: RuleContext):
+    public = cluster.get("vpcConfig.endpointPublicAccess")
+    if public is MISSING:
+        public = True  # EKS's default
+    if public is UNKNOWN:
+        yield UNKNOWN
+        return
+    if public is False:
+        return
+    cidrs = as_list(cluster.get("vpcConfig.publicAccessCidrs"))
+    if cidrs is UNKNOWN or UNKNOWN in cidrs:
+        yield UNKNOWN
+    elif not cidrs:
+        yield (
+            "the public endpoint is on and vpcConfig.publicAccessCidrs is not set (EKS then "
+            "allows 0.0.0.0/0): set endpointPublicAccess=False or list your CIDRs"
+        )
+    elif any(c in ("0.0.0.0/0", "::/0") for c in cidrs):
+        yield "vpcConfig.publicAccessCidrs contains 0.0.0.0/0: list the CIDRs that need access"
+
+
+@rule(
+    "GF-EKS-003",
+    "Ensure EKS clusters have the private endpoint enabled",
+    severity="medium",
+    types=[CLUSTER],
+)
+def endpoint_private_access(cluster: Resource, ctx: RuleContext):
+    private = cluster.get("vpcConfig.endpointPrivateAccess")
+    if private is UNKNOWN:
+        yield UNKNOWN
+    elif private is not True:
+        yield (
+            "vpcConfig.endpointPrivateAccess is not True: set it so nodes reach the API "
+            "server inside the VPC"
+        )
+
+
+@rule(
+    "GF-EKS-004",
+    "Ensure EKS clusters enable all five control plane log types",
+    severity="medium",
+    types=[CLUSTER],
+    checkov=["CKV_AWS_37"],
+    trivy=["AVD-AWS-0038"],
+)
+def control_plane_logging(cluster: Resource, ctx: RuleContext):
+    types = as_list(cluster.get("enabledClusterLogTypes"))
+    if types is UNKNOWN or UNKNOWN in types:
+        yield UNKNOWN
+        return
+    missing = [t for t in LOG_TYPES if t not in types]
+    if missing:
+        yield f"enabledClusterLogTypes lacks {missing}: enable all of {list(LOG_TYPES)}"
+
+
+@rule(
+    "GF-EKS-005",
+    "Ensure EKS clusters run a Kubernetes version in standard support",
+    severity="medium",
+    enforcement="advisory",
+    types=[CLUSTER],
+)
+def supported_version(cluster: Resource, ctx: RuleContext):
+    version = cluster.get("version")
+    if version is MISSING:  # EKS picks its current default version
+        return
+    if version is UNKNOWN:
+        yield UNKNOWN
+        return
+    minor = _minor(str(version))
+    newest = max(EKS_VERSIONS, key=lambda v: _minor(v) or (0, 0))
+    if minor is None:
+        yield f"version {version!r} is not a Kubernetes minor version like '1.34'"
+        return
+    if minor > (_minor(newest) or (0, 0)):
+        return
+    key = f"{minor[0]}.{minor[1]}"
+    today = ctx.on_date()
+    if key not in EKS_VERSIONS:
+        yield f"version {version} is past EKS support: upgrade to {newest}"
+        return
+    end_standard, end_extended = EKS_VERSIONS[key]
+    if today > end_extended:
+        yield f"version {version} left EKS support on {end_extended}: upgrade to {newest}"
+    elif today > end_standard:
+        yield (
+            f"version {version} left standard support on {end_standard} (extended support "
+            f"costs extra per cluster hour): upgrade to {newest}"
+        )

@@ -1,0 +1,164 @@
+"""IAM: no wildcard actions, no wildcard resources on write actions, no admin policies.
+
+Policy documents are read from `aws:iam/policy:Policy.policy`,
+`aws:iam/rolePolicy:RolePolicy.policy` and each `aws:iam/role:Role.inlinePolicies[].policy`
+(JSON text or an already-parsed dict). Trust policies (`assumeRolePolicy`) are not checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from .rule import MISSING, UNKNOWN, Resource, RuleContext, as_list, get, parse_policy, rule
+
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+POLICY = "aws:iam/policy:Policy"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+POLICY_TYPES = [POLICY, ROLE_POLICY, ROLE]
+
+ADMIN_POLICY_SUFFIX = ":policy/AdministratorAccess"
+_READ_PREFIXES = ("Get", "List", "Describe", "Head", "BatchGet", "BatchCheck", "View", "Query")
+
+
+def _documents(res: Resource) -> Iterator[tuple[str, Any]]:
+    """(label, parsed document or UNKNOWN) for every permission policy on the resource."""
+    if res.type == ROLE:
+        inline = as_list(res.get("inlinePolicies"))
+        if inline is UNKNOWN:
+            yield "inlinePolicies", UNKNOWN
+            return
+        for i, p in enumerate(inline):
+            name = get(p, "name")
+            label = f"inline policy {name if isinstance(name, str) else i}"
+            doc = parse_policy(get(p, "policy"))
+            if doc is not MISSING:
+                yield label, UNKNOWN if doc is None else doc
+    else:
+        doc = parse_policy(res.get("policy"))
+        if doc is not MISSING:
+            yield "policy", UNKNOWN if doc is None else doc
+
+
+def _allow_statements(res: Resource) -> Iterator[tuple[str, Any]]:
+    """(label, statement) for each Allow statement; (label, UNKNOWN) where unknown."""
+    for label, doc in _documents(res):
+        if doc is UNKNOWN:
+            yield label, UNKNOWN
+            continue
+        for i, st in enumerate(as_list(doc.get("Statement", MISSING))):
+            if st is UNKNOWN or not isinstance(st, dict):
+                yield label, UNKNOWN
+            elif st.get("Effect") == "Allow":
+                yield f"{label} statement {st.get('Sid') or '#' + str(i)}", st
+
+
+def _wildcard_action(action: Any) -> bool:
+    return isinstance(action, str) and (action == "*" or action.endswith(":*"))
+
+
+def _is_write(action: Any) -> bool:
+    if not isinstance(action, str):
+        return True
+    verb = action.split(":", 1)[-1]
+    return "*" in verb or not verb.startswith(_READ_PREFIXES)
+
+
+@rule(
+    "GF-IAM-001",
+    "Ensure IAM policies allow no wildcard (*) actions",
+    severity="high",
+    types=POLICY_TYPES,
+    checkov=["CKV_AWS_63"],
+    trivy=["AVD-AWS-0057"],
+)
+def no_wildcard_actions(res: Resource, ctx: RuleContext):
+    for label, st in _allow_statements(res):
+        if st is UNKNOWN:
+            yield UNKNOWN
+            continue
+        if "NotAction" in st:
+            yield f"{label} uses NotAction with Allow: list the actions it needs instead"
+        actions = as_list(st.get("Action", MISSING))
+        if actions is UNKNOWN:
+            yield UNKNOWN
+            continue
+        wild = [a for a in actions if _wildcard_action(a)]
+        if wild:
+            yield f"{label} allows {wild}: list the exact actions it needs"
+        elif UNKNOWN in actions:
+            yield UNKNOWN
+
+
+@rule(
+    "GF-IAM-002",
+    "Ensure IAM policies do not allow write actions on every resource (*)",
+    severity="high",
+    types=POLICY_TYPES,
+    checkov=["CKV_AWS_290"],
+)
+def no_wildcard_resource_for_writes(res: Resource, ctx: RuleContext):
+    for label, st in _allow_statements(res):
+        if st is UNKNOWN:
+            yield UNKNOWN
+            continue
+        if "Condition" in st:  # a condition scopes the grant; reviewed by hand
+            continue
+        resources = as_list(st.get("Resource", MISSING))
+        if resources is UNKNOWN or UNKNOWN in resources:
+            yield UNKNOWN
+            continue
+        if "*" not in resources and "NotResource" not in st:
+            continue
+        actions = as_list(st.get("Action", MISSING))
+        if actions is UNKNOWN or UNKNOWN in actions:
+            yield UNKNOWN
+            continue
+        writes = [a for a in actions if _is_write(a)]
+        if writes:
+            yield (
+                f"{label} allows write actions {writes} on Resource '*': name the buckets, "
+                "keys or ARNs they act on"
+            )
+
+
+@rule(
+    "GF-IAM-003",
+    "Ensure no IAM policy grants full administrative privileges (Action * on Resource *)",
+    severity="critical",
+    types=POLICY_TYPES,
+    checkov=["CKV_AWS_62"],
+)
+def no_inline_admin(res: Resource, ctx: RuleContext):
+    for label, st in _allow_statements(res):
+        if st is UNKNOWN:
+            yield UNKNOWN
+            continue
+        actions = as_list(st.get("Action", MISSING))
+        resources = as_list(st.get("Resource", MISSING))
+        if "*" in (actions if actions is not UNKNOWN else []) and "*" in (
+            resources if resources is not UNKNOWN else []
+        ):
+            yield f"{label} allows '*' on '*' (administrator): grant only what the role needs"
+        elif UNKNOWN in (actions, resources):
+            yield UNKNOWN
+
+
+@rule(
+    "GF-IAM-004",
+    "Ensure no IAM role has the AdministratorAccess managed policy attached",
+    severity="critical",
+    types=[ATTACHMENT, ROLE],
+    checkov=["CKV_AWS_274"],
+)
+def no_admin_attachment(res: Resource, ctx: RuleContext):
+    arns = as_list(res.get("policyArn" if res.type == ATTACHMENT else "managedPolicyArns"))
+    if arns is UNKNOWN:
+        yield UNKNOWN
+        return
+    for arn in arns:
+        if arn is UNKNOWN:
+            yield UNKNOWN
+        elif isinstance(arn, str) and arn.endswith(ADMIN_POLICY_SUFFIX):
+            yield f"{arn} is attached: attach a policy scoped to what the role needs"

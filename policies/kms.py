@@ -1,0 +1,80 @@
+"""KMS: key rotation, deletion window, no wildcard principal in the key policy."""
+
+from __future__ import annotations
+
+from .rule import (
+    MISSING,
+    UNKNOWN,
+    Resource,
+    RuleContext,
+    as_list,
+    key_rule,
+    parse_policy,
+    rule,
+    statements,
+)
+
+KEY = "aws:kms/key:Key"
+
+key_rule(
+    "GF-KMS-001",
+    "Ensure KMS keys have automatic rotation enabled",
+    severity="medium",
+    types=[KEY],
+    path="enableKeyRotation",
+    equals=True,
+    fix="set enableKeyRotation=True",
+    checkov=["CKV_AWS_7"],
+    trivy=["AVD-AWS-0065"],
+)
+
+
+@rule(
+    "GF-KMS-002",
+    "Ensure KMS keys have a deletion window of at least 7 days",
+    severity="medium",
+    types=[KEY],
+)
+def deletion_window(key: Resource, ctx: RuleContext):
+    days = key.get("deletionWindowInDays")
+    if days is MISSING:  # AWS's default is 30 days
+        return
+    if days is UNKNOWN:
+        yield UNKNOWN
+    elif not isinstance(days, (int, float)) or days < 7:
+        yield f"deletionWindowInDays is {days!r}: set it to 7..30 (30 is the default)"
+
+
+def _is_wildcard(principal) -> bool:
+    if principal == "*":
+        return True
+    if isinstance(principal, dict):
+        return any(p == "*" for p in as_list(principal.get("AWS", MISSING)))
+    return False
+
+
+@rule(
+    "GF-KMS-003",
+    "Ensure KMS key policies do not allow a wildcard (*) principal",
+    severity="critical",
+    types=[KEY],
+    checkov=["CKV_AWS_33"],
+)
+def no_wildcard_principal(key: Resource, ctx: RuleContext):
+    doc = parse_policy(key.get("policy"))
+    if doc is MISSING:  # the default key policy trusts only the account
+        return
+    if doc is UNKNOWN or doc is None:
+        yield UNKNOWN
+        return
+    for i, st in enumerate(statements(doc)):
+        if (
+            isinstance(st, dict)
+            and st.get("Effect") == "Allow"
+            and _is_wildcard(st.get("Principal"))
+        ):
+            sid = st.get("Sid") or f"#{i}"
+            yield (
+                f"statement {sid} allows Principal '*': name the account root, roles or "
+                "services instead"
+            )

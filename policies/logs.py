@@ -1,0 +1,38 @@
+"""CloudWatch Logs: log groups encrypted with a KMS key and with a retention period."""
+
+from __future__ import annotations
+
+from .rule import MISSING, UNKNOWN, Resource, RuleContext, rule
+
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+
+
+@rule(
+    "GF-LOG-001",
+    "Ensure CloudWatch log groups are encrypted with a KMS key",
+    severity="medium",
+    types=[LOG_GROUP],
+    checkov=["CKV_AWS_158"],
+    trivy=["AVD-AWS-0017"],
+)
+def log_group_kms(group: Resource, ctx: RuleContext):
+    key = group.get("kmsKeyId")
+    if key is UNKNOWN:
+        yield UNKNOWN
+    elif key is MISSING or key == "":
+        yield "kmsKeyId is not set: set it to the environment's CMK ARN"
+
+
+@rule(
+    "GF-LOG-002",
+    "Ensure CloudWatch log groups have a retention period",
+    severity="low",
+    types=[LOG_GROUP],
+    checkov=["CKV_AWS_66"],
+)
+def log_group_retention(group: Resource, ctx: RuleContext):
+    days = group.get("retentionInDays")
+    if days is UNKNOWN:
+        yield UNKNOWN
+    elif days is MISSING or days == 0:
+        yield "retentionInDays is not set (logs are kept forever): set it, e.g. 90 or 365"

@@ -1,0 +1,184 @@
+"""VPC: flow logs, default security group closed, no public IPs in private subnets, and no
+security group ingress from anywhere to SSH, RDP or all ports.
+
+VPC children (FlowLog, DefaultSecurityGroup) are matched by their `vpcId` against the
+Vpc's `id` prop, logical name or URN (see `Stack.children`). At preview a new VPC's id is
+unknown, so these rules are UNKNOWN there and decided by the emulated plan or `pulumi up`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .rule import MISSING, UNKNOWN, Resource, RuleContext, Stack, as_list, get, rule
+
+VPC = "aws:ec2/vpc:Vpc"
+SUBNET = "aws:ec2/subnet:Subnet"
+FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+SG_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+
+PRIVATE_SUBNET_TAG = "kubernetes.io/role/internal-elb"
+OPEN_CIDRS = ("0.0.0.0/0", "::/0")
+
+
+@rule(
+    "GF-VPC-001",
+    "Ensure every VPC has flow logs enabled",
+    severity="medium",
+    types=[VPC],
+    stack=True,
+    checkov=["CKV2_AWS_11"],
+    trivy=["AVD-AWS-0178"],
+)
+def vpc_flow_logs(vpc: Resource, stack: Stack, ctx: RuleContext):
+    yield from stack.check_children(
+        vpc,
+        FLOW_LOG,
+        "vpcId",
+        lambda fl: True,
+        "no FlowLog names this VPC: add a FlowLog with vpcId=<vpc>.id, trafficType='ALL'",
+        "unreachable",
+    )
+
+
+@rule(
+    "GF-VPC-002",
+    "Ensure private subnets do not assign public IPs on launch",
+    severity="high",
+    types=[SUBNET],
+    checkov=["CKV_AWS_130"],
+    trivy=["AVD-AWS-0164"],
+)
+def private_subnet_no_public_ip(subnet: Resource, ctx: RuleContext):
+    public_ip = subnet.get("mapPublicIpOnLaunch")
+    if public_ip is MISSING or public_ip is False:
+        return
+    tags = subnet.get("tags")
+    if public_ip is UNKNOWN or tags is UNKNOWN:
+        yield UNKNOWN
+    elif isinstance(tags, dict) and PRIVATE_SUBNET_TAG in tags:
+        yield "this private subnet sets mapPublicIpOnLaunch=True: remove it (default False)"
+
+
+def _closed(dsg: Resource) -> Any:
+    rules = [as_list(dsg.get("ingress")), as_list(dsg.get("egress"))]
+    if UNKNOWN in rules:
+        return UNKNOWN
+    return not any(rules)
+
+
+@rule(
+    "GF-VPC-003",
+    "Ensure every VPC's default security group allows no traffic",
+    severity="medium",
+    types=[VPC],
+    stack=True,
+    checkov=["CKV2_AWS_12"],
+)
+def default_sg_closed(vpc: Resource, stack: Stack, ctx: RuleContext):
+    yield from stack.check_children(
+        vpc,
+        DEFAULT_SG,
+        "vpcId",
+        _closed,
+        "no DefaultSecurityGroup names this VPC: adopt it with a DefaultSecurityGroup "
+        "(vpcId=<vpc>.id) that has no ingress and no egress rules",
+        "its DefaultSecurityGroup has rules: remove every ingress and egress rule",
+    )
+
+
+def _ingress_entries(res: Resource) -> Any:
+    """[(protocol, from_port, to_port, cidrs)] of a resource's ingress, or UNKNOWN."""
+    if res.type == SG_INGRESS:
+        cidrs = [get(res.props, "cidrIpv4"), get(res.props, "cidrIpv6")]
+        return [
+            (
+                res.get("ipProtocol"),
+                res.get("fromPort"),
+                res.get("toPort"),
+                [c for c in cidrs if c is not MISSING],
+            )
+        ]
+    ingress = as_list(res.get("ingress"))
+    if ingress is UNKNOWN:
+        return UNKNOWN
+    out = []
+    for rule_ in ingress:
+        cidrs = as_list(get(rule_, "cidrBlocks"))
+        v6 = as_list(get(rule_, "ipv6CidrBlocks"))
+        all_cidrs = UNKNOWN if UNKNOWN in (cidrs, v6) else [*cidrs, *v6]
+        out.append(
+            (get(rule_, "protocol"), get(rule_, "fromPort"), get(rule_, "toPort"), all_cidrs)
+        )
+    return out
+
+
+def _all_protocols(protocol: Any) -> bool:
+    return str(protocol).lower() in ("-1", "all")
+
+
+def _covers(protocol: Any, lo: Any, hi: Any, port: int | None) -> Any:
+    """Does the entry cover `port` over TCP (None: every port of every protocol)?"""
+    if UNKNOWN in (protocol, lo, hi):
+        return UNKNOWN
+    if _all_protocols(protocol):
+        return True
+    if port is None:
+        return (
+            lo in (0, 1, MISSING)
+            and hi in (65535, MISSING)
+            and str(protocol).lower()
+            in (
+                "tcp",
+                "6",
+            )
+        )
+    if str(protocol).lower() not in ("tcp", "6"):
+        return False
+    if lo is MISSING or hi is MISSING:
+        return UNKNOWN
+    return lo <= port <= hi
+
+
+def _open_ingress(res: Resource, port: int | None, what: str):
+    entries = _ingress_entries(res)
+    if entries is UNKNOWN:
+        yield UNKNOWN
+        return
+    for protocol, lo, hi, cidrs in entries:
+        open_ = (
+            UNKNOWN if cidrs is UNKNOWN or UNKNOWN in cidrs else any(c in OPEN_CIDRS for c in cidrs)
+        )
+        if open_ is False:
+            continue
+        covers = _covers(protocol, lo, hi, port)
+        if covers is True and open_ is True:
+            yield (
+                f"ingress from {'/'.join(c for c in cidrs if c in OPEN_CIDRS)} reaches {what}: "
+                "allow only the CIDRs or security groups that need it"
+            )
+        elif covers is not False:
+            yield UNKNOWN
+
+
+_SG_TYPES = [SG, DEFAULT_SG, SG_INGRESS]
+
+for _id, _port, _what, _title, _ckv in (
+    ("GF-VPC-004", 22, "port 22 (SSH)", "port 22", "CKV_AWS_24"),
+    ("GF-VPC-005", 3389, "port 3389 (RDP)", "port 3389", "CKV_AWS_25"),
+    ("GF-VPC-006", None, "all ports", "all ports", "CKV_AWS_277"),
+):
+
+    def _check(res: Resource, ctx: RuleContext, _port=_port, _what=_what):
+        yield from _open_ingress(res, _port, _what)
+
+    rule(
+        _id,
+        f"Ensure no security group allows ingress from 0.0.0.0/0 or ::/0 to {_title}",
+        severity="critical" if _port is None else "high",
+        types=_SG_TYPES,
+        checkov=[_ckv],
+        trivy=["AVD-AWS-0107"],
+    )(_check)
