@@ -49,17 +49,9 @@ class LazyGroup(click.Group):
             sys.exit(EXIT_USAGE)
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("gpuforge")
-    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
-        return "0+unknown"
-
-
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(version=_version(), prog_name="gpuforge", message="%(prog)s %(version)s")
+# package_name (not version=) so the metadata lookup happens only for --version.
+@click.version_option(package_name="gpuforge", prog_name="gpuforge", message="%(prog)s %(version)s")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
