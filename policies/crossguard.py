@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from pulumi_policy import (
@@ -52,15 +53,18 @@ CONFIG_SCHEMA = {
         "type": "number",
         "description": "most one node group may cost per month at its max size",
     },
+    "today": {"type": "string", "description": "ISO date for the EKS support calendar"},
 }
 
 
 def _context(base: Mapping[str, Any], override: Mapping[str, Any] | None) -> RuleContext:
     merged = {**base, **{k: v for k, v in (override or {}).items() if v is not None}}
     budget = merged.get("monthlyBudgetUsd", merged.get("monthly_budget_usd"))
+    today = merged.get("today")  # ISO date; pins the EKS support calendar (tests)
     return RuleContext(
         environment=merged.get("environment"),
         monthly_budget_usd=float(budget) if budget not in (None, "") else None,
+        today=date.fromisoformat(today) if isinstance(today, str) and today else None,
     )
 
 

@@ -1,0 +1,67 @@
+"""The public API: evaluate, Finding, has_mandatory_failure, and how unknowns are read."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from pulumi.output import Unknown
+from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, unknown_checking_proxy
+
+import policies
+from policies.rule import MISSING, UNKNOWN, get, normalize
+
+LT = "aws:ec2/launchTemplate:LaunchTemplate"
+URN = f"urn:pulumi:dev::gpuforge::{LT}::lt"
+
+
+def test_evaluate_returns_findings_with_as_dict() -> None:
+    findings = policies.evaluate([(URN, LT, {"metadataOptions": {"httpTokens": "optional"}})])
+    by_rule = {f.rule: f for f in findings}
+    f = by_rule["GF-NODE-001"]
+    assert f.as_dict() == {
+        "rule": "GF-NODE-001",
+        "title": "Ensure launch templates require IMDSv2 (session tokens)",
+        "severity": "high",
+        "enforcement": "mandatory",
+        "urn": URN,
+        "type": LT,
+        "message": "metadataOptions.httpTokens is 'optional': set metadataOptions.httpTokens="
+        "'required'",
+    }
+    assert policies.has_mandatory_failure(findings)
+    assert not policies.has_mandatory_failure([x for x in findings if x.enforcement != "mandatory"])
+
+
+def test_evaluate_accepts_a_context_mapping() -> None:
+    ng = (
+        "urn:pulumi:dev::gpuforge::aws:eks/nodeGroup:NodeGroup::gpu",
+        "aws:eks/nodeGroup:NodeGroup",
+        {
+            "instanceTypes": ["p5.48xlarge"],
+            "scalingConfig": {"minSize": 0, "maxSize": 4, "desiredSize": 0},
+        },
+    )
+    ids = {f.rule for f in policies.evaluate([ng], {"monthly_budget_usd": 1000})}
+    assert "GF-COST-002" in ids
+
+
+def test_unknown_representations_all_read_as_unknown() -> None:
+    props = {"a": Unknown(), "b": UNKNOWN_BOOLEAN_VALUE, "c": {"d": [UNKNOWN_BOOLEAN_VALUE]}}
+    n = normalize(unknown_checking_proxy(props))  # the proxy must not raise
+    assert n["a"] is UNKNOWN and n["b"] is UNKNOWN and n["c"]["d"][0] is UNKNOWN
+    assert get(n, "c.d.0") is UNKNOWN
+    assert get(n, "a.deeper") is UNKNOWN
+
+
+def test_missing_versus_computed() -> None:
+    assert get({"x": None}, "x") is MISSING
+    assert get({}, "x") is MISSING
+    # a reference to another resource's output that mocks dropped: not known yet
+    assert get({"x": None}, "x", computed=True) is UNKNOWN
+    assert get({}, "x.y", computed=True) is UNKNOWN
+
+
+def test_import_is_cheap() -> None:
+    code = "import sys, policies; assert not [m for m in sys.modules if m.startswith('pulumi')]"
+    subprocess.run([sys.executable, "-c", code], check=True)
