@@ -1,0 +1,139 @@
+"""KMS customer-managed keys: cluster secrets, storage (S3) and logs (CloudWatch Logs).
+
+Every key has an explicit key policy with no `*` principal: the account root
+(so that IAM policies in the account can grant use of the key, the AWS default)
+plus, for the logs key, the regional CloudWatch Logs service principal limited
+by an `kms:EncryptionContext:aws:logs:arn` condition to this account's log
+groups. Rotation and the deletion window come from the spec.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_aws import kms
+
+from components import _aws
+
+PURPOSES = ("secrets", "storage", "logs")
+
+
+@dataclass
+class EncryptionArgs:
+    """Inputs of `Encryption`."""
+
+    environment: str
+    """Environment name; aliases are `alias/gpuforge-<environment>-<purpose>`."""
+
+    region: str
+    """AWS region of the keys; names the CloudWatch Logs service principal."""
+
+    rotation: bool = True
+    """Rotate key material automatically (`enableKeyRotation`). Default on."""
+
+    rotation_period_days: int = 365
+    """Days between rotations (`rotationPeriodInDays`, 90-2560); used only with `rotation`."""
+
+    deletion_window_days: int = 30
+    """Days a deleted key stays recoverable (`deletionWindowInDays`, 7-30). Default 30."""
+
+
+class Encryption(pulumi.ComponentResource):
+    """Three KMS keys with aliases: `secrets` (EKS envelope encryption), `storage`, `logs`."""
+
+    secrets_key_arn: pulumi.Output[str]
+    """ARN of the key for EKS secrets envelope encryption."""
+    storage_key_arn: pulumi.Output[str]
+    """ARN of the key for S3 SSE-KMS."""
+    logs_key_arn: pulumi.Output[str]
+    """ARN of the key for CloudWatch log groups (flow logs, EKS control plane)."""
+
+    def __init__(
+        self, name: str, args: EncryptionArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("gpuforge:encryption:Encryption", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        account = _aws.account_id(self)
+        part = _aws.partition(self)
+
+        keys: dict[str, kms.Key] = {}
+        for purpose in PURPOSES:
+            policy = _aws.policy_output(
+                lambda acct, p, purpose=purpose: _key_statements(purpose, acct, p, args.region),
+                account,
+                part,
+            )
+            key = kms.Key(
+                f"{name}-{purpose}",
+                description=f"gpuforge {args.environment}: {_DESCRIPTIONS[purpose]}",
+                key_usage="ENCRYPT_DECRYPT",
+                customer_master_key_spec="SYMMETRIC_DEFAULT",
+                enable_key_rotation=args.rotation,
+                rotation_period_in_days=args.rotation_period_days if args.rotation else None,
+                deletion_window_in_days=args.deletion_window_days,
+                policy=policy,
+                opts=child,
+            )
+            kms.Alias(
+                f"{name}-{purpose}",
+                name=f"alias/gpuforge-{args.environment}-{purpose}",
+                target_key_id=key.key_id,
+                opts=child,
+            )
+            keys[purpose] = key
+
+        self.secrets_key_arn = keys["secrets"].arn
+        self.storage_key_arn = keys["storage"].arn
+        self.logs_key_arn = keys["logs"].arn
+        self.register_outputs(
+            {
+                "secrets_key_arn": self.secrets_key_arn,
+                "storage_key_arn": self.storage_key_arn,
+                "logs_key_arn": self.logs_key_arn,
+            }
+        )
+
+
+_DESCRIPTIONS = {
+    "secrets": "EKS secrets envelope encryption",
+    "storage": "S3 buckets (SSE-KMS)",
+    "logs": "CloudWatch Logs (VPC flow logs, EKS control plane logs)",
+}
+
+
+def _key_statements(purpose: str, account: str, part: str, region: str) -> list[dict]:
+    """The key policy statements for one key (no wildcard principal anywhere)."""
+    statements: list[dict] = [
+        {
+            "Sid": "AccountRootManagesKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:{part}:iam::{account}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ]
+    if purpose == "logs":
+        statements.append(
+            {
+                "Sid": "CloudWatchLogsUsesKey",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                "Action": [
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:{part}:logs:{region}:{account}:log-group:*"
+                        )
+                    }
+                },
+            }
+        )
+    return statements

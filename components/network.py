@@ -1,0 +1,287 @@
+"""The VPC: subnets from the netplan, NAT, route tables, VPC endpoints, flow logs.
+
+Per AZ: one private subnet (nodes, pods, interface endpoints) and one public
+subnet (NAT gateways, internet-facing load balancers), CIDRs from
+`components.netplan` via `EnvironmentSpec.subnets`. No subnet maps public IPs
+on launch. The default security group is adopted and emptied. Flow logs (ALL
+traffic) go to a KMS-encrypted CloudWatch log group through a role that may
+write to that log group only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulumi
+from pulumi_aws import cloudwatch, ec2, iam, vpc
+
+from components import _aws
+from components.netplan import ZoneSubnets
+from components.spec import DEFAULT_ENDPOINTS
+
+
+@dataclass
+class NetworkArgs:
+    """Inputs of `Network`."""
+
+    cidr: str
+    """IPv4 CIDR of the VPC (`network.cidr`)."""
+
+    subnets: list[ZoneSubnets]
+    """Private/public CIDR per AZ, in AZ order: pass `spec.subnets`, never a hand-made list."""
+
+    region: str
+    """AWS region; names the VPC endpoint services (`com.amazonaws.<region>.<service>`)."""
+
+    cluster_name: str
+    """EKS cluster name, for the `kubernetes.io/cluster/<name>: shared` subnet tag."""
+
+    logs_key_arn: pulumi.Input[str]
+    """KMS key ARN that encrypts the flow log group (`Encryption.logs_key_arn`)."""
+
+    nat: Literal["single", "per-az", "none"] = "per-az"
+    """NAT gateways: one per AZ, a single one in the first AZ, or none (endpoints only)."""
+
+    endpoints: list[str] = field(default_factory=lambda: list(DEFAULT_ENDPOINTS))
+    """VPC endpoints: `s3` becomes a gateway endpoint, every other entry an interface endpoint."""
+
+    flow_logs_retention_days: int = 365
+    """Retention of the flow log group in days (a CloudWatch Logs period)."""
+
+
+class Network(pulumi.ComponentResource):
+    """A VPC with private/public subnets per AZ, NAT, endpoints and flow logs."""
+
+    vpc_id: pulumi.Output[str]
+    """ID of the VPC."""
+    private_subnet_ids: dict[str, pulumi.Output[str]]
+    """Private subnet ID by AZ name (node groups, EKS control-plane ENIs)."""
+    public_subnet_ids: dict[str, pulumi.Output[str]]
+    """Public subnet ID by AZ name."""
+    flow_log_group_name: pulumi.Output[str]
+    """Name of the CloudWatch log group receiving VPC flow logs."""
+
+    def __init__(
+        self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("gpuforge:network:Network", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        cluster_tag = {f"kubernetes.io/cluster/{args.cluster_name}": "shared"}
+
+        the_vpc = ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block=args.cidr,
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+            tags={"Name": f"{name}-vpc"},
+            opts=child,
+        )
+        # Adopt the VPC's default security group and remove every rule from it.
+        ec2.DefaultSecurityGroup(
+            f"{name}-default-sg",
+            vpc_id=the_vpc.id,
+            ingress=[],
+            egress=[],
+            tags={"Name": f"{name}-default-closed"},
+            opts=child,
+        )
+
+        public: dict[str, ec2.Subnet] = {}
+        private: dict[str, ec2.Subnet] = {}
+        for zs in args.subnets:
+            public[zs.zone] = ec2.Subnet(
+                f"{name}-public-{zs.zone}",
+                vpc_id=the_vpc.id,
+                cidr_block=zs.public,
+                availability_zone=zs.zone,
+                map_public_ip_on_launch=False,
+                tags={
+                    "Name": f"{name}-public-{zs.zone}",
+                    "kubernetes.io/role/elb": "1",
+                    **cluster_tag,
+                },
+                opts=child,
+            )
+            private[zs.zone] = ec2.Subnet(
+                f"{name}-private-{zs.zone}",
+                vpc_id=the_vpc.id,
+                cidr_block=zs.private,
+                availability_zone=zs.zone,
+                map_public_ip_on_launch=False,
+                tags={
+                    "Name": f"{name}-private-{zs.zone}",
+                    "kubernetes.io/role/internal-elb": "1",
+                    **cluster_tag,
+                },
+                opts=child,
+            )
+
+        igw = ec2.InternetGateway(
+            f"{name}-igw", vpc_id=the_vpc.id, tags={"Name": f"{name}-igw"}, opts=child
+        )
+        public_rt = ec2.RouteTable(
+            f"{name}-public", vpc_id=the_vpc.id, tags={"Name": f"{name}-public"}, opts=child
+        )
+        ec2.Route(
+            f"{name}-public-default",
+            route_table_id=public_rt.id,
+            destination_cidr_block="0.0.0.0/0",
+            gateway_id=igw.id,
+            opts=child,
+        )
+        for zone, subnet in public.items():
+            ec2.RouteTableAssociation(
+                f"{name}-public-{zone}",
+                subnet_id=subnet.id,
+                route_table_id=public_rt.id,
+                opts=child,
+            )
+
+        zones = [zs.zone for zs in args.subnets]
+        nat_zones = {"per-az": zones, "single": zones[:1], "none": []}[args.nat]
+        nats: dict[str, ec2.NatGateway] = {}
+        for zone in nat_zones:
+            eip = ec2.Eip(
+                f"{name}-nat-{zone}", domain="vpc", tags={"Name": f"{name}-nat-{zone}"}, opts=child
+            )
+            nats[zone] = ec2.NatGateway(
+                f"{name}-nat-{zone}",
+                allocation_id=eip.allocation_id,
+                subnet_id=public[zone].id,
+                connectivity_type="public",
+                tags={"Name": f"{name}-nat-{zone}"},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
+            )
+
+        private_rts: list[ec2.RouteTable] = []
+        for zone, subnet in private.items():
+            rt = ec2.RouteTable(
+                f"{name}-private-{zone}",
+                vpc_id=the_vpc.id,
+                tags={"Name": f"{name}-private-{zone}"},
+                opts=child,
+            )
+            nat = nats.get(zone) or (nats[nat_zones[0]] if nat_zones else None)
+            if nat is not None:
+                ec2.Route(
+                    f"{name}-private-{zone}-default",
+                    route_table_id=rt.id,
+                    destination_cidr_block="0.0.0.0/0",
+                    nat_gateway_id=nat.id,
+                    opts=child,
+                )
+            ec2.RouteTableAssociation(
+                f"{name}-private-{zone}", subnet_id=subnet.id, route_table_id=rt.id, opts=child
+            )
+            private_rts.append(rt)
+
+        interface = [e for e in args.endpoints if e != "s3"]
+        if "s3" in args.endpoints:
+            ec2.VpcEndpoint(
+                f"{name}-s3",
+                vpc_id=the_vpc.id,
+                service_name=f"com.amazonaws.{args.region}.s3",
+                vpc_endpoint_type="Gateway",
+                route_table_ids=[rt.id for rt in private_rts],
+                tags={"Name": f"{name}-s3"},
+                opts=child,
+            )
+        if interface:
+            endpoint_sg = ec2.SecurityGroup(
+                f"{name}-endpoints",
+                vpc_id=the_vpc.id,
+                description="VPC interface endpoints: HTTPS from inside the VPC only",
+                tags={"Name": f"{name}-endpoints"},
+                opts=child,
+            )
+            vpc.SecurityGroupIngressRule(
+                f"{name}-endpoints-https",
+                security_group_id=endpoint_sg.id,
+                description="HTTPS from the VPC",
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                cidr_ipv4=args.cidr,
+                opts=child,
+            )
+            for service in interface:
+                ec2.VpcEndpoint(
+                    f"{name}-{service.replace('.', '-')}",
+                    vpc_id=the_vpc.id,
+                    service_name=f"com.amazonaws.{args.region}.{service}",
+                    vpc_endpoint_type="Interface",
+                    private_dns_enabled=True,
+                    subnet_ids=[s.id for s in private.values()],
+                    security_group_ids=[endpoint_sg.id],
+                    tags={"Name": f"{name}-{service}"},
+                    opts=child,
+                )
+
+        log_group = cloudwatch.LogGroup(
+            f"{name}-flow-logs",
+            name=f"/aws/vpc-flow-logs/{name}",
+            retention_in_days=args.flow_logs_retention_days,
+            kms_key_id=args.logs_key_arn,
+            opts=child,
+        )
+        account = _aws.account_id(self)
+        flow_role = iam.Role(
+            f"{name}-flow-logs",
+            description=f"VPC flow logs of {name} write to their log group",
+            assume_role_policy=account.apply(
+                lambda acct: _aws.policy_json(
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {"StringEquals": {"aws:SourceAccount": acct}},
+                    }
+                )
+            ),
+            opts=child,
+        )
+        iam.RolePolicy(
+            f"{name}-flow-logs",
+            role=flow_role.id,
+            policy=_aws.policy_output(
+                lambda arn: [
+                    {
+                        "Effect": "Allow",
+                        "Action": [
+                            "logs:CreateLogStream",
+                            "logs:PutLogEvents",
+                            "logs:DescribeLogGroups",
+                            "logs:DescribeLogStreams",
+                        ],
+                        "Resource": [arn, f"{arn}:*"],
+                    }
+                ],
+                log_group.arn,
+            ),
+            opts=child,
+        )
+        ec2.FlowLog(
+            f"{name}-flow-logs",
+            vpc_id=the_vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=log_group.arn,
+            iam_role_arn=flow_role.arn,
+            max_aggregation_interval=60,
+            tags={"Name": f"{name}-flow-logs"},
+            opts=child,
+        )
+
+        self.vpc_id = the_vpc.id
+        self.private_subnet_ids = {zone: s.id for zone, s in private.items()}
+        self.public_subnet_ids = {zone: s.id for zone, s in public.items()}
+        self.flow_log_group_name = log_group.name
+        self.register_outputs(
+            {
+                "vpc_id": self.vpc_id,
+                "private_subnet_ids": self.private_subnet_ids,
+                "public_subnet_ids": self.public_subnet_ids,
+                "flow_log_group_name": self.flow_log_group_name,
+            }
+        )

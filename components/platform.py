@@ -1,0 +1,187 @@
+"""The whole environment from one `EnvironmentSpec`: keys, network, buckets, cluster, GPU pools.
+
+`Platform(name, PlatformArgs(spec=spec))` is everything `__main__.py` builds.
+Every sub-component gets the platform's own name (their type tokens keep the
+URNs apart), so that children are named `<platform>-<thing>`; `__main__.py`
+names the platform after the cluster, `gpuforge-<env>`.
+
+Tags: the spec's tags and the gpuforge environment/managed-by tags reach every
+taggable resource through the AWS provider's default tags (`aws:defaultTags` in
+the rendered stack config). They are also set explicitly on node groups and
+launch templates (and what the templates launch), which default tags miss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from components import catalog
+from components.cluster import TRAINING_SERVICE_ACCOUNT, Cluster, ClusterArgs
+from components.encryption import Encryption, EncryptionArgs
+from components.network import Network, NetworkArgs
+from components.nodepool import GpuNodePool, GpuNodePoolArgs
+from components.spec import EnvironmentSpec
+from components.stack_config import default_tags
+from components.storage import ObjectStore, ObjectStoreArgs
+
+
+@dataclass
+class PlatformArgs:
+    """Inputs of `Platform`."""
+
+    spec: EnvironmentSpec
+    """The validated environment (`components.loader.load_env` or the stack config)."""
+
+
+class Platform(pulumi.ComponentResource):
+    """A GPU training platform: what `pulumi up` creates for one environment."""
+
+    cluster_name: pulumi.Output[str]
+    """EKS cluster name."""
+    cluster_endpoint: pulumi.Output[str]
+    """Kubernetes API server endpoint."""
+    cluster_certificate_authority: pulumi.Output[str]
+    """Base64 PEM of the cluster CA (for kubeconfig)."""
+    oidc_issuer: pulumi.Output[str]
+    """OIDC issuer URL of the cluster."""
+    bucket_names: dict[str, pulumi.Output[str]]
+    """Physical bucket name by logical name (`datasets`, `checkpoints`, ...)."""
+    role_arns: dict[str, pulumi.Output[str]]
+    """IAM role ARNs: `cluster`, `node`, `training` (pods through EKS Pod Identity)."""
+    node_groups: dict[str, pulumi.Output[str]]
+    """EKS node group name by GPU pool name (plus `system`)."""
+    training_namespace: str
+    """Kubernetes namespace for training jobs."""
+    training_service_account: str
+    """Service account in `training_namespace` bound to the training role."""
+    vpc_id: pulumi.Output[str]
+    """ID of the VPC."""
+
+    def __init__(
+        self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("gpuforge:platform:Platform", name, None, opts)
+        spec = args.spec
+        child = pulumi.ResourceOptions(parent=self)
+        tags = default_tags(spec)
+
+        keys = Encryption(
+            name,
+            EncryptionArgs(
+                environment=spec.environment,
+                region=spec.region,
+                rotation=spec.encryption.rotation,
+                rotation_period_days=spec.encryption.rotation_period_days,
+                deletion_window_days=spec.encryption.key_deletion_window_days,
+            ),
+            opts=child,
+        )
+        network = Network(
+            name,
+            NetworkArgs(
+                cidr=spec.network.cidr,
+                subnets=spec.subnets,
+                region=spec.region,
+                cluster_name=spec.cluster_name,
+                logs_key_arn=keys.logs_key_arn,
+                nat=spec.network.nat,
+                endpoints=list(spec.network.endpoints),
+                flow_logs_retention_days=spec.network.flow_logs_retention_days,
+            ),
+            opts=child,
+        )
+        storage = ObjectStore(
+            name,
+            ObjectStoreArgs(
+                environment=spec.environment,
+                region=spec.region,
+                buckets=list(spec.storage.buckets),
+                kms_key_arn=keys.storage_key_arn,
+                force_destroy=spec.storage.force_destroy,
+            ),
+            opts=child,
+        )
+        system = spec.cluster.system_pool
+        system_arch = _instance_arch(system.instance_type)
+        cluster = Cluster(
+            name,
+            ClusterArgs(
+                cluster_name=spec.cluster_name,
+                version=spec.cluster.version,
+                private_subnet_ids=list(network.private_subnet_ids.values()),
+                secrets_key_arn=keys.secrets_key_arn,
+                logs_key_arn=keys.logs_key_arn,
+                storage_key_arn=keys.storage_key_arn,
+                bucket_arns=list(storage.bucket_arns.values()),
+                public_endpoint=spec.cluster.public_endpoint,
+                public_access_cidrs=list(spec.cluster.public_access_cidrs),
+                log_types=list(spec.cluster.log_types),
+                log_retention_days=spec.network.flow_logs_retention_days,
+                admins=list(spec.cluster.admins),
+                system_instance_type=system.instance_type,
+                system_arch=system_arch,
+                system_min=system.min,
+                system_max=system.max,
+                system_disk_gib=system.disk_gib,
+                training_namespace=spec.training.namespace,
+                node_tags=tags,
+            ),
+            opts=child,
+        )
+        pools = {
+            pool.name: GpuNodePool(
+                f"{name}-{pool.name}",
+                GpuNodePoolArgs(
+                    pool=pool,
+                    cluster_name=spec.cluster_name,
+                    node_role_arn=cluster.node_role_arn,
+                    private_subnet_ids=network.private_subnet_ids,
+                    vpc_id=network.vpc_id,
+                    cluster_security_group_id=cluster.cluster_security_group_id,
+                    tags=tags,
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=cluster.ready),
+            )
+            for pool in spec.gpu_pools
+        }
+
+        self.cluster_name = cluster.cluster_name
+        self.cluster_endpoint = cluster.endpoint
+        self.cluster_certificate_authority = cluster.certificate_authority
+        self.oidc_issuer = cluster.oidc_issuer
+        self.bucket_names = dict(storage.bucket_names)
+        self.role_arns = {
+            "cluster": cluster.cluster_role_arn,
+            "node": cluster.node_role_arn,
+            "training": cluster.training_role_arn,
+        }
+        self.node_groups = {
+            "system": cluster.system_node_group_name,
+            **{pool: p.node_group_name for pool, p in pools.items()},
+        }
+        self.training_namespace = spec.training.namespace
+        self.training_service_account = TRAINING_SERVICE_ACCOUNT
+        self.vpc_id = network.vpc_id
+        self.register_outputs(self.exports())
+
+    def exports(self) -> dict[str, object]:
+        """The stack outputs the CLI reads, by export name."""
+        return {
+            "clusterName": self.cluster_name,
+            "clusterEndpoint": self.cluster_endpoint,
+            "clusterCertificateAuthority": self.cluster_certificate_authority,
+            "oidcIssuer": self.oidc_issuer,
+            "bucketNames": self.bucket_names,
+            "roleArns": self.role_arns,
+            "nodeGroups": self.node_groups,
+            "trainingNamespace": self.training_namespace,
+            "trainingServiceAccount": self.training_service_account,
+            "vpcId": self.vpc_id,
+        }
+
+
+def _instance_arch(instance_type: str) -> str:
+    found = catalog.instance_type(instance_type)
+    return found.arch if found is not None else "x86_64"
