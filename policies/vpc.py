@@ -180,5 +180,4 @@ for _id, _port, _what, _title, _ckv in (
         severity="critical" if _port is None else "high",
         types=_SG_TYPES,
         checkov=[_ckv],
-        trivy=["AVD-AWS-0107"],
     )(_check)

@@ -65,3 +65,16 @@ def test_missing_versus_computed() -> None:
 def test_import_is_cheap() -> None:
     code = "import sys, policies; assert not [m for m in sys.modules if m.startswith('pulumi')]"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_readme_rule_table_is_current() -> None:
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "gen_policy_docs.py"
+    spec = importlib.util.spec_from_file_location("gen_policy_docs", path)
+    assert spec and spec.loader
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    text = gen.README.read_text()
+    assert gen.updated(text) == text, "run: .venv/bin/python scripts/gen_policy_docs.py"
