@@ -254,7 +254,8 @@ class Cluster(pulumi.ComponentResource):
             )
             for policy in NODE_POLICIES
         ]
-        system_tags = {**args.node_tags, "gpuforge.dev/pool": "system"}
+        # No gpuforge.dev/pool tag: that tag marks GPU node groups (docs/contracts.md).
+        system_tags = {**args.node_tags, "gpuforge.dev/node-role": "system"}
         system_lt = ec2.LaunchTemplate(
             f"{name}-system",
             description=f"System nodes of {args.cluster_name}",
@@ -282,7 +283,7 @@ class Cluster(pulumi.ComponentResource):
             },
             update_config={"max_unavailable": 1},
             launch_template={"id": system_lt.id, "version": _aws.version_string(system_lt)},
-            labels={"gpuforge.dev/pool": "system"},
+            labels={"gpuforge.dev/node-role": "system"},
             tags=system_tags,
             opts=pulumi.ResourceOptions(
                 parent=self,
