@@ -1,0 +1,380 @@
+"""Every shipped environment builds as a whole Platform; real properties of what it declares."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components.spec import LOG_TYPES
+from tests.components.conftest import built
+
+T = {
+    "subnet": "aws:ec2/subnet:Subnet",
+    "nat": "aws:ec2/natGateway:NatGateway",
+    "eip": "aws:ec2/eip:Eip",
+    "route": "aws:ec2/route:Route",
+    "endpoint": "aws:ec2/vpcEndpoint:VpcEndpoint",
+    "sg": "aws:ec2/securityGroup:SecurityGroup",
+    "ingress": "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    "egress": "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+    "default_sg": "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+    "flow_log": "aws:ec2/flowLog:FlowLog",
+    "log_group": "aws:cloudwatch/logGroup:LogGroup",
+    "vpc": "aws:ec2/vpc:Vpc",
+    "key": "aws:kms/key:Key",
+    "alias": "aws:kms/alias:Alias",
+    "bucket": "aws:s3/bucket:Bucket",
+    "cluster": "aws:eks/cluster:Cluster",
+    "addon": "aws:eks/addon:Addon",
+    "node_group": "aws:eks/nodeGroup:NodeGroup",
+    "lt": "aws:ec2/launchTemplate:LaunchTemplate",
+    "pg": "aws:ec2/placementGroup:PlacementGroup",
+    "role": "aws:iam/role:Role",
+    "role_policy": "aws:iam/rolePolicy:RolePolicy",
+    "attachment": "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "pod_identity": "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+    "access_entry": "aws:eks/accessEntry:AccessEntry",
+}
+BUCKET_COMPANIONS = (
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketVersioning:BucketVersioning",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketPolicy:BucketPolicy",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+)
+COMPONENTS = {
+    "gpuforge:platform:Platform",
+    "gpuforge:network:Network",
+    "gpuforge:encryption:Encryption",
+    "gpuforge:storage:ObjectStore",
+    "gpuforge:cluster:Cluster",
+    "gpuforge:nodepool:GpuNodePool",
+}
+
+
+def test_platform_builds_and_exports(env):
+    spec, b = built(env)
+    assert b.exports["clusterName"] == spec.cluster_name
+    assert b.exports["clusterEndpoint"].startswith("https://")
+    assert b.exports["clusterCertificateAuthority"]
+    assert b.exports["oidcIssuer"].startswith("https://")
+    assert set(b.exports["bucketNames"]) == {x.name for x in spec.storage.buckets}
+    assert set(b.exports["roleArns"]) == {"cluster", "node", "training"}
+    assert set(b.exports["nodeGroups"]) == {"system", *(p.name for p in spec.gpu_pools)}
+    assert b.exports["trainingNamespace"] == spec.training.namespace
+    assert b.exports["trainingServiceAccount"] == "training"
+
+
+def test_every_child_has_a_gpuforge_parent(env):
+    _, b = built(env)
+    assert {r.type for r in b.resources if r.type.startswith("gpuforge:")} >= COMPONENTS - (
+        set() if any(r.type == "gpuforge:nodepool:GpuNodePool" for r in b.resources) else COMPONENTS
+    )
+    for r in b.resources:
+        if r.type == "gpuforge:platform:Platform":
+            assert r.parent_type == "pulumi:pulumi:Stack"
+        elif r.type.startswith("gpuforge:"):
+            assert r.parent_type == "gpuforge:platform:Platform", r.urn
+        else:
+            assert r.parent_type in COMPONENTS - {"gpuforge:platform:Platform"}, r.urn
+            assert r.name.startswith(f"gpuforge-{env}-"), r.name
+
+
+def test_subnets_follow_the_netplan(env):
+    spec, b = built(env)
+    got = {(s.inputs["availabilityZone"], s.inputs["cidrBlock"]) for s in b.of(T["subnet"])}
+    want = {(z.zone, z.private) for z in spec.subnets} | {(z.zone, z.public) for z in spec.subnets}
+    assert got == want
+    for s in b.of(T["subnet"]):
+        assert s.inputs["mapPublicIpOnLaunch"] is False
+        assert s.inputs["tags"][f"kubernetes.io/cluster/{spec.cluster_name}"] == "shared"
+        role = (
+            "elb" if s.inputs["cidrBlock"] in {z.public for z in spec.subnets} else "internal-elb"
+        )
+        assert s.inputs["tags"][f"kubernetes.io/role/{role}"] == "1"
+    vpc = b.of(T["vpc"])[0].inputs
+    assert vpc["cidrBlock"] == spec.network.cidr
+    assert vpc["enableDnsSupport"] is True and vpc["enableDnsHostnames"] is True
+
+
+@pytest.mark.parametrize("env_name,nats", [("dev", 1), ("staging", 1), ("prod", 3)])
+def test_nat_gateways_per_spec(env_name, nats):
+    spec, b = built(env_name)
+    assert len(b.of(T["nat"])) == nats
+    assert len(b.of(T["eip"])) == nats
+    nat_ids = {n.id for n in b.of(T["nat"])}
+    private_defaults = [r for r in b.of(T["route"]) if r.inputs.get("natGatewayId")]
+    assert len(private_defaults) == len(spec.zones)
+    assert {r.inputs["natGatewayId"] for r in private_defaults} == nat_ids
+    public_subnets = {s.id for s in b.of(T["subnet"]) if "-public-" in s.name}
+    assert {n.inputs["subnetId"] for n in b.of(T["nat"])} <= public_subnets
+
+
+def test_endpoints_default_sg_and_flow_logs(env):
+    spec, b = built(env)
+    endpoints = {
+        e.inputs["serviceName"].removeprefix(f"com.amazonaws.{spec.region}."): e.inputs
+        for e in b.of(T["endpoint"])
+    }
+    assert set(endpoints) == set(spec.network.endpoints)
+    assert endpoints["s3"]["vpcEndpointType"] == "Gateway"
+    assert len(endpoints["s3"]["routeTableIds"]) == len(spec.zones)
+    endpoint_sg = b.named(T["sg"], f"gpuforge-{env}-endpoints")
+    for name, ep in endpoints.items():
+        if name != "s3":
+            assert ep["vpcEndpointType"] == "Interface"
+            assert ep["privateDnsEnabled"] is True
+            assert len(ep["subnetIds"]) == len(spec.zones)
+            assert ep["securityGroupIds"] == [endpoint_sg.id]
+    rules = [r.inputs for r in b.of(T["ingress"]) if r.inputs["securityGroupId"] == endpoint_sg.id]
+    assert rules == [
+        {
+            "securityGroupId": endpoint_sg.id,
+            "description": "HTTPS from the VPC",
+            "ipProtocol": "tcp",
+            "fromPort": 443,
+            "toPort": 443,
+            "cidrIpv4": spec.network.cidr,
+        }
+    ]
+    default_sg = b.of(T["default_sg"])[0].inputs
+    assert default_sg["ingress"] == [] and default_sg["egress"] == []
+    flow = b.of(T["flow_log"])[0].inputs
+    assert flow["trafficType"] == "ALL" and flow["vpcId"] == b.of(T["vpc"])[0].id
+    group = b.named(T["log_group"], f"gpuforge-{env}-flow-logs").inputs
+    assert group["retentionInDays"] == spec.network.flow_logs_retention_days
+    assert group["kmsKeyId"].endswith(f"gpuforge-{env}-logs")
+    role_policy = json.loads(
+        b.named(T["role_policy"], f"gpuforge-{env}-flow-logs").inputs["policy"]
+    )
+    for statement in role_policy["Statement"]:
+        assert all(res.startswith("arn:aws:cloudwatch:") for res in statement["Resource"])
+
+
+def test_keys_rotate_with_windows_and_no_wildcard_principal(env):
+    spec, b = built(env)
+    keys = b.of(T["key"])
+    assert len(keys) == 3
+    for key in keys:
+        assert key.inputs["enableKeyRotation"] is True
+        assert key.inputs["rotationPeriodInDays"] == spec.encryption.rotation_period_days
+        assert key.inputs["deletionWindowInDays"] == spec.encryption.key_deletion_window_days
+        policy = json.loads(key.inputs["policy"])
+        for statement in policy["Statement"]:
+            assert statement["Principal"] not in ("*", {"AWS": "*"})
+            assert statement["Principal"].get("AWS", "arn:aws:iam::123456789012:root") == (
+                "arn:aws:iam::123456789012:root"
+            )
+    logs = json.loads(b.named(T["key"], f"gpuforge-{env}-logs").inputs["policy"])
+    service = [s for s in logs["Statement"] if "Service" in s["Principal"]]
+    assert service[0]["Principal"]["Service"] == f"logs.{spec.region}.amazonaws.com"
+    assert "kms:EncryptionContext:aws:logs:arn" in service[0]["Condition"]["ArnLike"]
+    aliases = {a.inputs["name"] for a in b.of(T["alias"])}
+    assert aliases == {f"alias/gpuforge-{env}-{p}" for p in ("secrets", "storage", "logs")}
+
+
+def test_every_bucket_gets_its_five_companions(env):
+    spec, b = built(env)
+    buckets = {r.name.removeprefix(f"gpuforge-{env}-"): r for r in b.of(T["bucket"])}
+    assert set(buckets) == {x.name for x in spec.storage.buckets}
+    for bucket_spec in spec.storage.buckets:
+        bucket = buckets[bucket_spec.name]
+        assert bucket.inputs["bucket"].startswith(f"gpuforge-{env}-{bucket_spec.name}-")
+        assert len(bucket.inputs["bucket"]) <= 63
+        assert bucket.inputs["forceDestroy"] is spec.storage.force_destroy
+        companions = {
+            t: [r.inputs for r in b.of(t) if r.inputs["bucket"] == bucket.id]
+            for t in BUCKET_COMPANIONS
+        }
+        assert all(len(found) == 1 for found in companions.values()), companions
+        pab, sse, ver, life, pol, own = (companions[t][0] for t in BUCKET_COMPANIONS)
+        assert all(
+            pab[f] is True
+            for f in (
+                "blockPublicAcls",
+                "blockPublicPolicy",
+                "ignorePublicAcls",
+                "restrictPublicBuckets",
+            )
+        )
+        rule = sse["rules"][0]
+        assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms"
+        assert rule["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"].endswith(
+            f"gpuforge-{env}-storage"
+        )
+        assert rule["bucketKeyEnabled"] is True
+        status = "Enabled" if bucket_spec.versioning else "Suspended"
+        assert ver["versioningConfiguration"]["status"] == status
+        by_id = {r["id"]: r for r in life["rules"]}
+        assert by_id["abort-incomplete-multipart-uploads"]["abortIncompleteMultipartUpload"] == {
+            "daysAfterInitiation": bucket_spec.abort_multipart_days
+        }
+        assert by_id["expire-noncurrent-versions"]["noncurrentVersionExpiration"] == {
+            "noncurrentDays": bucket_spec.noncurrent_expiration_days
+        }
+        deny = json.loads(pol["policy"])["Statement"][0]
+        assert deny["Effect"] == "Deny" and deny["Action"] == "s3:*"
+        assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        arn = f"arn:aws:s3:::{bucket.inputs['bucket']}"
+        assert deny["Resource"] == [arn, f"{arn}/*"]
+        assert own["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
+
+
+def test_cluster_is_encrypted_private_and_logs_everything(env):
+    spec, b = built(env)
+    cluster = b.of(T["cluster"])[0].inputs
+    assert cluster["name"] == spec.cluster_name
+    assert cluster["version"] == spec.cluster.version
+    assert cluster["encryptionConfig"]["resources"] == ["secrets"]
+    assert cluster["encryptionConfig"]["provider"]["keyArn"].endswith(f"gpuforge-{env}-secrets")
+    assert sorted(cluster["enabledClusterLogTypes"]) == sorted(LOG_TYPES)
+    vpc_config = cluster["vpcConfig"]
+    assert vpc_config["endpointPrivateAccess"] is True
+    assert vpc_config["endpointPublicAccess"] is False
+    assert "publicAccessCidrs" not in vpc_config
+    private = {s.id for s in b.of(T["subnet"]) if "-private-" in s.name}
+    assert set(vpc_config["subnetIds"]) == private
+    assert cluster["accessConfig"]["authenticationMode"] == "API"
+    log_group = b.named(T["log_group"], f"gpuforge-{env}-control-plane").inputs
+    assert log_group["name"] == f"/aws/eks/{spec.cluster_name}/cluster"
+    assert log_group["kmsKeyId"].endswith(f"gpuforge-{env}-logs")
+    addons = {a.inputs["addonName"] for a in b.of(T["addon"])}
+    assert addons == {"vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent"}
+    assert len(b.of(T["access_entry"])) == len(spec.cluster.admins)
+
+
+def test_roles_are_scoped(env):
+    spec, b = built(env)
+    attached = {}
+    for a in b.of(T["attachment"]):
+        attached.setdefault(a.inputs["role"], set()).add(a.inputs["policyArn"].rsplit("/", 1)[1])
+    assert attached[f"gpuforge-{env}-cluster"] == {"AmazonEKSClusterPolicy"}
+    assert attached[f"gpuforge-{env}-node"] == {
+        "AmazonEKSWorkerNodePolicy",
+        "AmazonEC2ContainerRegistryReadOnly",
+        "AmazonEKS_CNI_Policy",
+    }
+    training = b.named(T["role"], f"gpuforge-{env}-training").inputs
+    trust = json.loads(training["assumeRolePolicy"])["Statement"][0]
+    assert trust["Principal"] == {"Service": "pods.eks.amazonaws.com"}
+    assert sorted(trust["Action"]) == ["sts:AssumeRole", "sts:TagSession"]
+    data = json.loads(b.named(T["role_policy"], f"gpuforge-{env}-training-data").inputs["policy"])
+    buckets = {f"arn:aws:s3:::{r.inputs['bucket']}" for r in b.of(T["bucket"])}
+    for statement in data["Statement"]:
+        actions = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        assert all("*" not in a for a in actions)
+        resources = statement["Resource"]
+        resources = resources if isinstance(resources, list) else [resources]
+        assert all(r.rstrip("/*") in buckets or r.endswith(f"-{env}-storage") for r in resources)
+    for r in b.of(T["role_policy"]):
+        for statement in json.loads(r.inputs["policy"])["Statement"]:
+            assert "*" not in statement["Resource"]
+    association = b.of(T["pod_identity"])[0].inputs
+    assert association["namespace"] == spec.training.namespace
+    assert association["serviceAccount"] == "training"
+    assert association["roleArn"].endswith(f"gpuforge-{env}-training")
+
+
+def test_node_launch_templates_require_imdsv2_and_encrypt_root(env):
+    spec, b = built(env)
+    for lt in b.of(T["lt"]):
+        md = lt.inputs["metadataOptions"]
+        assert md["httpTokens"] == "required" and md["httpPutResponseHopLimit"] == 1
+        root = lt.inputs["blockDeviceMappings"][0]
+        assert root["ebs"]["encrypted"] == "true" and root["ebs"]["volumeType"] == "gp3"
+        assert "keyName" not in lt.inputs
+        assert lt.inputs["tags"]["gpuforge.dev/environment"] == env
+    system = b.named(T["node_group"], f"gpuforge-{env}-system").inputs
+    assert system["amiType"] == "AL2023_x86_64_STANDARD"
+    assert system["capacityType"] == "ON_DEMAND"
+    assert "remoteAccess" not in system
+    assert system["scalingConfig"]["minSize"] == spec.cluster.system_pool.min
+
+
+def test_gpu_node_groups(env):
+    spec, b = built(env)
+    for pool in spec.gpu_pools:
+        ng = b.named(T["node_group"], f"gpuforge-{env}-{pool.name}-ng").inputs
+        assert ng["amiType"] == "AL2023_x86_64_NVIDIA"
+        assert ng["instanceTypes"] == [pool.instance_type]
+        assert ng["scalingConfig"] == {"minSize": 0, "maxSize": pool.max, "desiredSize": 0}
+        assert {"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"} in ng["taints"]
+        assert ng["labels"]["gpuforge.dev/pool"] == pool.name
+        assert ng["labels"]["gpuforge.dev/gpu-model"] == pool.instance.accelerator.model
+        assert ng["labels"]["nvidia.com/gpu.present"] == "true"
+        assert ng["labels"].items() >= pool.labels.items()
+        assert (
+            ng["capacityType"]
+            == {
+                "spot": "SPOT",
+                "on-demand": "ON_DEMAND",
+                "capacity-block": "CAPACITY_BLOCK",
+            }[pool.capacity]
+        )
+        tags = ng["tags"]
+        assert tags["gpuforge.dev/pool"] == pool.name
+        assert tags["gpuforge.dev/environment"] == env
+        assert tags["k8s.io/cluster-autoscaler/enabled"] == "true"
+        assert tags[f"k8s.io/cluster-autoscaler/{spec.cluster_name}"] == "owned"
+        template = "k8s.io/cluster-autoscaler/node-template"
+        assert tags[f"{template}/label/gpuforge.dev/pool"] == pool.name
+        assert tags[f"{template}/taint/nvidia.com/gpu"] == "true:NoSchedule"
+        assert tags[f"{template}/resources/nvidia.com/gpu"] == str(pool.instance.gpus)
+
+
+def test_prod_efa_capacity_block_pool():
+    spec, b = built("prod")
+    pool = spec.pool("h100")
+    ng = b.named(T["node_group"], "gpuforge-prod-h100-ng").inputs
+    subnet = b.named(T["subnet"], f"gpuforge-prod-private-{pool.az}")
+    assert ng["subnetIds"] == [subnet.id]
+    pg = b.named(T["pg"], "gpuforge-prod-h100-pg")
+    assert pg.inputs["strategy"] == "cluster"
+    lt = b.named(T["lt"], "gpuforge-prod-h100-lt").inputs
+    assert ng["launchTemplate"]["id"] == b.named(T["lt"], "gpuforge-prod-h100-lt").id
+    assert lt["placement"]["groupName"] == pg.name
+    nics = lt["networkInterfaces"]
+    assert len(nics) == pool.instance.network_cards == 32
+    assert [n["networkCardIndex"] for n in nics] == list(range(32))
+    assert all(n["interfaceType"] == "efa" for n in nics)
+    assert [n["deviceIndex"] for n in nics] == [0] + [1] * 31
+    efa_sg = b.named(T["sg"], "gpuforge-prod-h100-efa")
+    assert all(n["securityGroups"] == ["sg-cluster", efa_sg.id] for n in nics)
+    for kind in ("ingress", "egress"):
+        rule = [r.inputs for r in b.of(T[kind]) if r.inputs["securityGroupId"] == efa_sg.id]
+        assert rule == [
+            {
+                "securityGroupId": efa_sg.id,
+                "referencedSecurityGroupId": efa_sg.id,
+                "ipProtocol": "-1",
+                "description": rule[0]["description"],
+            }
+        ]
+    assert lt["instanceMarketOptions"] == {"marketType": "capacity-block"}
+    target = lt["capacityReservationSpecification"]["capacityReservationTarget"]
+    assert target == {"capacityReservationId": pool.capacity_reservation_id}
+    assert ng["tags"]["k8s.io/cluster-autoscaler/node-template/resources/vpc.amazonaws.com/efa"]
+    # the non-EFA pool spans every private subnet and has no EFA parts
+    l40s = b.named(T["node_group"], "gpuforge-prod-l40s-ng").inputs
+    assert len(l40s["subnetIds"]) == 3
+    assert "networkInterfaces" not in b.named(T["lt"], "gpuforge-prod-l40s-lt").inputs
+
+
+# Pulumi sends every number as a float (7 -> 7.0); GF-S3-010/011 test `isinstance(v, int)`
+# and so miss the lifecycle days the buckets do set (asserted in the bucket test above).
+# Reported to the policies owner; remove from here once the rules accept integral floats.
+KNOWN_NUMBER_TYPE_FINDINGS = {"GF-S3-010", "GF-S3-011"}
+
+
+def test_policy_rules_find_nothing_else(env):
+    """The policy rules (policies/) see nothing wrong in what the Platform declares."""
+    policies = pytest.importorskip("policies")
+    _, b = built(env)
+    resources = [(r.urn, r.type, {**r.inputs, "id": r.id}) for r in b.resources]
+    findings = policies.evaluate(resources, {"environment": env})
+    unexpected = [f for f in findings if f.rule not in KNOWN_NUMBER_TYPE_FINDINGS]
+    assert not unexpected, unexpected
