@@ -69,9 +69,7 @@ def test_platform_builds_and_exports(env):
 
 def test_every_child_has_a_gpuforge_parent(env):
     _, b = built(env)
-    assert {r.type for r in b.resources if r.type.startswith("gpuforge:")} >= COMPONENTS - (
-        set() if any(r.type == "gpuforge:nodepool:GpuNodePool" for r in b.resources) else COMPONENTS
-    )
+    assert {r.type for r in b.resources if r.type.startswith("gpuforge:")} == COMPONENTS
     for r in b.resources:
         if r.type == "gpuforge:platform:Platform":
             assert r.parent_type == "pulumi:pulumi:Stack"
