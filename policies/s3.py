@@ -260,6 +260,10 @@ def bucket_versioning(bucket: Resource, stack: Stack, ctx: RuleContext):
     )
 
 
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == int(value)
+
+
 def _lifecycle_has(lc: Resource, path: str) -> Any:
     rules = as_list(lc.get("rules"))
     if rules is UNKNOWN:
@@ -269,7 +273,8 @@ def _lifecycle_has(lc: Resource, path: str) -> Any:
         status, value = get(r, "status"), get(r, path)
         if status is UNKNOWN or value is UNKNOWN:
             verdict = UNKNOWN
-        elif status == "Enabled" and isinstance(value, int) and value > 0:
+        # Pulumi sends every number as a float (7 -> 7.0); bool is an int subclass, not a count.
+        elif status == "Enabled" and _is_count(value) and value > 0:
             return True
     return verdict
 

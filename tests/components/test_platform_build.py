@@ -362,17 +362,10 @@ def test_prod_efa_capacity_block_pool():
     assert "networkInterfaces" not in b.named(T["lt"], "gpuforge-prod-l40s-lt").inputs
 
 
-# Pulumi sends every number as a float (7 -> 7.0); GF-S3-010/011 test `isinstance(v, int)`
-# and so miss the lifecycle days the buckets do set (asserted in the bucket test above).
-# Reported to the policies owner; remove from here once the rules accept integral floats.
-KNOWN_NUMBER_TYPE_FINDINGS = {"GF-S3-010", "GF-S3-011"}
-
-
 def test_policy_rules_find_nothing_else(env):
     """The policy rules (policies/) see nothing wrong in what the Platform declares."""
     policies = pytest.importorskip("policies")
     _, b = built(env)
     resources = [(r.urn, r.type, {**r.inputs, "id": r.id}) for r in b.resources]
     findings = policies.evaluate(resources, {"environment": env})
-    unexpected = [f for f in findings if f.rule not in KNOWN_NUMBER_TYPE_FINDINGS]
-    assert not unexpected, unexpected
+    assert findings == []

@@ -242,13 +242,14 @@ CASES: dict[str, list[Scenario]] = {
     ),
     "GF-S3-010": _per_bucket(
         LIFECYCLE,
-        lambda b: lifecycle(b, abortIncompleteMultipartUpload={"daysAfterInitiation": 7}),
+        # numbers arrive as floats from the Pulumi engine
+        lambda b: lifecycle(b, abortIncompleteMultipartUpload={"daysAfterInitiation": 7.0}),
         lambda b: lifecycle(b, expiration={"days": 30}),
         lambda b: {"bucket": b, "rules": UA},
     ),
     "GF-S3-011": _per_bucket(
         LIFECYCLE,
-        lambda b: lifecycle(b, noncurrentVersionExpiration={"noncurrentDays": 30}),
+        lambda b: lifecycle(b, noncurrentVersionExpiration={"noncurrentDays": 30.0}),
         lambda b: lifecycle(b, abortIncompleteMultipartUpload={"daysAfterInitiation": 7}),
         lambda b: lifecycle(b, noncurrentVersionExpiration={"noncurrentDays": UN}),
     ),
