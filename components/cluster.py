@@ -258,6 +258,7 @@ class Cluster(pulumi.ComponentResource):
         system_tags = {**args.node_tags, "gpuforge.dev/node-role": "system"}
         system_lt = ec2.LaunchTemplate(
             f"{name}-system",
+            name=f"{name}-system",  # explicit: node group and policy checks refer by name
             description=f"System nodes of {args.cluster_name}",
             metadata_options=_aws.node_metadata_options(),
             block_device_mappings=[_aws.node_root_volume(args.system_disk_gib)],
@@ -282,7 +283,7 @@ class Cluster(pulumi.ComponentResource):
                 "desired_size": args.system_min,
             },
             update_config={"max_unavailable": 1},
-            launch_template={"id": system_lt.id, "version": _aws.version_string(system_lt)},
+            launch_template={"name": system_lt.name, "version": _aws.version_string(system_lt)},
             labels={"gpuforge.dev/node-role": "system"},
             tags=system_tags,
             opts=pulumi.ResourceOptions(

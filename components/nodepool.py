@@ -148,6 +148,7 @@ class GpuNodePool(pulumi.ComponentResource):
             }
         template = ec2.LaunchTemplate(
             f"{name}-lt",
+            name=f"{name}-lt",  # explicit, so the node group (and policy checks) can refer by name
             description=f"GPU pool {pool.name} of {args.cluster_name}",
             update_default_version=True,
             tags=base_tags,
@@ -166,7 +167,7 @@ class GpuNodePool(pulumi.ComponentResource):
             instance_types=[pool.instance_type],
             scaling_config={"min_size": pool.min, "max_size": pool.max, "desired_size": pool.min},
             update_config={"max_unavailable": 1},
-            launch_template={"id": template.id, "version": _aws.version_string(template)},
+            launch_template={"name": template.name, "version": _aws.version_string(template)},
             labels=labels,
             taints=[
                 {"key": t["key"], "value": t["value"], "effect": _EFFECTS[t["effect"]]}

@@ -118,7 +118,7 @@ class Platform(pulumi.ComponentResource):
                 public_endpoint=spec.cluster.public_endpoint,
                 public_access_cidrs=list(spec.cluster.public_access_cidrs),
                 log_types=list(spec.cluster.log_types),
-                log_retention_days=spec.network.flow_logs_retention_days,
+                log_retention_days=spec.cluster.log_retention_days,
                 admins=list(spec.cluster.admins),
                 system_instance_type=system.instance_type,
                 system_arch=system_arch,

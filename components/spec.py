@@ -110,6 +110,9 @@ class ClusterSpec(_Strict):
     admins: list[str] = Field(
         [], description="IAM role/user ARNs granted cluster admin through EKS access entries."
     )
+    log_retention_days: int = Field(
+        365, description="Retention of the control-plane log group (a CloudWatch Logs period)."
+    )
     system_pool: SystemPoolSpec = Field(
         default_factory=SystemPoolSpec, description="Node group for cluster add-ons."
     )
@@ -293,6 +296,14 @@ def _check_identity(spec: EnvironmentSpec) -> None:
             )
 
 
+def _check_retention(path: str, days: int) -> None:
+    if days not in LOG_RETENTION_DAYS:
+        nearest = min(LOG_RETENTION_DAYS, key=lambda d: abs(d - days))
+        raise SpecError(
+            path, f"{days} is not a CloudWatch Logs retention period", f"nearest allowed: {nearest}"
+        )
+
+
 def _check_network(spec: EnvironmentSpec) -> None:
     net = spec.network
     try:
@@ -326,13 +337,7 @@ def _check_network(spec: EnvironmentSpec) -> None:
         plan_subnets(net.cidr, spec.zones)
     except SubnetPlanError as exc:
         raise SpecError("network.cidr", str(exc), exc.hint) from None
-    if net.flow_logs_retention_days not in LOG_RETENTION_DAYS:
-        nearest = min(LOG_RETENTION_DAYS, key=lambda d: abs(d - net.flow_logs_retention_days))
-        raise SpecError(
-            "network.flow_logs_retention_days",
-            f"{net.flow_logs_retention_days} is not a CloudWatch Logs retention period",
-            f"nearest allowed: {nearest}",
-        )
+    _check_retention("network.flow_logs_retention_days", net.flow_logs_retention_days)
     if len(set(net.endpoints)) != len(net.endpoints):
         raise SpecError("network.endpoints", "lists an endpoint twice", "name each endpoint once")
 
@@ -365,6 +370,7 @@ def _check_cluster(cluster: ClusterSpec) -> None:
             "set while public_endpoint is false",
             "set public_endpoint: true or remove the CIDRs",
         )
+    _check_retention("cluster.log_retention_days", cluster.log_retention_days)
     if len(set(cluster.log_types)) != len(cluster.log_types):
         raise SpecError("cluster.log_types", "lists a log type twice", "name each type once")
     for i, arn in enumerate(cluster.admins):

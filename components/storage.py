@@ -81,7 +81,7 @@ class ObjectStore(pulumi.ComponentResource):
             )
             pab = s3.BucketPublicAccessBlock(
                 res,
-                bucket=bucket.id,
+                bucket=bucket.bucket,
                 block_public_acls=True,
                 block_public_policy=True,
                 ignore_public_acls=True,
@@ -90,13 +90,13 @@ class ObjectStore(pulumi.ComponentResource):
             )
             s3.BucketOwnershipControls(
                 res,
-                bucket=bucket.id,
+                bucket=bucket.bucket,
                 rule={"object_ownership": "BucketOwnerEnforced"},
                 opts=child,
             )
             s3.BucketServerSideEncryptionConfiguration(
                 res,
-                bucket=bucket.id,
+                bucket=bucket.bucket,
                 rules=[
                     {
                         "apply_server_side_encryption_by_default": {
@@ -110,13 +110,13 @@ class ObjectStore(pulumi.ComponentResource):
             )
             s3.BucketVersioning(
                 res,
-                bucket=bucket.id,
+                bucket=bucket.bucket,
                 versioning_configuration={"status": "Enabled" if spec.versioning else "Suspended"},
                 opts=child,
             )
             s3.BucketLifecycleConfiguration(
                 res,
-                bucket=bucket.id,
+                bucket=bucket.bucket,
                 rules=[
                     {
                         "id": "abort-incomplete-multipart-uploads",
@@ -139,7 +139,7 @@ class ObjectStore(pulumi.ComponentResource):
             )
             s3.BucketPolicy(
                 res,
-                bucket=bucket.id,
+                bucket=bucket.bucket,
                 policy=_aws.policy_output(
                     lambda arn: [
                         {

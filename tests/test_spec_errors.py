@@ -153,6 +153,11 @@ CASES = {
         "network.flow_logs_retention_days",
         "nearest allowed: 90",
     ),
+    "cluster log retention": (
+        _set("cluster.log_retention_days", 10),
+        "cluster.log_retention_days",
+        "nearest allowed: 7",
+    ),
     "deletion window": (
         _set("encryption.key_deletion_window_days", 3),
         "encryption.key_deletion_window_days",

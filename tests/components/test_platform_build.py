@@ -333,7 +333,7 @@ def test_prod_efa_capacity_block_pool():
     pg = b.named(T["pg"], "gpuforge-prod-h100-pg")
     assert pg.inputs["strategy"] == "cluster"
     lt = b.named(T["lt"], "gpuforge-prod-h100-lt").inputs
-    assert ng["launchTemplate"]["id"] == b.named(T["lt"], "gpuforge-prod-h100-lt").id
+    assert ng["launchTemplate"]["name"] == lt["name"] == "gpuforge-prod-h100-lt"
     assert lt["placement"]["groupName"] == pg.name
     nics = lt["networkInterfaces"]
     assert len(nics) == pool.instance.network_cards == 32
