@@ -1,0 +1,186 @@
+"""Pulumi's mock monitor answered by the emulated AWS account.
+
+``MotoMocks.new_resource`` dispatches on the type token to a handler (see
+``emulator.handlers``), merges the computed outputs over the inputs (the Pulumi
+mocks convention), and records every resource. A failing handler raises
+:class:`~emulator.errors.EmulationError`, which Pulumi's runtime propagates out of
+the program run; the mocks also keep it, so the runner can report the first one.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime.mocks import MockMonitor
+
+from .errors import AwsError, EmulationError
+from .handlers import Context, Emulation, invoke_handlers, resource_handlers
+
+EMULATED, ECHOED, COMPONENT, PROVIDER = "emulated", "echoed", "component", "provider"
+
+
+@dataclass
+class ResourceRecord:
+    """One registered resource as the emulated account saw it.
+
+    ``kind`` is ``emulated`` (a handler created it), ``echoed`` (no handler: inputs
+    returned with a generated id), ``component`` or ``provider``.
+    """
+
+    urn: str
+    type: str
+    name: str
+    id: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    kind: str
+    parent: str = ""
+    provider: str = ""
+
+
+@dataclass
+class _Pending:
+    urn: str = ""
+    parent: str = ""
+
+
+class RecordingMonitor(MockMonitor):
+    """Pulumi's MockMonitor, telling the mocks the URN and parent of each registration."""
+
+    def __init__(self, mocks: MotoMocks) -> None:
+        super().__init__(mocks)
+        self._pending = threading.local()
+
+    def _mark(self, request: Any) -> None:
+        urn = self.make_urn(request.parent, request.type, request.name)
+        self._pending.value = _Pending(urn, request.parent)
+
+    def pending(self) -> _Pending:
+        return getattr(self._pending, "value", None) or _Pending()
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC name)
+        self._mark(request)
+        return super().RegisterResource(request)
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC name)
+        self._mark(request)
+        return super().ReadResource(request)
+
+
+@dataclass
+class MotoMocks(pulumi.runtime.Mocks):
+    """Pulumi mocks backed by the moto account in ``emulation``."""
+
+    emulation: Emulation
+    records: list[ResourceRecord] = field(default_factory=list)
+    errors: list[EmulationError] = field(default_factory=list)
+    emulated_types: set[str] = field(default_factory=set)
+    echoed_types: set[str] = field(default_factory=set)
+    echoed_invokes: set[str] = field(default_factory=set)
+    monitor: RecordingMonitor | None = None
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._provider_tags: dict[str, dict[str, str]] = {}
+        self._handlers = resource_handlers()
+        self._invokes = invoke_handlers()
+
+    # -- resources --------------------------------------------------------------------
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        pending = self.monitor.pending() if self.monitor else _Pending()
+        inputs = dict(args.inputs or {})
+        typ, name = args.typ, args.name
+        if typ.startswith("pulumi:providers:"):
+            res_id, outputs, kind = self._provider(typ, name, inputs), inputs, PROVIDER
+        elif args.custom is False:
+            res_id, outputs, kind = "", inputs, COMPONENT
+        elif typ in self._handlers:
+            ctx = Context(self.emulation, self._default_tags(args.provider))
+            try:
+                res_id, computed = self._handlers[typ](ctx, name, inputs)
+            except Exception as exc:  # noqa: BLE001 (every failure becomes an EmulationError)
+                raise self._fail(typ, name, exc) from exc
+            outputs, kind = {**inputs, **computed}, EMULATED
+        else:
+            res_id, outputs, kind = f"{name}-{uuid.uuid4().hex[:8]}", inputs, ECHOED
+        record = ResourceRecord(
+            urn=pending.urn,
+            type=typ,
+            name=name,
+            id=res_id,
+            inputs=inputs,
+            outputs=outputs,
+            kind=kind,
+            parent=pending.parent,
+            provider=args.provider or "",
+        )
+        with self._lock:
+            self.records.append(record)
+            if kind == EMULATED:
+                self.emulated_types.add(typ)
+            elif kind == ECHOED:
+                self.echoed_types.add(typ)
+        return res_id, outputs
+
+    def _provider(self, typ: str, name: str, inputs: dict) -> str:
+        provider_id = f"{name}-{uuid.uuid4().hex[:8]}"
+        if typ == "pulumi:providers:aws":
+            raw = inputs.get("defaultTags")
+            if isinstance(raw, str):  # provider inputs travel as JSON text
+                try:
+                    raw = json.loads(raw)
+                except ValueError:
+                    raw = None
+            tags = (raw or {}).get("tags") if isinstance(raw, dict) else None
+            with self._lock:
+                self._provider_tags[provider_id] = dict(tags or {})
+        return provider_id
+
+    def _default_tags(self, provider_ref: str | None) -> dict[str, str]:
+        if not provider_ref:
+            return {}
+        return self._provider_tags.get(provider_ref.rsplit("::", 1)[-1], {})
+
+    def _fail(self, typ: str, name: str, exc: Exception) -> EmulationError:
+        if isinstance(exc, EmulationError):
+            error = exc
+        elif isinstance(exc, AwsError):
+            error = EmulationError(typ, name, exc.code, exc.message)
+        else:
+            error = _from_botocore(typ, name, exc)
+        with self._lock:
+            self.errors.append(error)
+        return error
+
+    # -- invokes ----------------------------------------------------------------------
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
+        handler = self._invokes.get(args.token)
+        call_args = dict(args.args or {})
+        if handler is None:
+            with self._lock:
+                self.echoed_invokes.add(args.token)
+            return call_args
+        ctx = Context(self.emulation)
+        try:
+            return handler(ctx, call_args)
+        except Exception as exc:  # noqa: BLE001 (every failure becomes an EmulationError)
+            label = str(call_args.get("name") or args.token.rsplit(":", 1)[-1])
+            raise self._fail(args.token, label, exc) from exc
+
+
+def _from_botocore(typ: str, name: str, exc: Exception) -> EmulationError:
+    from botocore.exceptions import ClientError, ParamValidationError
+
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return EmulationError(typ, name, error.get("Code", "Unknown"), error.get("Message", ""))
+    if isinstance(exc, ParamValidationError):
+        return EmulationError(typ, name, "ValidationError", str(exc.kwargs.get("report", exc)))
+    return EmulationError(typ, name, "InternalError", f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,200 @@
+"""Run a Pulumi program against the emulated AWS account and collect what it built.
+
+Each run gets its own thread: a fresh ``contextvars`` context and event loop, so
+Pulumi's settings, root stack and config never leak from one run into the next,
+and a caller that already runs an event loop (pytest-asyncio, the CLI) is safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import runpy
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import EmulationError
+
+DEFAULT_TIMEOUT_S = 300.0
+
+
+@dataclass
+class EmulationResult:
+    """What a program built in the emulated account.
+
+    ``resources``: :class:`~emulator.mocks.ResourceRecord` s sorted by URN;
+    ``outputs``: the stack exports as plain Python; ``emulated_types`` /
+    ``echoed_types``: sorted type tokens created through a handler / only echoed.
+    """
+
+    resources: list[Any]
+    outputs: dict[str, Any]
+    emulated_types: list[str]
+    echoed_types: list[str]
+    seconds: float
+    echoed_invokes: list[str] = field(default_factory=list)
+
+    def of_type(self, type_token: str) -> list[Any]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def named(self, name: str) -> Any:
+        """The one resource with logical name ``name`` (KeyError if none or several)."""
+        found = [r for r in self.resources if r.name == name]
+        if len(found) != 1:
+            raise KeyError(f"{len(found)} resources named {name!r}")
+        return found[0]
+
+    def policy_resources(self) -> list[tuple[str, str, dict]]:
+        """``(urn, type token, camelCase inputs)`` of every cloud resource, as
+        ``policies.evaluate`` takes them (components and providers left out)."""
+        return [
+            (r.urn, r.type, r.inputs) for r in self.resources if r.kind in ("emulated", "echoed")
+        ]
+
+
+def config_strings(config: Mapping[str, Any] | None) -> dict[str, str]:
+    """Config as the Pulumi engine hands it to a program: strings, objects as JSON."""
+    out = {}
+    for key, value in (config or {}).items():
+        out[key] = value if isinstance(value, str) else json.dumps(value)
+    return out
+
+
+def file_program(path: str | Path) -> Callable[[], None]:
+    """A program that runs a Pulumi ``__main__.py`` (its folder first on ``sys.path``)."""
+    path = Path(path).resolve()
+
+    def program() -> None:
+        folder = str(path.parent)
+        added = folder not in sys.path
+        if added:
+            sys.path.insert(0, folder)
+        try:
+            runpy.run_path(str(path), run_name="__main__")
+        finally:
+            if added and folder in sys.path:
+                sys.path.remove(folder)
+
+    return program
+
+
+def run_program(
+    program: Callable[[], Any],
+    *,
+    project: str = "gpuforge",
+    stack: str,
+    config: Mapping[str, Any] | None = None,
+    account: Any,
+    timeout: float = DEFAULT_TIMEOUT_S,
+) -> EmulationResult:
+    """Run ``program`` (a zero-argument callable that declares resources) under Pulumi
+    mocks backed by ``account`` (a started :class:`~emulator.EmulatedAccount`).
+
+    Waits until every registration and output has settled. Raises
+    :class:`~emulator.EmulationError` when the account refused a resource or an
+    invoke, the program's own exception when it failed otherwise, and
+    ``TimeoutError`` after ``timeout`` seconds.
+    """
+    if not account.started:
+        raise RuntimeError("run_program needs a started EmulatedAccount (use `with account:`)")
+    box: dict[str, Any] = {}
+    worker = threading.Thread(
+        target=_run_in_thread,
+        args=(program, project, stack, config_strings(config), account, box),
+        name=f"emulator-{project}-{stack}",
+        daemon=True,
+    )
+    started = time.perf_counter()
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise TimeoutError(f"the Pulumi program did not settle within {timeout:.0f} s")
+    if "error" in box:
+        raise box["error"]
+    result: EmulationResult = box["result"]
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _run_in_thread(
+    program: Callable[[], Any],
+    project: str,
+    stack: str,
+    config: dict[str, str],
+    account: Any,
+    box: dict[str, Any],
+) -> None:
+    try:
+        box["result"] = _run(program, project, stack, config, account)
+    except BaseException as exc:  # noqa: BLE001 (handed to the caller's thread)
+        box["error"] = exc
+
+
+def _run(
+    program: Callable[[], Any],
+    project: str,
+    stack: str,
+    config: dict[str, str],
+    account: Any,
+) -> EmulationResult:
+    import pulumi
+    from pulumi.runtime import settings
+    from pulumi.runtime.config import set_all_config
+    from pulumi.runtime.stack import massage, run_pulumi_func
+
+    from .handlers import Emulation
+    from .mocks import MotoMocks, RecordingMonitor
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    workers = int(os.environ.get("GPUFORGE_EMULATOR_WORKERS", "1"))
+    loop.set_default_executor(
+        ThreadPoolExecutor(max_workers=workers, thread_name_prefix="emulator")
+    )
+    try:
+        settings.ROOT.set(None)
+        config = {"aws:region": account.region, **config}
+        set_all_config(config, secret_keys=[])
+        mocks = MotoMocks(Emulation(account, account.state, project, stack))
+        mocks.monitor = RecordingMonitor(mocks)
+        pulumi.runtime.set_mocks(
+            mocks, project=project, stack=stack, preview=False, monitor=mocks.monitor
+        )
+        root = settings.get_root_resource()
+        try:
+            loop.run_until_complete(run_pulumi_func(program))
+        except BaseException as exc:
+            if mocks.errors and not isinstance(exc, EmulationError):
+                raise mocks.errors[0] from exc
+            raise
+        if mocks.errors:  # a failure the runtime logged instead of raising
+            raise mocks.errors[0]
+
+        async def resolve() -> dict[str, Any]:
+            out = {}
+            for key, value in root.outputs.items():
+                out[key] = await pulumi.Output.from_input(massage(value, [])).future()
+            return out
+
+        outputs = loop.run_until_complete(resolve())
+        return EmulationResult(
+            resources=sorted(mocks.records, key=lambda r: r.urn),
+            outputs=outputs,
+            emulated_types=sorted(mocks.emulated_types),
+            echoed_types=sorted(mocks.echoed_types),
+            seconds=0.0,
+            echoed_invokes=sorted(mocks.echoed_invokes),
+        )
+    finally:
+        try:
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
