@@ -20,9 +20,9 @@ test: $(STAMP) lint
 
 demo: $(STAMP)
 	$(BIN)/gpuforge render --all --check
-	$(BIN)/gpuforge validate -e dev
 	$(BIN)/gpuforge validate -e staging
 	$(BIN)/gpuforge validate -e prod
+	$(BIN)/gpuforge plan -e dev
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -17,6 +17,7 @@ from cli.errors import EXIT_USAGE
 COMMANDS = {
     "render": ("cli.render", "render", "Write Pulumi.<env>.yaml from stacks/<env>.yaml."),
     "validate": ("cli.validate", "validate", "Check an environment spec and summarise it."),
+    "plan": ("cli.plan", "plan", "Preview an environment offline, with policy findings and cost."),
 }
 
 
@@ -59,7 +60,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
     Each environment is one short spec, stacks/<env>.yaml. `render` turns it
     into Pulumi stack config, `validate` checks it and shows what it would
-    run and cost.
+    run and cost, `plan` builds it in an emulated AWS account and checks it
+    against the security and cost policy.
 
     \b
     Exit codes: 0 ok, 1 the check ran and found problems, 2 bad usage or input.

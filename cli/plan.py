@@ -1,0 +1,63 @@
+"""`gpuforge plan`: what `pulumi up` would build, what it breaks and what it costs. Offline."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from cli.errors import EXIT_FINDINGS, BadInput, GpuforgeError
+from cli.options import env_option, output_option
+
+
+@click.command()
+@env_option
+@output_option
+@click.option("--tree", is_flag=True, help="Show every resource as a tree, not counts by type.")
+def plan(env: str | None, output: str, tree: bool) -> None:
+    """Preview an environment offline, with policy findings and cost.
+
+    Runs the Pulumi program (__main__.py) for the environment in an emulated
+    AWS account (Pulumi's mocks backed by moto), with no credentials and no
+    Pulumi CLI, then checks every resource against the policy rules and
+    estimates the monthly cost at minimum and maximum scale.
+
+    Exit 0 when no mandatory rule fails, 1 when one does, 2 on bad input.
+
+    \b
+    Examples:
+      gpuforge plan -e dev
+      gpuforge plan -e prod --tree
+      gpuforge plan -e prod -o json | jq '.findings'
+    """
+    from components.loader import load_env
+
+    if not env:
+        raise BadInput("plan: give -e ENV (a name in stacks/ or a path to a spec file)")
+    path, spec = load_env(env)
+    report = _run(spec, show_progress=output == "table")
+    if output == "json":
+        click.echo(json.dumps(report.as_dict(), indent=2, default=str))
+    else:
+        from cli.plan_view import show
+
+        show(report, path, tree=tree)
+    if report.mandatory_failures:
+        sys.exit(EXIT_FINDINGS)
+
+
+def _run(spec, show_progress: bool):
+    from cli.planning import plan as run_plan
+    from emulator import EmulationError
+
+    try:
+        if show_progress and sys.stderr.isatty():
+            from rich.console import Console
+
+            status = f"Building {spec.environment} in the emulated AWS account ({spec.region})"
+            with Console(stderr=True).status(status):
+                return run_plan(spec)
+        return run_plan(spec)
+    except EmulationError as exc:
+        raise GpuforgeError(f"plan: the emulated AWS account refused a resource: {exc}") from None

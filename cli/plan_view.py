@@ -1,0 +1,121 @@
+"""How a plan looks in a terminal: counts or a tree, outputs, findings, cost."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree
+
+from cli.planning import SEVERITIES, PlanReport
+from components.loader import display_path
+
+_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
+
+
+def show(report: PlanReport, path, tree: bool = False) -> None:
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = max(console.width, 120)
+    cloud = report.cloud_resources
+    console.print(
+        f"[bold]Plan for {report.environment}[/] ({display_path(path)}): {len(cloud)} AWS "
+        f"resources in the emulated account ({report.region}), {report.seconds:.1f} s"
+    )
+    console.print(_tree(report) if tree else _counts(report))
+    console.print(
+        f"Emulation: {len(report.emulated_types)} resource types emulated in moto; "
+        + (
+            f"[yellow]only echoed (not checked by AWS rules): {', '.join(report.echoed_types)}[/]"
+            if report.echoed_types
+            else "none only echoed"
+        )
+    )
+    console.print(_outputs(report.outputs))
+    _findings(console, report)
+    _cost(console, report)
+
+
+def _counts(report: PlanReport) -> Table:
+    table = Table(title="Resources by type", title_justify="left")
+    table.add_column("type")
+    table.add_column("count", justify="right")
+    for type_, count in report.counts_by_type().items():
+        table.add_row(type_, str(count))
+    return table
+
+
+def _tree(report: PlanReport) -> Tree:
+    shown = [r for r in report.resources if r.kind != "provider"]
+    known = {r.urn for r in shown}
+    by_parent: dict[str, list[Any]] = {}
+    for r in shown:
+        # a parent that is not recorded (the root Stack) makes the resource a top-level one
+        by_parent.setdefault(r.parent if r.parent in known else "", []).append(r)
+    root = Tree(f"[bold]{report.environment}[/]")
+
+    def add(node: Tree, urn: str) -> None:
+        for child in sorted(by_parent.get(urn, []), key=lambda r: (r.type, r.name)):
+            label = f"{child.name} [dim]{child.type}[/]"
+            add(node.add(label), child.urn)
+
+    add(root, "")
+    return root
+
+
+def _outputs(outputs: dict[str, Any]) -> Table:
+    table = Table(title="Stack outputs", title_justify="left")
+    table.add_column("output")
+    table.add_column("value", overflow="fold")
+    for key, value in outputs.items():
+        shown = value if isinstance(value, str) else repr(value)
+        table.add_row(key, shown if len(shown) < 200 else shown[:197] + "...")
+    return table
+
+
+def _findings(console: Console, report: PlanReport) -> None:
+    counts = {s: sum(1 for f in report.findings if f.severity == s) for s in SEVERITIES}
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items())
+    mandatory = len(report.mandatory_failures)
+    verdict = (
+        f"[bold red]{mandatory} mandatory rule violation(s)[/]"
+        if mandatory
+        else "[green]no mandatory rule violated[/]"
+    )
+    console.print(f"Policy findings: {summary} — {verdict}")
+    for severity in SEVERITIES:
+        for f in (f for f in report.findings if f.severity == severity):
+            name = f.urn.rsplit("::", 1)[-1]
+            console.print(
+                f"  [{_STYLE[severity]}]{severity.upper():8}[/] {f.rule} ({f.enforcement}) "
+                f"{name}: {f.message}"
+            )
+
+
+def _cost(console: Console, report: PlanReport) -> None:
+    cost = report.cost
+    table = Table(title="Estimated monthly cost (USD)", title_justify="left")
+    for col in ("item", "at min scale", "at max scale"):
+        table.add_column(col, justify="left" if col == "item" else "right")
+    for pool in cost.pools:
+        if pool.hourly_per_node is None:
+            table.add_row(f"GPU pool {pool.name} ({pool.instance_type})", "unknown", "unknown")
+            continue
+        per_month = pool.hourly_per_node * 730
+        table.add_row(
+            f"GPU pool {pool.name} ({pool.min}-{pool.max} x {pool.instance_type})",
+            f"{per_month * pool.min:,.0f}",
+            f"{per_month * pool.max:,.0f}",
+        )
+    table.add_row("GPU pools", f"{cost.gpu_monthly_min:,.0f}", f"{cost.gpu_monthly_max:,.0f}")
+    table.add_row(
+        "platform (EKS, NAT, endpoints, system nodes)",
+        f"{cost.monthly_min - cost.gpu_monthly_min:,.0f}",
+        f"{cost.monthly_max - cost.gpu_monthly_max:,.0f}",
+    )
+    table.add_row("[bold]total[/]", f"{cost.monthly_min:,.0f}", f"{cost.monthly_max:,.0f}")
+    console.print(table)
+    if cost.unknown_prices:
+        console.print(f"No price for: {', '.join(cost.unknown_prices)} (not counted)")
+    console.print(f"[dim]Prices: {cost.price_source}; spot and capacity blocks at on-demand[/]")

@@ -1,0 +1,150 @@
+"""The offline plan: run the Pulumi program in the emulated AWS account, then judge it.
+
+Kept apart from the Click command so tests, the demo and benchmarks can call
+it directly. Heavy imports (pulumi, moto, pulumi_aws) happen inside `plan()`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from components.costing import CostEstimate, estimate
+from components.spec import EnvironmentSpec
+from components.stack_config import config_from_spec
+
+PROGRAM = Path(__file__).resolve().parent.parent / "__main__.py"
+SEVERITIES = ("critical", "high", "medium", "low")
+
+
+@dataclass
+class PlanReport:
+    """Everything `gpuforge plan` shows, for people and as JSON."""
+
+    environment: str
+    region: str
+    resources: list[Any]  # emulator ResourceRecord
+    outputs: dict[str, Any]
+    findings: list[Any]  # policies.Finding
+    cost: CostEstimate
+    emulated_types: list[str]
+    echoed_types: list[str]
+    seconds: float
+    emulation_seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def cloud_resources(self) -> list[Any]:
+        return [r for r in self.resources if r.kind in ("emulated", "echoed")]
+
+    @property
+    def mandatory_failures(self) -> list[Any]:
+        return [f for f in self.findings if f.enforcement == "mandatory"]
+
+    def counts_by_type(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for r in self.cloud_resources:
+            counts[r.type] = counts.get(r.type, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "environment": self.environment,
+            "region": self.region,
+            "resources": [
+                {
+                    "urn": r.urn,
+                    "type": r.type,
+                    "name": r.name,
+                    "parent": r.parent,
+                    "inputs": r.inputs,
+                    "outputs": r.outputs,
+                }
+                for r in self.resources
+                if r.kind != "provider"
+            ],
+            "outputs": self.outputs,
+            "findings": [f.as_dict() for f in self.findings],
+            "cost": self.cost.as_dict(),
+            "emulation": {
+                "emulated_types": self.emulated_types,
+                "echoed_types": self.echoed_types,
+            },
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def policy_view(resources: list[Any]) -> list[tuple[str, str, dict]]:
+    """`(urn, type, props)` of each AWS resource, as the policy rules (and CrossGuard) see it.
+
+    Children name their parents by id (a FlowLog's `vpcId`), so each resource's id
+    is part of its props.
+    """
+    return [
+        (r.urn, r.type, {**r.inputs, "id": r.id})
+        for r in resources
+        if r.kind in ("emulated", "echoed")
+    ]
+
+
+def seed_preexisting(account: Any, spec: EnvironmentSpec) -> None:
+    """Create what the spec names but the stack does not own: the cluster admins' IAM roles.
+
+    In a real account they exist before `pulumi up`; in a fresh emulated account they
+    must be made, or EKS access entries for them fail as they would against AWS.
+    """
+    iam = account.client("iam")
+    account_id = account.client("sts").get_caller_identity()["Account"]
+    trust = '{"Version":"2012-10-17","Statement":[]}'
+    for arn in spec.cluster.admins:
+        if arn.split(":")[4] != account_id:
+            continue  # another account's principal: AWS refuses it, and so does the emulator
+        kind, _, rest = arn.split(":", 5)[5].partition("/")
+        path, _, name = rest.rpartition("/")
+        path = f"/{path}/" if path else "/"
+        if kind == "role":
+            iam.create_role(RoleName=name, Path=path, AssumeRolePolicyDocument=trust)
+        elif kind == "user":
+            iam.create_user(UserName=name, Path=path)
+
+
+def plan(spec: EnvironmentSpec, *, account: Any = None, mode: str = "inprocess") -> PlanReport:
+    """Build the environment's platform in an emulated account and evaluate the policy.
+
+    Without `account`, a fresh one is started and stopped around the run; pass a
+    started `emulator.EmulatedAccount` to inspect it afterwards through boto3.
+    """
+    import policies
+    from emulator import EmulatedAccount, file_program, run_program
+
+    if account is None:
+        with EmulatedAccount(region=spec.region, mode=mode) as fresh:
+            return plan(spec, account=fresh)
+    started = time.perf_counter()
+    seed_preexisting(account, spec)
+    result = run_program(
+        file_program(PROGRAM),
+        stack=spec.environment,
+        config=config_from_spec(spec),
+        account=account,
+    )
+    context = policies.RuleContext(
+        environment=spec.environment, monthly_budget_usd=spec.cost.monthly_budget_usd
+    )
+    findings = policies.evaluate(policy_view(result.resources), context)
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    findings.sort(key=lambda f: (order.get(f.severity, 9), f.rule, f.urn))
+    return PlanReport(
+        environment=spec.environment,
+        region=spec.region,
+        resources=result.resources,
+        outputs=result.outputs,
+        findings=findings,
+        cost=estimate(spec),
+        emulated_types=result.emulated_types,
+        echoed_types=result.echoed_types,
+        seconds=time.perf_counter() - started,
+        emulation_seconds=result.seconds,
+    )
