@@ -45,6 +45,7 @@ class EmulatedAccount:
 
     account_id = ACCOUNT_ID
     partition = "aws"
+    _open: EmulatedAccount | None = None  # moto's backends are process-global
 
     def __init__(
         self, region: str = "us-east-1", mode: Literal["inprocess", "server"] = "inprocess"
@@ -78,6 +79,12 @@ class EmulatedAccount:
         """Set fake credentials, start moto, and (server mode) the HTTP endpoint."""
         if self.started:
             raise RuntimeError("EmulatedAccount already started")
+        if EmulatedAccount._open is not None:
+            raise RuntimeError(
+                "another EmulatedAccount is open in this process; moto's state is "
+                "process-global, so close it first"
+            )
+        EmulatedAccount._open = self
         self._saved_env = {key: os.environ.get(key) for key in _ENV_KEYS}
         for key in ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_PROFILE"):
             os.environ.pop(key, None)
@@ -107,6 +114,7 @@ class EmulatedAccount:
         except BaseException:
             _speedups.uninstall()
             self._restore_env()
+            EmulatedAccount._open = None
             raise
 
     def stop(self) -> None:
@@ -127,6 +135,7 @@ class EmulatedAccount:
         finally:
             _speedups.uninstall()
             self._restore_env()
+            EmulatedAccount._open = None
 
     def _restore_env(self) -> None:
         saved, self._saved_env = self._saved_env or {}, None

@@ -167,6 +167,10 @@ def _run(
         pulumi.runtime.set_mocks(
             mocks, project=project, stack=stack, preview=False, monitor=mocks.monitor
         )
+        # Pulumi keeps pending outputs in a context property whose fallback is shared by
+        # every thread; a failed run leaves tasks of its (closed) loop there. Own ones.
+        settings.SETTINGS.outputs = set()
+        settings.SETTINGS.lock = threading.Lock()
         root = settings.get_root_resource()
         try:
             loop.run_until_complete(run_pulumi_func(program))

@@ -1,0 +1,204 @@
+"""The emulated AWS account's errors, gaps, repeated runs and server mode."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import boto3
+import pytest
+
+from emulator import EmulatedAccount, EmulationError, run_program
+from tests.emulator import programs
+
+
+def test_subnet_outside_the_vpc_raises_invalid_subnet_range():
+    def program():
+        programs.network(cidr="10.0.0.0/16", subnet_cidrs=("10.1.0.0/24",))
+
+    with EmulatedAccount() as account, pytest.raises(EmulationError) as caught:
+        run_program(program, stack="bad", account=account)
+    error = caught.value
+    assert (error.resource_type, error.name) == ("aws:ec2/subnet:Subnet", "net-private-a")
+    assert error.aws_code == "InvalidSubnet.Range"
+    assert str(error) == (
+        'aws:ec2/subnet:Subnet "net-private-a": InvalidSubnet.Range: '
+        "The CIDR '10.1.0.0/24' is invalid."
+    )
+
+
+def test_colliding_subnets_raise_invalid_subnet_conflict():
+    def program():
+        import pulumi_aws as aws
+
+        vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16")
+        first = aws.ec2.Subnet("first", vpc_id=vpc.id, cidr_block="10.0.0.0/24")
+        aws.ec2.Subnet("second", vpc_id=first.vpc_id, cidr_block="10.0.0.0/25")
+
+    with EmulatedAccount() as account, pytest.raises(EmulationError) as caught:
+        run_program(program, stack="bad", account=account)
+    assert (caught.value.name, caught.value.aws_code) == ("second", "InvalidSubnet.Conflict")
+
+
+def test_node_group_of_a_missing_cluster_raises():
+    def program():
+        import pulumi_aws as aws
+
+        vpc, subnets, _ = programs.network()
+        role = aws.iam.Role("node-role", assume_role_policy=programs.ASSUME_EC2)
+        aws.eks.NodeGroup(
+            "orphan",
+            cluster_name="no-such-cluster",
+            node_role_arn=role.arn,
+            subnet_ids=[s.id for s in subnets],
+            scaling_config=aws.eks.NodeGroupScalingConfigArgs(
+                desired_size=1, min_size=1, max_size=1
+            ),
+        )
+
+    with EmulatedAccount() as account, pytest.raises(EmulationError) as caught:
+        run_program(program, stack="bad", account=account)
+    assert caught.value.resource_type == "aws:eks/nodeGroup:NodeGroup"
+    assert caught.value.aws_code == "ResourceNotFoundException"
+    assert "no-such-cluster" in str(caught.value)
+
+
+def test_access_policy_needs_its_access_entry():
+    def program():
+        import pulumi_aws as aws
+
+        aws.eks.AccessPolicyAssociation(
+            "admin",
+            cluster_name="missing",
+            principal_arn="arn:aws:iam::123456789012:role/admin",
+            policy_arn="arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+            access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+        )
+
+    with EmulatedAccount() as account, pytest.raises(EmulationError) as caught:
+        run_program(program, stack="bad", account=account)
+    assert caught.value.aws_code == "ResourceNotFoundException"
+
+
+def test_unknown_types_are_echoed_components_recorded_and_default_tags_applied():
+    def program():
+        import pulumi
+        import pulumi_aws as aws
+
+        class Thing(pulumi.ComponentResource):
+            def __init__(self, name: str) -> None:
+                super().__init__("gpuforge:test:Thing", name, None, None)
+                provider = aws.Provider(
+                    f"{name}-aws", region="us-east-1", default_tags={"tags": {"env": "t"}}
+                )
+                opts = pulumi.ResourceOptions(parent=self, provider=provider)
+                self.topic = aws.sns.Topic(f"{name}-topic", name="alerts", opts=opts)
+                self.vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block="10.9.0.0/16", opts=opts)
+                self.register_outputs({})
+
+        thing = Thing("thing")
+        pulumi.export("topic", thing.topic.name)
+        pulumi.export("vpc", thing.vpc.id)
+
+    with EmulatedAccount() as account:
+        result = run_program(program, stack="echo", account=account)
+        vpc = account.client("ec2").describe_vpcs(VpcIds=[result.outputs["vpc"]])["Vpcs"][0]
+    assert result.echoed_types == ["aws:sns/topic:Topic"]
+    assert result.emulated_types == ["aws:ec2/vpc:Vpc"]
+    assert result.outputs["topic"] == "alerts"
+    kinds = {r.type: r.kind for r in result.resources}
+    assert kinds["gpuforge:test:Thing"] == "component"
+    assert kinds["pulumi:providers:aws"] == "provider"
+    topic = result.named("thing-topic")
+    assert topic.parent.endswith("gpuforge:test:Thing::thing")
+    assert {"Key": "env", "Value": "t"} in vpc["Tags"]
+    assert result.named("thing-vpc").outputs["tagsAll"] == {"env": "t"}
+    assert sorted(t for _, t, _ in result.policy_resources()) == [
+        "aws:ec2/vpc:Vpc",
+        "aws:sns/topic:Topic",
+    ]
+
+
+def test_runs_repeat_in_one_process_without_leaking_state():
+    def program_for(tag: str):
+        def program():
+            import pulumi
+            import pulumi_aws as aws
+
+            config = pulumi.Config("gpuforge").require_object("network")
+            vpc = aws.ec2.Vpc("vpc", cidr_block=config["cidr"])
+            pulumi.export(f"vpc_{tag}", vpc.id)
+            pulumi.export("stack", pulumi.get_stack())
+
+        return program
+
+    with EmulatedAccount() as account:
+        first = run_program(
+            program_for("a"),
+            stack="one",
+            config={"gpuforge:network": {"cidr": "10.1.0.0/16"}},
+            account=account,
+        )
+        second = run_program(
+            program_for("b"),
+            stack="two",
+            config={"gpuforge:network": {"cidr": "10.2.0.0/16"}},
+            account=account,
+        )
+        cidrs = {v["VpcId"]: v["CidrBlock"] for v in account.client("ec2").describe_vpcs()["Vpcs"]}
+    assert set(first.outputs) == {"vpc_a", "stack"} and first.outputs["stack"] == "one"
+    assert set(second.outputs) == {"vpc_b", "stack"} and second.outputs["stack"] == "two"
+    assert cidrs[first.outputs["vpc_a"]] == "10.1.0.0/16"
+    assert cidrs[second.outputs["vpc_b"]] == "10.2.0.0/16"
+    assert [r.urn for r in second.resources if r.type == "aws:ec2/vpc:Vpc"] == [
+        "urn:pulumi:two::gpuforge::aws:ec2/vpc:Vpc::vpc"
+    ]
+
+
+def test_program_errors_propagate():
+    def program():
+        raise ValueError("bad spec")
+
+    with EmulatedAccount() as account, pytest.raises(ValueError, match="bad spec"):
+        run_program(program, stack="x", account=account)
+
+
+def test_server_mode_is_visible_to_another_client_and_restores_the_environment():
+    before = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_ENDPOINT_URL")}
+
+    def program():
+        import pulumi
+        import pulumi_aws as aws
+
+        pulumi.export("bucket", aws.s3.Bucket("shared", bucket="gpuforge-shared").bucket)
+
+    with EmulatedAccount(mode="server") as account:
+        assert account.endpoint_url.startswith("http://127.0.0.1:")
+        env = account.env
+        assert env["AWS_ENDPOINT_URL"] == account.endpoint_url
+        result = run_program(program, stack="srv", account=account)
+        other = boto3.client(
+            "s3",
+            endpoint_url=env["AWS_ENDPOINT_URL"],
+            region_name=env["AWS_DEFAULT_REGION"],
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        )
+        names = [b["Name"] for b in other.list_buckets()["Buckets"]]
+    assert result.outputs["bucket"] == "gpuforge-shared"
+    assert names == ["gpuforge-shared"]
+    assert {k: os.environ.get(k) for k in before} == before
+
+
+def test_importing_the_package_is_cheap():
+    code = (
+        "import sys, emulator; "
+        "assert not {'moto', 'pulumi', 'boto3'} & set(sys.modules), sorted(sys.modules)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=os.getcwd())
+
+
+def test_one_open_account_per_process():
+    with EmulatedAccount(), pytest.raises(RuntimeError, match="another EmulatedAccount"):
+        EmulatedAccount().start()
