@@ -110,6 +110,7 @@ class MotoMocks(pulumi.runtime.Mocks):
         elif typ in self._handlers:
             ctx = Context(self.emulation, self._default_tags(args.provider))
             try:
+                _check_region(ctx, inputs)
                 res_id, computed = self._handlers[typ](ctx, name, inputs)
             except Exception as exc:  # noqa: BLE001 (every failure becomes an EmulationError)
                 raise self._fail(typ, name, exc) from exc
@@ -180,6 +181,16 @@ class MotoMocks(pulumi.runtime.Mocks):
         except Exception as exc:  # noqa: BLE001 (every failure becomes an EmulationError)
             label = str(call_args.get("name") or args.token.rsplit(":", 1)[-1])
             raise self._fail(args.token, label, exc) from exc
+
+
+def _check_region(ctx: Context, inputs: dict) -> None:
+    """pulumi-aws v7 takes a per-resource ``region``; the account emulates one region."""
+    region = inputs.get("region")
+    if region and region != ctx.region:
+        raise AwsError(
+            "InvalidRegion",
+            f"the emulated account serves {ctx.region} only; this resource asks for {region}",
+        )
 
 
 def _from_botocore(typ: str, name: str, exc: Exception) -> EmulationError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -202,3 +203,92 @@ def test_importing_the_package_is_cheap():
 def test_one_open_account_per_process():
     with EmulatedAccount(), pytest.raises(RuntimeError, match="another EmulatedAccount"):
         EmulatedAccount().start()
+
+
+def test_failed_invoke_raises_emulation_error():
+    def program():
+        import pulumi
+        import pulumi_aws as aws
+
+        pulumi.export("value", aws.ssm.get_parameter_output(name="/gpuforge/missing").value)
+
+    with EmulatedAccount() as account, pytest.raises(EmulationError) as caught:
+        run_program(program, stack="x", account=account)
+    assert caught.value.resource_type == "aws:ssm/getParameter:getParameter"
+    assert caught.value.name == "/gpuforge/missing"
+    assert caught.value.aws_code == "ParameterNotFound"
+
+
+def test_resource_in_another_region_is_refused():
+    def program():
+        import pulumi_aws as aws
+
+        aws.s3.Bucket("elsewhere", region="eu-west-1")
+
+    with EmulatedAccount() as account, pytest.raises(EmulationError, match="InvalidRegion"):
+        run_program(program, stack="x", account=account)
+
+
+def test_network_baseline_resources_in_ec2():
+    def program():
+        import pulumi
+        import pulumi_aws as aws
+
+        vpc, subnets, rtb = programs.network()
+        aws.ec2.DefaultSecurityGroup("closed", vpc_id=vpc.id)
+        group = aws.ec2.SecurityGroup("nodes", vpc_id=vpc.id, description="nodes")
+        aws.vpc.SecurityGroupIngressRule(
+            "nodes-https",
+            security_group_id=group.id,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            cidr_ipv4="10.0.0.0/16",
+        )
+        endpoint = aws.ec2.VpcEndpoint(
+            "s3",
+            vpc_id=vpc.id,
+            service_name="com.amazonaws.us-east-1.s3",
+            route_table_ids=[rtb.id],
+            policy='{"Version":"2012-10-17","Statement":[]}',
+        )
+        logs = aws.cloudwatch.LogGroup("flow", retention_in_days=365)
+        role = aws.iam.Role(
+            "flow-role",
+            assume_role_policy=programs.ASSUME_EC2.replace("ec2.", "vpc-flow-logs."),
+        )
+        aws.ec2.FlowLog(
+            "flow",
+            vpc_id=vpc.id,
+            traffic_type="ALL",
+            log_destination=logs.arn,
+            iam_role_arn=role.arn,
+        )
+        placement = aws.ec2.PlacementGroup("efa", strategy="cluster")
+        pulumi.export("vpc", vpc.id)
+        pulumi.export("group", group.id)
+        pulumi.export("endpoint", endpoint.id)
+        pulumi.export("placement", placement.name)
+
+    with EmulatedAccount() as account:
+        result = run_program(program, stack="net", account=account)
+        ec2 = account.client("ec2")
+        out = result.outputs
+        default = ec2.describe_security_groups(
+            Filters=[
+                {"Name": "vpc-id", "Values": [out["vpc"]]},
+                {"Name": "group-name", "Values": ["default"]},
+            ]
+        )["SecurityGroups"][0]
+        nodes = ec2.describe_security_groups(GroupIds=[out["group"]])["SecurityGroups"][0]
+        endpoint = ec2.describe_vpc_endpoints(VpcEndpointIds=[out["endpoint"]])["VpcEndpoints"][0]
+        flow = ec2.describe_flow_logs()["FlowLogs"]
+        retention = account.client("logs").describe_log_groups()["logGroups"][0]
+        placement = account.state.placement_groups[out["placement"]]
+    assert default["IpPermissions"] == [] and default["IpPermissionsEgress"] == []
+    assert nodes["IpPermissionsEgress"] == []  # the provider drops AWS's allow-all egress
+    assert nodes["IpPermissions"][0]["IpRanges"] == [{"CidrIp": "10.0.0.0/16"}]
+    assert json.loads(endpoint["PolicyDocument"])["Statement"] == []
+    assert [(f["ResourceId"], f["TrafficType"]) for f in flow] == [(out["vpc"], "ALL")]
+    assert retention["retentionInDays"] == 365
+    assert placement.strategy == "cluster"
