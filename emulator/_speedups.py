@@ -1,11 +1,19 @@
-"""Process-wide cache of botocore's endpoint data while an emulated account is open.
+"""Two cold-start shortcuts, active while an emulated account is open.
+
+1. Process-wide cache of botocore's endpoint data.
 
 moto builds a fresh ``boto3.Session()`` in hot paths (importing its EC2 models does
 it about ten times; ``eks.create_cluster``/``create_nodegroup`` once per call to
 validate the role ARN), and each fresh session re-parses botocore's 1.2 MB
 ``endpoints.json`` (~50–100 ms here). The data is read-only and the same for every
 session built from the same search paths, so while an account is open the loaders
-share one parsed copy. ``install``/``uninstall`` are reference-counted.
+share one parsed copy.
+
+2. Lazy key material for moto's KMS keys. moto generates an RSA-2048 private key
+for every key it creates, symmetric ones included (50–200 ms each here); only
+``Sign``/``Verify``/``GetPublicKey`` use it. The key is generated on first use.
+
+``install``/``uninstall`` are reference-counted and undo both.
 """
 
 from __future__ import annotations
@@ -18,6 +26,27 @@ _lock = threading.Lock()
 _users = 0
 _original: Any = None
 _cache: dict[tuple[str, tuple[str, ...]], Any] = {}
+_original_kms_keygen: Any = None
+
+
+class _LazyPrivateKey:
+    """Stands in for moto's private key until something asks the key for anything."""
+
+    def __init__(self, generate: Any, key_spec: str) -> None:
+        self._generate = generate
+        self._key_spec = key_spec
+        self._key: Any = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        with self._lock:
+            if self._key is None:
+                self._key = self._generate(self._key_spec)
+        return getattr(self._key, name)
+
+
+def _lazy_kms_keygen(key_spec: str) -> Any:
+    return _LazyPrivateKey(_original_kms_keygen, key_spec)
 
 
 def install() -> None:
@@ -52,3 +81,25 @@ def uninstall() -> None:
             return
         Loader.load_data_with_path = _original
         _original = None
+        _unpatch_kms()
+
+
+def lazy_kms_keys() -> None:
+    """Install shortcut 2 (the KMS handler calls this before its first CreateKey)."""
+    global _original_kms_keygen
+    with _lock:
+        if _original_kms_keygen is not None or not _users:
+            return
+        import moto.kms.models as kms_models
+
+        _original_kms_keygen = kms_models.generate_private_key
+        kms_models.generate_private_key = _lazy_kms_keygen
+
+
+def _unpatch_kms() -> None:
+    global _original_kms_keygen
+    if _original_kms_keygen is not None:
+        import moto.kms.models as kms_models
+
+        kms_models.generate_private_key = _original_kms_keygen
+        _original_kms_keygen = None

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import _speedups
 from ..errors import AwsError
 from ._base import Context, num, policy_text, require, tag_list
 
 
 def key(ctx: Context, name: str, inputs: dict) -> tuple[str, dict]:
+    _speedups.lazy_kms_keys()
     kms = ctx.client("kms")
     tags = ctx.tags(inputs)
     window = num(inputs.get("deletionWindowInDays", 30))
