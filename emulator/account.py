@@ -131,6 +131,7 @@ class EmulatedAccount:
                 self._server.stop()
                 self._server = None
                 _reset_moto_backends()
+                _drop_clients(self.endpoint_url)
                 self.endpoint_url = None
         finally:
             _speedups.uninstall()
@@ -224,6 +225,12 @@ def _shared_client(service: str, region: str, endpoint_url: str | None) -> Any:
             )
             _clients[key] = client
     return client
+
+
+def _drop_clients(endpoint_url: str | None) -> None:
+    with _client_lock:
+        for key in [k for k in _clients if k[2] == endpoint_url]:
+            del _clients[key]
 
 
 def _reset_moto_backends() -> None:

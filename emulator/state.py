@@ -37,6 +37,9 @@ DEFAULT_ADDON_VERSIONS = {
     "metrics-server": "v0.7.2-eksbuild.3",
     "cert-manager": "v1.17.2-eksbuild.1",
     "external-dns": "v0.16.1-eksbuild.2",
+    "kube-state-metrics": "v2.15.0-eksbuild.4",
+    "prometheus-node-exporter": "v1.9.1-eksbuild.2",
+    "fluent-bit": "v4.0.1-eksbuild.1",
 }
 ACCESS_POLICIES = frozenset(
     {

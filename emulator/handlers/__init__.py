@@ -1,5 +1,23 @@
-"""One handler table per AWS service; :func:`resource_handlers` and :func:`invoke_handlers`
-merge them. Importing this package imports boto3-free code only."""
+"""One handler table per AWS service, merged here.
+
+A handler is ``handler(ctx, name, inputs) -> (id, computed outputs)``; an invoke is
+``invoke(ctx, args) -> result``. Importing this package imports no boto3 or moto.
+
+Coverage (each module's docstring lists what is not modelled):
+
+- Backed by moto alone: Vpc, Subnet, InternetGateway, Eip, NatGateway, RouteTable,
+  Route, RouteTableAssociation, VpcEndpoint, SecurityGroup, SecurityGroupIngressRule,
+  SecurityGroupEgressRule, DefaultSecurityGroup, FlowLog, LaunchTemplate (ec2);
+  Role, RolePolicy, RolePolicyAttachment, Policy, OpenIdConnectProvider (iam);
+  Key, Alias (kms); Bucket and its PublicAccessBlock, ServerSideEncryptionConfiguration,
+  Versioning, LifecycleConfiguration, Policy, OwnershipControls (s3); LogGroup (logs);
+  NodeGroup (eks).
+- moto plus the emulator's state (``emulator.state``): eks Cluster (accessConfig).
+- The emulator's state, references checked in moto: eks Addon, AccessEntry,
+  AccessPolicyAssociation, PodIdentityAssociation; ec2 PlacementGroup.
+- Invokes: getCallerIdentity, getPartition, getRegion, getAvailabilityZones,
+  ssm getParameter (EKS-optimized AMI parameters seeded on first read).
+"""
 
 from __future__ import annotations
 

@@ -50,6 +50,11 @@ def cluster(ctx: Context, name: str, inputs: dict) -> tuple[str, dict]:
             "InvalidParameterException",
             "Subnets specified must be in at least two different AZs",
         )
+    vpcs = {s["VpcId"] for s in subnets}
+    if len(vpcs) > 1:
+        raise AwsError(
+            "InvalidParameterException", f"Subnets must all be in the same VPC, not {sorted(vpcs)}"
+        )
     vpc_id = subnets[0]["VpcId"]
     sg_ids = list(vpc_config.get("securityGroupIds") or [])
     if sg_ids:
