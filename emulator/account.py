@@ -8,6 +8,7 @@ account. moto's backends are process-global: use one account at a time per proce
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from typing import Any, Literal
@@ -58,6 +59,7 @@ class EmulatedAccount:
         self._saved_env: dict[str, str | None] | None = None
         self._mock: Any = None
         self._server: Any = None
+        self._werkzeug_level = logging.NOTSET
         self._clients: dict[str, Any] = {}
         self._state: Any = None
         self._lock = threading.Lock()
@@ -106,6 +108,10 @@ class EmulatedAccount:
             else:
                 from moto.server import ThreadedMotoServer
 
+                # werkzeug logs every request to stderr; gpuforge's stderr is for people.
+                werkzeug = logging.getLogger("werkzeug")
+                self._werkzeug_level = werkzeug.level
+                werkzeug.setLevel(logging.ERROR)
                 self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
                 self._server.start()
                 host, port = self._server.get_host_and_port()
@@ -133,6 +139,7 @@ class EmulatedAccount:
                 _reset_moto_backends()
                 _drop_clients(self.endpoint_url)
                 self.endpoint_url = None
+                logging.getLogger("werkzeug").setLevel(self._werkzeug_level)
         finally:
             _speedups.uninstall()
             self._restore_env()
