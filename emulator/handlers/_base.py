@@ -24,6 +24,9 @@ class Emulation:
         self.state = state
         self.project = project
         self.stack = stack
+        # Lookups of things that exist. Nothing is deleted during a run, so a reference
+        # checked once stays valid; this saves a describe call per repeated reference.
+        self.seen: dict[tuple[str, str], Any] = {}
 
 
 class Context:
@@ -53,6 +56,14 @@ class Context:
 
     def client(self, service: str) -> Any:
         return self.emulation.account.client(service)
+
+    def lookup(self, kind: str, key: str, fetch: Callable[[], Any]) -> Any:
+        """``fetch()`` once per run for (kind, key); errors are not remembered."""
+        seen = self.emulation.seen
+        found = seen.get((kind, key))
+        if found is None:
+            found = seen[(kind, key)] = fetch()
+        return found
 
     def arn(self, service: str, resource: str, *, region: bool = True) -> str:
         where = self.region if region else ""
@@ -185,9 +196,10 @@ def check_role(ctx: Context, role_arn: str, what: str = "roleArn") -> dict:
     """The IAM role behind ``role_arn``; NoSuchEntity when it does not exist."""
     if not isinstance(role_arn, str) or ":role/" not in role_arn:
         raise AwsError("InvalidParameterException", f"{what} {role_arn!r} is not a role ARN")
-    return ctx.client("iam").get_role(RoleName=name_from_arn(role_arn))["Role"]
+    name = name_from_arn(role_arn)
+    return ctx.lookup("role", name, lambda: ctx.client("iam").get_role(RoleName=name)["Role"])
 
 
 def check_kms_key(ctx: Context, key: str) -> dict:
     """The KMS key behind an id, ARN or alias; NotFoundException when it does not exist."""
-    return ctx.client("kms").describe_key(KeyId=key)["KeyMetadata"]
+    return ctx.lookup("kms", key, lambda: ctx.client("kms").describe_key(KeyId=key)["KeyMetadata"])

@@ -34,7 +34,9 @@ DEFAULT_VERSION = "1.33"
 
 
 def _describe_cluster(ctx: Context, cluster: str) -> dict:
-    return ctx.client("eks").describe_cluster(name=cluster)["cluster"]  # ResourceNotFound
+    return ctx.lookup(  # ResourceNotFoundException when missing
+        "eks-cluster", cluster, lambda: ctx.client("eks").describe_cluster(name=cluster)["cluster"]
+    )
 
 
 def cluster(ctx: Context, name: str, inputs: dict) -> tuple[str, dict]:
@@ -162,7 +164,9 @@ def node_group(ctx: Context, name: str, inputs: dict) -> tuple[str, dict]:
     role_arn = require(inputs, "nodeRoleArn")
     check_role(ctx, role_arn, "nodeRoleArn")
     subnet_ids = list(require(inputs, "subnetIds"))
-    ec2.describe_subnets(SubnetIds=subnet_ids)  # InvalidSubnetID.NotFound
+    ctx.lookup(  # InvalidSubnetID.NotFound
+        "subnets", ",".join(subnet_ids), lambda: ec2.describe_subnets(SubnetIds=subnet_ids)
+    )
     scaling = {k: num(v) for k, v in require(inputs, "scalingConfig").items()}
     low, want, high = (
         scaling.get("minSize", 0),
@@ -285,7 +289,7 @@ def addon(ctx: Context, name: str, inputs: dict) -> tuple[str, dict]:
 def _check_principal(ctx: Context, principal_arn: str) -> None:
     iam = ctx.client("iam")
     if ":role/" in principal_arn:
-        iam.get_role(RoleName=principal_arn.rsplit("/", 1)[-1])
+        check_role(ctx, principal_arn, "principalArn")
     elif ":user/" in principal_arn:
         iam.get_user(UserName=principal_arn.rsplit("/", 1)[-1])
     else:
