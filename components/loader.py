@@ -41,7 +41,9 @@ def available_envs(root: Path | None = None) -> list[str]:
 def resolve_env(value: str, root: Path | None = None) -> Path:
     """`-e` accepts a name (stacks/NAME.yaml) or a path to a spec file."""
     path = Path(value)
-    if value.endswith((".yaml", ".yml")) or "/" in value or path.is_file():
+    if value.endswith((".yaml", ".yml")) or "/" in value or path.exists():
+        if path.is_dir():
+            raise SpecError("", "is a directory", "give a spec file or an env name", file=value)
         if not path.is_file():
             raise SpecError("", "no such spec file", "check the path", file=value)
         return path
@@ -210,11 +212,23 @@ def spec_from_data(data: Any, file: str = "<spec>", lines: dict | None = None) -
     try:
         return EnvironmentSpec.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
+        first = _most_specific(exc.errors())
         loc = _strip_union_tags(tuple(first["loc"]))
         raise _translate(first).located(file, _nearest_line(lines, loc)) from None
     except SpecError as exc:
         raise exc.located(file, _nearest_line(lines, _parse_path(exc.field))) from None
+
+
+def _most_specific(errors: list[dict]) -> dict:
+    """The first error, or a deeper one at the same field.
+
+    For a union (`azs: int | list[str]`) pydantic reports one error per member;
+    the deepest names the actual bad item (`azs[0]` for `azs: [1, 2]`).
+    """
+    first = errors[0]
+    field = _strip_union_tags(tuple(first["loc"]))
+    same = [e for e in errors if _strip_union_tags(tuple(e["loc"]))[: len(field)] == field]
+    return max(same, key=lambda e: len(e["loc"]))
 
 
 def _parse_path(field: str) -> tuple:

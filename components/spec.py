@@ -54,7 +54,8 @@ _K8S_VERSION = re.compile(r"^1\.\d{2}$")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: `max: true` or `rotation: "no"` is a mistake, not 1 or False
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 Count = Annotated[int, Field(ge=0)]

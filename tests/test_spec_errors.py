@@ -81,6 +81,17 @@ CASES = {
         "storage.force_destroy",
         "true or false",
     ),
+    "bool is not a number": (_set("gpu_pools.0.max", True), "gpu_pools[0].max", "valid integer"),
+    "string is not a bool": (
+        _set("encryption.rotation", "no"),
+        "encryption.rotation",
+        "true or false",
+    ),
+    "bad item in an AZ list": (
+        _set("network.azs", ["us-east-1a", 7]),
+        "network.azs[1]",
+        "valid string",
+    ),
     "bad enum": (_set("network.nat", "many"), "network.nat", "'many' is not allowed", "per-az"),
     "bad cidr": (_set("network.cidr", "10.0.0.0/33"), "network.cidr", "not a valid network CIDR"),
     "cidr with host bits": (_set("network.cidr", "10.0.0.1/16"), "network.cidr", "host bits"),
@@ -236,6 +247,12 @@ def test_missing_path(runner, project):
     result = runner.invoke(cli, ["validate", "-e", "nowhere/x.yaml"])
     assert result.exit_code == 2
     assert "no such spec file" in result.stderr
+
+
+def test_directory_is_not_a_spec(runner, project):
+    result = runner.invoke(cli, ["validate", "-e", str(project / "stacks")])
+    assert result.exit_code == 2
+    assert result.stderr.strip().endswith("is a directory (give a spec file or an env name)")
 
 
 def test_debug_shows_traceback(runner, project):
