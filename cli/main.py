@@ -68,3 +68,26 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+
+
+def main() -> None:
+    """Console-script entry point: run the CLI, then leave without interpreter teardown.
+
+    After a plan the process holds moto's and Pulumi's large module graphs;
+    tearing them down takes about a second and does nothing useful. Streams
+    are flushed first, so no output is lost (the same trade mypy's fast exit makes).
+    """
+    import logging
+    import os
+
+    try:
+        cli.main(prog_name="gpuforge")
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -60,3 +60,24 @@ def test_validate_needs_env(runner, project):
     result = runner.invoke(cli, ["validate"])
     assert result.exit_code == 2
     assert result.stderr.startswith("error: validate: give -e ENV")
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [(["validate", "-e", "prod", "-o", "json"], 0), (["validate", "-e", "nope"], 2), (["nope"], 2)],
+)
+def test_console_entry_point_keeps_output_and_exit_codes(argv, code):
+    """The entry point skips interpreter teardown: output must still arrive whole."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli", *argv], cwd=ROOT, capture_output=True, text=True
+    )
+    assert proc.returncode == code, proc.stderr
+    if code == 0:
+        assert json.loads(proc.stdout)["environment"] == "prod"
+    else:
+        assert proc.stderr.strip() and "Traceback" not in proc.stderr
