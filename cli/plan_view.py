@@ -38,11 +38,18 @@ def show(report: PlanReport, path, tree: bool = False) -> None:
 
 
 def _counts(report: PlanReport) -> Table:
-    table = Table(title="Resources by type", title_justify="left")
-    table.add_column("type")
-    table.add_column("count", justify="right")
+    """One row per AWS service: its total, then each type's count (fits one screen)."""
+    by_service: dict[str, dict[str, int]] = {}
     for type_, count in report.counts_by_type().items():
-        table.add_row(type_, str(count))
+        module, _, name = type_.partition(":")[2].partition("/")
+        by_service.setdefault(module, {})[name.split(":")[-1]] = count
+    table = Table(title="Resources by service (--tree for each one)", title_justify="left")
+    table.add_column("service")
+    table.add_column("count", justify="right")
+    table.add_column("types", overflow="fold")
+    for module, types in by_service.items():
+        detail = " · ".join(f"{name} {n}" for name, n in types.items())
+        table.add_row(module, str(sum(types.values())), detail)
     return table
 
 
@@ -70,7 +77,7 @@ def _outputs(outputs: dict[str, Any]) -> Table:
     table.add_column("value", overflow="fold")
     for key, value in outputs.items():
         shown = value if isinstance(value, str) else repr(value)
-        table.add_row(key, shown if len(shown) < 200 else shown[:197] + "...")
+        table.add_row(key, shown if len(shown) <= 100 else shown[:97] + "...")
     return table
 
 

@@ -88,7 +88,7 @@ def test_table_output_has_every_section(runner, project):
     out = result.stdout
     for needle in (
         "Plan for prod",
-        "Resources by type",
+        "Resources by service",
         "Stack outputs",
         "Policy findings",
         "GF-KMS-001",
