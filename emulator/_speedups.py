@@ -13,7 +13,12 @@ share one parsed copy.
 for every key it creates, symmetric ones included (50–200 ms each here); only
 ``Sign``/``Verify``/``GetPublicKey`` use it. The key is generated on first use.
 
-``install``/``uninstall`` are reference-counted and undo both.
+3. Cached partitions for moto's EKS role-ARN check. ``validate_role_arn`` builds a
+whole ``boto3.Session()`` on every ``create_cluster``/``create_nodegroup`` just to
+list the partitions (~17 ms each, most of a node group's cost); the list is fixed
+for the installed botocore, so it is read once.
+
+``install``/``uninstall`` are reference-counted and undo all three.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ _users = 0
 _original: Any = None
 _cache: dict[tuple[str, tuple[str, ...]], Any] = {}
 _original_kms_keygen: Any = None
+_original_eks_session: Any = None
 
 
 class _LazyPrivateKey:
@@ -82,6 +88,7 @@ def uninstall() -> None:
         Loader.load_data_with_path = _original
         _original = None
         _unpatch_kms()
+        _unpatch_eks()
 
 
 def lazy_kms_keys() -> None:
@@ -94,6 +101,38 @@ def lazy_kms_keys() -> None:
 
         _original_kms_keygen = kms_models.generate_private_key
         kms_models.generate_private_key = _lazy_kms_keygen
+
+
+class _PartitionsOnly:
+    """What moto's EKS utils need of a boto3 Session: the partition names, read once."""
+
+    _partitions: list[str] | None = None
+
+    def get_available_partitions(self) -> list[str]:
+        if _PartitionsOnly._partitions is None:
+            _PartitionsOnly._partitions = _original_eks_session().get_available_partitions()
+        return _PartitionsOnly._partitions
+
+
+def cached_eks_partitions() -> None:
+    """Install shortcut 3 (the EKS handlers call this before their first create)."""
+    global _original_eks_session
+    with _lock:
+        if _original_eks_session is not None or not _users:
+            return
+        import moto.eks.utils as eks_utils
+
+        _original_eks_session = eks_utils.Session
+        eks_utils.Session = _PartitionsOnly
+
+
+def _unpatch_eks() -> None:
+    global _original_eks_session
+    if _original_eks_session is not None:
+        import moto.eks.utils as eks_utils
+
+        eks_utils.Session = _original_eks_session
+        _original_eks_session = None
 
 
 def _unpatch_kms() -> None:

@@ -25,6 +25,7 @@ import uuid
 import zlib
 from typing import Any
 
+from .. import _speedups
 from ..errors import AwsError
 from ._base import Context, camel, check_kms_key, check_role, num, require
 
@@ -40,6 +41,7 @@ def _describe_cluster(ctx: Context, cluster: str) -> dict:
 
 
 def cluster(ctx: Context, name: str, inputs: dict) -> tuple[str, dict]:
+    _speedups.cached_eks_partitions()
     eks, ec2 = ctx.client("eks"), ctx.client("ec2")
     cluster_name = ctx.physical_name(name, inputs, prefix_key=None, kind="eks")
     role_arn = require(inputs, "roleArn")
@@ -157,6 +159,7 @@ def cluster(ctx: Context, name: str, inputs: dict) -> tuple[str, dict]:
 
 
 def node_group(ctx: Context, name: str, inputs: dict) -> tuple[str, dict]:
+    _speedups.cached_eks_partitions()
     eks, ec2 = ctx.client("eks"), ctx.client("ec2")
     cluster_name = require(inputs, "clusterName")
     found = _describe_cluster(ctx, cluster_name)
