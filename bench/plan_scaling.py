@@ -3,8 +3,9 @@
 Method: take stacks/prod.yaml, replace its GPU pools with N pools (every
 fourth an EFA p5.48xlarge pool in us-east-1a with a placement group, the
 rest g6e.12xlarge pools across the AZs), and for each N run, in a fresh
-Python process (three processes per N; medians reported), `cli.planning.plan` twice: the first run is cold (imports,
-moto's EC2 backend, everything that `gpuforge plan` pays), the second warm
+Python process (three processes per N; medians reported), `cli.planning.plan`
+twice: the first run is cold (imports, moto's EC2 backend, everything that
+`gpuforge plan` pays), the second warm
 (a new emulated account in the same process, as in the test suite). Reports
 the number of AWS resources, wall seconds for each run, and the marginal
 milliseconds per extra resource between N=1 and N=32.
