@@ -87,34 +87,23 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
 
+        def subnet(kind: str, zone: str, cidr: str, role_tag: str) -> ec2.Subnet:
+            return ec2.Subnet(
+                f"{name}-{kind}-{zone}",
+                vpc_id=the_vpc.id,
+                cidr_block=cidr,
+                availability_zone=zone,
+                map_public_ip_on_launch=False,
+                tags={"Name": f"{name}-{kind}-{zone}", role_tag: "1", **cluster_tag},
+                opts=child,
+            )
+
         public: dict[str, ec2.Subnet] = {}
         private: dict[str, ec2.Subnet] = {}
         for zs in args.subnets:
-            public[zs.zone] = ec2.Subnet(
-                f"{name}-public-{zs.zone}",
-                vpc_id=the_vpc.id,
-                cidr_block=zs.public,
-                availability_zone=zs.zone,
-                map_public_ip_on_launch=False,
-                tags={
-                    "Name": f"{name}-public-{zs.zone}",
-                    "kubernetes.io/role/elb": "1",
-                    **cluster_tag,
-                },
-                opts=child,
-            )
-            private[zs.zone] = ec2.Subnet(
-                f"{name}-private-{zs.zone}",
-                vpc_id=the_vpc.id,
-                cidr_block=zs.private,
-                availability_zone=zs.zone,
-                map_public_ip_on_launch=False,
-                tags={
-                    "Name": f"{name}-private-{zs.zone}",
-                    "kubernetes.io/role/internal-elb": "1",
-                    **cluster_tag,
-                },
-                opts=child,
+            public[zs.zone] = subnet("public", zs.zone, zs.public, "kubernetes.io/role/elb")
+            private[zs.zone] = subnet(
+                "private", zs.zone, zs.private, "kubernetes.io/role/internal-elb"
             )
 
         igw = ec2.InternetGateway(
