@@ -9,17 +9,71 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 
 _CATALOG = Path(__file__).parent / "data" / "catalog.json"
 
-# EKS Kubernetes versions in standard or extended support, as listed in the
-# Amazon EKS user guide "Kubernetes version lifecycle" page on 2026-11-01.
-EKS_VERSIONS = ("1.31", "1.32", "1.33", "1.34", "1.35")
-EKS_DEFAULT_VERSION = "1.34"
+# Amazon EKS Kubernetes release calendar: minor version -> (end of standard support,
+# end of extended support). Taken on 2026-02-13 from the calendar at
+# https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html (as mirrored by
+# https://endoflife.date/amazon-eks). Standard support is 14 months, extended 12 more.
+# The one source for both the spec check (refuses versions past extended support) and
+# the policy rule GF-EKS-005 (flags versions past standard support). Update it when EKS
+# ships a new minor version; a version newer than every entry is taken as supported.
+EKS_CALENDAR_AS_OF = date(2026, 2, 13)
+EKS_CALENDAR: dict[str, tuple[date, date]] = {
+    "1.29": (date(2025, 3, 23), date(2026, 3, 23)),
+    "1.30": (date(2025, 7, 23), date(2026, 7, 23)),
+    "1.31": (date(2025, 11, 26), date(2026, 11, 26)),
+    "1.32": (date(2026, 3, 23), date(2027, 3, 23)),
+    "1.33": (date(2026, 7, 29), date(2027, 7, 29)),
+    "1.34": (date(2026, 12, 2), date(2027, 12, 2)),
+    "1.35": (date(2027, 3, 27), date(2028, 3, 27)),
+}
+EKS_DEFAULT_VERSION = "1.35"
+POLICY_DATE_ENV = "GPUFORGE_POLICY_DATE"
+
+
+def policy_date() -> date:
+    """Today, or the ISO date in $GPUFORGE_POLICY_DATE (reproducible CI and tests)."""
+    pinned = os.environ.get(POLICY_DATE_ENV)
+    if not pinned:
+        return date.today()
+    try:
+        return date.fromisoformat(pinned)
+    except ValueError:
+        from components.errors import SpecError
+
+        raise SpecError(
+            POLICY_DATE_ENV, f"{pinned!r} is not a date", "use YYYY-MM-DD", file="environment"
+        ) from None
+
+
+def k8s_minor(version: str) -> tuple[int, int] | None:
+    """(1, 34) for "1.34"; None when `version` is not MAJOR.MINOR."""
+    parts = version.split(".")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        return None
+    return int(parts[0]), int(parts[1])
+
+
+def newest_eks_version() -> str:
+    return max(EKS_CALENDAR, key=lambda v: k8s_minor(v) or (0, 0))
+
+
+def eks_support(version: str) -> tuple[date, date] | None:
+    """(end of standard, end of extended support) of `version`; None when newer than known."""
+    return EKS_CALENDAR.get(version)
+
+
+def eks_supported_versions(today: date) -> list[str]:
+    """Versions EKS still runs on `today` (standard or extended support)."""
+    return [v for v, (_, end) in EKS_CALENDAR.items() if today <= end]
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ class SpecError(Exception):
 
     def located(self, file: str, line: int | None) -> SpecError:
         """The same error, naming the file (and line, when known) it came from."""
+        if self.file:  # already located (e.g. an environment variable, not the spec)
+            return self
         return SpecError(self.field, self.problem, self.hint, file=file, line=line or self.line)
 
     def __str__(self) -> str:

@@ -50,7 +50,6 @@ _LABEL_KEY = re.compile(
 _LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
 _RESERVATION_ID = re.compile(r"^cr-[0-9a-f]{8}([0-9a-f]{9})?$")
 _IAM_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user|assumed-role)/[\w+=,.@/-]+$")
-_K8S_VERSION = re.compile(r"^1\.\d{2}$")
 
 
 class _Strict(BaseModel):
@@ -344,12 +343,7 @@ def _check_network(spec: EnvironmentSpec) -> None:
 
 
 def _check_cluster(cluster: ClusterSpec) -> None:
-    if not _K8S_VERSION.match(cluster.version) or cluster.version not in catalog.EKS_VERSIONS:
-        raise SpecError(
-            "cluster.version",
-            f"EKS does not support Kubernetes {cluster.version!r}",
-            f"supported: {', '.join(catalog.EKS_VERSIONS)}",
-        )
+    _check_k8s_version(cluster.version)
     for i, cidr in enumerate(cluster.public_access_cidrs):
         try:
             ipaddress.ip_network(cidr, strict=True)
@@ -396,6 +390,27 @@ def _check_cluster(cluster: ClusterSpec) -> None:
             if system.min > system.max
             else "max must be at least 1",
             "add-ons need at least one node: use min <= max, max >= 1",
+        )
+
+
+def _check_k8s_version(version: str) -> None:
+    minor = catalog.k8s_minor(version)
+    newest = catalog.newest_eks_version()
+    if minor is None or minor < (1, 0):
+        raise SpecError(
+            "cluster.version", f"{version!r} is not a Kubernetes version", f"e.g. {newest!r}"
+        )
+    if minor > (catalog.k8s_minor(newest) or (0, 0)):
+        return  # newer than the calendar gpuforge ships: EKS adds versions, allow it
+    today = catalog.policy_date()
+    support = catalog.eks_support(version)
+    if support is None or today > support[1]:
+        supported = catalog.eks_supported_versions(today) or [newest]
+        ended = f" (extended support ended {support[1]})" if support else ""
+        raise SpecError(
+            "cluster.version",
+            f"EKS no longer runs Kubernetes {version}{ended}",
+            f"supported: {', '.join(supported)}",
         )
 
 

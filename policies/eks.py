@@ -2,38 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from components.catalog import EKS_CALENDAR, k8s_minor, newest_eks_version
 
 from .rule import MISSING, UNKNOWN, Resource, RuleContext, as_list, rule
 
 CLUSTER = "aws:eks/cluster:Cluster"
 
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
-
-# Amazon EKS Kubernetes release calendar: minor version -> (end of standard support,
-# end of extended support). Taken on 2026-02-13 from the calendar at
-# https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html (as mirrored by
-# https://endoflife.date/amazon-eks). Standard support is 14 months, extended 12 more.
-# Update this table when EKS ships a new minor version; a version newer than every entry
-# here is assumed to be in standard support.
-EKS_CALENDAR_AS_OF = date(2026, 2, 13)
-EKS_VERSIONS: dict[str, tuple[date, date]] = {
-    "1.29": (date(2025, 3, 23), date(2026, 3, 23)),
-    "1.30": (date(2025, 7, 23), date(2026, 7, 23)),
-    "1.31": (date(2025, 11, 26), date(2026, 11, 26)),
-    "1.32": (date(2026, 3, 23), date(2027, 3, 23)),
-    "1.33": (date(2026, 7, 29), date(2027, 7, 29)),
-    "1.34": (date(2026, 12, 2), date(2027, 12, 2)),
-    "1.35": (date(2027, 3, 27), date(2028, 3, 27)),
-}
-
-
-def _minor(version: str) -> tuple[int, int] | None:
-    parts = version.split(".")
-    try:
-        return int(parts[0]), int(parts[1])
-    except (IndexError, ValueError):
-        return None
 
 
 @rule(
@@ -134,19 +109,19 @@ def supported_version(cluster: Resource, ctx: RuleContext):
     if version is UNKNOWN:
         yield UNKNOWN
         return
-    minor = _minor(str(version))
-    newest = max(EKS_VERSIONS, key=lambda v: _minor(v) or (0, 0))
+    minor = k8s_minor(str(version))
+    newest = newest_eks_version()
     if minor is None:
         yield f"version {version!r} is not a Kubernetes minor version like '1.34'"
         return
-    if minor > (_minor(newest) or (0, 0)):
+    if minor > (k8s_minor(newest) or (0, 0)):
         return
     key = f"{minor[0]}.{minor[1]}"
     today = ctx.on_date()
-    if key not in EKS_VERSIONS:
+    if key not in EKS_CALENDAR:
         yield f"version {version} is past EKS support: upgrade to {newest}"
         return
-    end_standard, end_extended = EKS_VERSIONS[key]
+    end_standard, end_extended = EKS_CALENDAR[key]
     if today > end_extended:
         yield f"version {version} left EKS support on {end_extended}: upgrade to {newest}"
     elif today > end_standard:

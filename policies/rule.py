@@ -198,7 +198,9 @@ class RuleContext:
         return self.environment
 
     def on_date(self) -> date:
-        return self.today or date.today()
+        from components.catalog import policy_date
+
+        return self.today or policy_date()
 
 
 # --------------------------------------------------------------------------- resources

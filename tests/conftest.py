@@ -10,6 +10,14 @@ from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_ENVS = ("dev", "staging", "prod")
+# Rules and checks that depend on the date (the EKS support calendar) see this day,
+# so the suite gives the same answer next year.
+POLICY_DATE = "2026-11-22"
+
+
+@pytest.fixture(autouse=True)
+def _pinned_policy_date(monkeypatch):
+    monkeypatch.setenv("GPUFORGE_POLICY_DATE", POLICY_DATE)
 
 
 @pytest.fixture

@@ -143,7 +143,18 @@ CASES = {
         "cluster.public_access_cidrs",
         "needs the CIDRs",
     ),
-    "unsupported k8s": (_set("cluster.version", "1.21"), "cluster.version", "does not support"),
+    "unsupported k8s": (
+        _set("cluster.version", "1.21"),
+        "cluster.version",
+        "EKS no longer runs Kubernetes 1.21",
+        "supported: 1.31, 1.32, 1.33, 1.34, 1.35",
+    ),
+    "k8s past extended support": (
+        _set("cluster.version", "1.30"),
+        "cluster.version",
+        "extended support ended 2026-07-23",
+    ),
+    "not a k8s version": (_set("cluster.version", "latest"), "cluster.version", "not a Kubernetes"),
     "capacity block without id": (
         lambda d: d["gpu_pools"][0].update(instance_type="p5.48xlarge", capacity="capacity-block"),
         "gpu_pools[0].capacity_reservation_id",
@@ -247,6 +258,15 @@ def test_missing_path(runner, project):
     result = runner.invoke(cli, ["validate", "-e", "nowhere/x.yaml"])
     assert result.exit_code == 2
     assert "no such spec file" in result.stderr
+
+
+def test_bad_policy_date_is_one_line(runner, project, monkeypatch):
+    monkeypatch.setenv("GPUFORGE_POLICY_DATE", "tomorrow")
+    result = runner.invoke(cli, ["validate", "-e", "dev"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "error: environment: GPUFORGE_POLICY_DATE: 'tomorrow' is not a date (use YYYY-MM-DD)"
+    )
 
 
 def test_directory_is_not_a_spec(runner, project):
