@@ -1,6 +1,6 @@
 """Two cold-start shortcuts, active while an emulated account is open.
 
-1. Process-wide cache of botocore's endpoint data.
+1. Process-wide cache of botocore's endpoint data (and EC2's service model).
 
 moto builds a fresh ``boto3.Session()`` in hot paths (importing its EC2 models does
 it about ten times; ``eks.create_cluster``/``create_nodegroup`` once per call to
@@ -27,6 +27,19 @@ import threading
 from typing import Any
 
 _SHARED_NAMES = frozenset({"endpoints", "partitions", "sdk-default-configuration"})
+# EC2's service model is 1.5 MB of JSON (~0.2 s to parse); the client and moto's
+# request parser each build their own Session, so a plan parsed it six times.
+# botocore ships no extras for it (and deep_merge of the same extras again would only
+# set the same keys), so nothing changes the parsed copy: one serves every loader.
+_SHARED_PREFIXES = ("ec2/",)
+
+
+def _shared(name: str) -> bool:
+    return name in _SHARED_NAMES or (
+        name.endswith("/service-2") and name.startswith(_SHARED_PREFIXES)
+    )
+
+
 _lock = threading.Lock()
 _users = 0
 _original: Any = None
@@ -66,7 +79,7 @@ def install() -> None:
         _original = Loader.load_data_with_path
 
         def load_data_with_path(self: Any, name: str) -> Any:
-            if name not in _SHARED_NAMES:
+            if not _shared(name):
                 return _original(self, name)
             key = (name, tuple(self.search_paths))
             found = _cache.get(key)
