@@ -90,6 +90,9 @@ class MotoMocks(pulumi.runtime.Mocks):
     echoed_types: set[str] = field(default_factory=set)
     echoed_invokes: set[str] = field(default_factory=set)
     monitor: RecordingMonitor | None = None
+    default_provider_tags: dict[str, str] = field(default_factory=dict)
+    """`aws:defaultTags` from the stack config: the engine's default AWS provider applies
+    them to every resource that has no explicit provider, so the emulator does too."""
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -152,7 +155,7 @@ class MotoMocks(pulumi.runtime.Mocks):
 
     def _default_tags(self, provider_ref: str | None) -> dict[str, str]:
         if not provider_ref:
-            return {}
+            return self.default_provider_tags
         return self._provider_tags.get(provider_ref.rsplit("::", 1)[-1], {})
 
     def _fail(self, typ: str, name: str, exc: Exception) -> EmulationError:

@@ -137,6 +137,17 @@ def _run_in_thread(
         box["error"] = exc
 
 
+def _config_default_tags(config: Mapping[str, str]) -> dict[str, str]:
+    """The `tags` of `aws:defaultTags` in the (string-valued) stack config."""
+    raw = config.get("aws:defaultTags")
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return {}
+    tags = value.get("tags") if isinstance(value, dict) else None
+    return {str(k): str(v) for k, v in (tags or {}).items()}
+
+
 def _drop_surfaced_errors(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
     """Silence "exception was never retrieved" for an EmulationError.
 
@@ -177,7 +188,10 @@ def _run(
         settings.ROOT.set(None)
         config = {"aws:region": account.region, **config}
         set_all_config(config, secret_keys=[])
-        mocks = MotoMocks(Emulation(account, account.state, project, stack))
+        mocks = MotoMocks(
+            Emulation(account, account.state, project, stack),
+            default_provider_tags=_config_default_tags(config),
+        )
         mocks.monitor = RecordingMonitor(mocks)
         pulumi.runtime.set_mocks(
             mocks, project=project, stack=stack, preview=False, monitor=mocks.monitor

@@ -189,3 +189,20 @@ def test_gpu_node_groups(built):
             assert subnet["AvailabilityZone"] == pool.az
         else:
             assert "NetworkInterfaces" not in version
+
+
+def test_default_tags_reach_the_account(built):
+    """The spec's tags and gpuforge's own arrive through the provider's default tags."""
+    expected = {
+        **built.spec.tags,
+        "gpuforge.dev/environment": built.env,
+        "gpuforge.dev/managed-by": "gpuforge",
+    }
+    _, vpc_id, vpc = _vpc(built)
+    assert expected.items() <= {t["Key"]: t["Value"] for t in vpc["Tags"]}.items()
+    s3 = built.client("s3")
+    for bucket in built.report.outputs["bucketNames"].values():
+        tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]}
+        assert expected.items() <= tags.items()
+    cluster = built.client("eks").describe_cluster(name=built.report.outputs["clusterName"])
+    assert expected.items() <= cluster["cluster"]["tags"].items()
