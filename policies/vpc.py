@@ -18,6 +18,12 @@ FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 SG = "aws:ec2/securityGroup:SecurityGroup"
 SG_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+
+# service suffix -> endpoint type the baseline asks for: nodes pull images and get
+# credentials without crossing the internet (and without paying NAT per GB for it).
+BASELINE_ENDPOINTS = {"s3": "Gateway", "ecr.api": "Interface", "ecr.dkr": "Interface",
+                      "sts": "Interface"}  # fmt: skip
 
 PRIVATE_SUBNET_TAG = "kubernetes.io/role/internal-elb"
 OPEN_CIDRS = ("0.0.0.0/0", "::/0")
@@ -86,6 +92,44 @@ def default_sg_closed(vpc: Resource, stack: Stack, ctx: RuleContext):
         "no DefaultSecurityGroup names this VPC: adopt it with a DefaultSecurityGroup "
         "(vpcId=<vpc>.id) that has no ingress and no egress rules",
         "its DefaultSecurityGroup has rules: remove every ingress and egress rule",
+    )
+
+
+def _endpoint_service(endpoint: Resource) -> Any:
+    """(service suffix such as `ecr.api`, endpoint type) of a VpcEndpoint, or UNKNOWN."""
+    name, kind = endpoint.get("serviceName"), endpoint.get("vpcEndpointType")
+    if name is UNKNOWN or kind is UNKNOWN:
+        return UNKNOWN
+    if not isinstance(name, str):
+        return None
+    parts = name.split(".")  # com.amazonaws.<region>.<service...>
+    return ".".join(parts[3:]), kind if isinstance(kind, str) else "Gateway"
+
+
+@rule(
+    "GF-VPC-007",
+    "Ensure every VPC has the S3 gateway and the ECR and STS interface endpoints",
+    severity="medium",
+    enforcement="advisory",
+    types=[VPC],
+    stack=True,
+)
+def baseline_endpoints(vpc: Resource, stack: Stack, ctx: RuleContext):
+    endpoints, ref_unknown = stack.children(vpc, ENDPOINT, "vpcId")
+    found = {_endpoint_service(e) for e in endpoints}
+    missing = [
+        f"{service} ({kind})"
+        for service, kind in BASELINE_ENDPOINTS.items()
+        if (service, kind) not in found
+    ]
+    if not missing:
+        return
+    if ref_unknown or UNKNOWN in found:
+        yield UNKNOWN
+        return
+    yield (
+        f"missing VPC endpoints: {', '.join(missing)}: add them (network.endpoints in the "
+        "spec) so image pulls and credentials stay inside the VPC"
     )
 
 

@@ -148,3 +148,12 @@ def test_colliding_subnets_fail_with_the_aws_error(runner, project, monkeypatch)
     assert result.exit_code == 1, result.output
     assert "InvalidSubnet.Conflict" in result.stderr
     assert "aws:ec2/subnet:Subnet" in result.stderr
+
+
+def test_an_advisory_finding_is_shown_but_does_not_fail(runner, project):
+    _edit_prod(project, lambda d: d["network"].update(endpoints=["s3"]))
+    result, doc = _plan_json(runner, "prod")
+    assert result.exit_code == 0, result.output
+    (finding,) = doc["findings"]
+    assert (finding["rule"], finding["enforcement"]) == ("GF-VPC-007", "advisory")
+    assert "ecr.api (Interface), ecr.dkr (Interface), sts (Interface)" in finding["message"]

@@ -49,6 +49,7 @@ FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 DSG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 SG = "aws:ec2/securityGroup:SecurityGroup"
 SG_IN = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 IAM_POLICY = "aws:iam/policy:Policy"
@@ -519,6 +520,47 @@ CASES: dict[str, list[Scenario]] = {
             [
                 ("unknown", VPC, {"cidrBlock": "10.0.0.0/16"}),
                 ("fl", FLOW_LOG, {"vpcId": U, "trafficType": "ALL"}),
+            ]
+        ),
+    ],
+    "GF-VPC-007": [
+        Scenario(
+            [
+                ("pass", VPC, {"cidrBlock": "10.0.0.0/16"}),
+                *[
+                    (
+                        f"ep-{svc}",
+                        ENDPOINT,
+                        {
+                            "vpcId": "pass",
+                            "vpcEndpointType": kind,
+                            "serviceName": f"com.amazonaws.us-east-1.{svc}",
+                        },
+                    )
+                    for svc, kind in [
+                        ("s3", "Gateway"),
+                        ("ecr.api", "Interface"),
+                        ("ecr.dkr", "Interface"),
+                        ("sts", "Interface"),
+                    ]
+                ],
+                ("fail", VPC, {"cidrBlock": "10.1.0.0/16"}),
+                (
+                    "ep-fail-s3",
+                    ENDPOINT,
+                    {
+                        "vpcId": "fail",
+                        "vpcEndpointType": "Interface",
+                        "serviceName": "com.amazonaws.us-east-1.s3",
+                    },
+                ),
+                ("fail-none", VPC, {"cidrBlock": "10.2.0.0/16"}),
+            ]
+        ),
+        Scenario(
+            [
+                ("unknown", VPC, {"cidrBlock": "10.0.0.0/16"}),
+                ("ep", ENDPOINT, {"vpcId": U, "serviceName": "com.amazonaws.us-east-1.sts"}),
             ]
         ),
     ],
