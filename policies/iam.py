@@ -1,8 +1,9 @@
-"""IAM: no wildcard actions, no wildcard resources on write actions, no admin policies.
+"""IAM: no wildcard actions or write-on-*, no admin policies, pod roles on named buckets only.
 
 Policy documents are read from `aws:iam/policy:Policy.policy`,
 `aws:iam/rolePolicy:RolePolicy.policy` and each `aws:iam/role:Role.inlinePolicies[].policy`
-(JSON text or an already-parsed dict). Trust policies (`assumeRolePolicy`) are not checked.
+(JSON text or an already-parsed dict). Trust policies (`assumeRolePolicy`) decide which
+roles pods assume (EKS Pod Identity or IRSA): GF-IAM-005 holds those to named buckets.
 """
 
 from __future__ import annotations
@@ -10,7 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .rule import MISSING, UNKNOWN, Resource, RuleContext, as_list, get, parse_policy, rule
+from .rule import (
+    MISSING,
+    UNKNOWN,
+    Resource,
+    RuleContext,
+    Stack,
+    as_list,
+    get,
+    parse_policy,
+    rule,
+)
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -162,3 +173,89 @@ def no_admin_attachment(res: Resource, ctx: RuleContext):
             yield UNKNOWN
         elif isinstance(arn, str) and arn.endswith(ADMIN_POLICY_SUFFIX):
             yield f"{arn} is attached: attach a policy scoped to what the role needs"
+
+
+POD_SERVICE_PRINCIPAL = "pods.eks.amazonaws.com"
+BROAD_S3_MANAGED = (":policy/AmazonS3FullAccess", ":policy/AmazonS3ReadOnlyAccess")
+
+
+def _trusts_pods(role: Resource) -> Any:
+    """Whether the role's trust policy lets pods assume it (Pod Identity or IRSA)."""
+    doc = parse_policy(role.get("assumeRolePolicy"))
+    if doc is UNKNOWN or doc is None:
+        return UNKNOWN
+    if doc is MISSING:
+        return False
+    for st in as_list(doc.get("Statement", MISSING)):
+        if st is UNKNOWN or not isinstance(st, dict):
+            return UNKNOWN
+        principal = st.get("Principal")
+        if not isinstance(principal, dict) or st.get("Effect") != "Allow":
+            continue
+        services = as_list(principal.get("Service", MISSING))
+        federated = as_list(principal.get("Federated", MISSING))
+        if UNKNOWN in (services, federated):
+            return UNKNOWN
+        if POD_SERVICE_PRINCIPAL in services or any(
+            isinstance(f, str) and ":oidc-provider/" in f for f in federated
+        ):
+            return True
+    return False
+
+
+def _any_bucket(resource: Any) -> bool:
+    """`*`, `arn:aws:s3:::*`, `arn:aws:s3:::data-*/*`: a resource naming no single bucket."""
+    if not isinstance(resource, str):
+        return False
+    if resource == "*":
+        return True
+    parts = resource.split(":", 5)
+    return len(parts) == 6 and parts[2] == "s3" and "*" in parts[5].split("/", 1)[0]
+
+
+def _broad_s3(label: str, st: Any) -> Iterator[Any]:
+    if st is UNKNOWN:
+        yield UNKNOWN
+        return
+    actions = as_list(st.get("Action", MISSING))
+    resources = as_list(st.get("Resource", MISSING))
+    if UNKNOWN in (actions, resources) or UNKNOWN in actions or UNKNOWN in resources:
+        yield UNKNOWN
+        return
+    s3_actions = [a for a in actions if isinstance(a, str) and (a == "*" or a.startswith("s3:"))]
+    broad = [r for r in resources if _any_bucket(r)]
+    if s3_actions and (broad or "NotResource" in st):
+        yield (
+            f"{label} lets pods use {s3_actions} on {broad or 'NotResource'}: name the "
+            "buckets (arn:aws:s3:::<bucket> and arn:aws:s3:::<bucket>/*)"
+        )
+
+
+@rule(
+    "GF-IAM-005",
+    "Ensure roles that pods assume reach S3 only in named buckets",
+    severity="high",
+    types=[ROLE],
+    stack=True,
+)
+def pod_role_named_buckets(role: Resource, stack: Stack, ctx: RuleContext):
+    trusted = _trusts_pods(role)
+    if trusted is UNKNOWN:
+        yield UNKNOWN
+    if trusted is not True:
+        return
+    for label, st in _allow_statements(role):
+        yield from _broad_s3(label, st)
+    policies, ref_unknown = stack.children(role, ROLE_POLICY, "role", name_prop="name")
+    for policy in policies:
+        for label, st in _allow_statements(policy):
+            yield from _broad_s3(f"RolePolicy {policy.name} {label}", st)
+    attachments, attach_unknown = stack.children(role, ATTACHMENT, "role", name_prop="name")
+    for attachment in attachments:
+        arn = attachment.get("policyArn")
+        if arn is UNKNOWN:
+            yield UNKNOWN
+        elif isinstance(arn, str) and arn.endswith(BROAD_S3_MANAGED):
+            yield f"{arn} gives pods every bucket in the account: use a policy naming the buckets"
+    if ref_unknown or attach_unknown:
+        yield UNKNOWN

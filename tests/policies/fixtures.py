@@ -59,6 +59,33 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 ADMIN_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 PRIVATE = {"kubernetes.io/role/internal-elb": "1"}
+POD_TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "pods.eks.amazonaws.com"},
+                "Action": ["sts:AssumeRole", "sts:TagSession"],
+            }
+        ],
+    }
+)
+IRSA_TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Principal": {
+                    "Federated": "arn:aws:iam::111122223333:oidc-provider/"
+                    "oidc.eks.us-east-1.amazonaws.com/id/ABC"
+                },
+            }
+        ],
+    }
+)
 
 
 def urn(type_: str, name: str) -> str:
@@ -563,6 +590,72 @@ CASES: dict[str, list[Scenario]] = {
                 ("ep", ENDPOINT, {"vpcId": U, "serviceName": "com.amazonaws.us-east-1.sts"}),
             ]
         ),
+    ],
+    "GF-IAM-005": [
+        Scenario(
+            [
+                ("pass", ROLE, {"assumeRolePolicy": POD_TRUST}),
+                (
+                    "data",
+                    ROLE_POLICY,
+                    {
+                        "role": "pass",
+                        "policy": doc(
+                            allow(
+                                ["s3:GetObject"],
+                                [
+                                    "arn:aws:s3:::gpuforge-dev-data-1a2b3c4",
+                                    "arn:aws:s3:::gpuforge-dev-data-1a2b3c4/*",
+                                ],
+                            )
+                        ),
+                    },
+                ),
+                (
+                    "pass-not-a-pod-role",
+                    ROLE,
+                    {
+                        "assumeRolePolicy": doc(
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "ec2.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                            }
+                        )
+                    },
+                ),
+                (
+                    "broad-ec2",
+                    ROLE_POLICY,
+                    {"role": "pass-not-a-pod-role", "policy": doc(allow("s3:*", "*"))},
+                ),
+                ("fail", ROLE, {"assumeRolePolicy": POD_TRUST}),
+                (
+                    "all-buckets",
+                    ROLE_POLICY,
+                    {"role": "fail", "policy": doc(allow(["s3:GetObject"], "arn:aws:s3:::*/*"))},
+                ),
+                ("fail-irsa", ROLE, {"assumeRolePolicy": IRSA_TRUST}),
+                (
+                    "prefix",
+                    ROLE_POLICY,
+                    {
+                        "role": "fail-irsa",
+                        "policy": doc(allow("s3:PutObject", "arn:aws:s3:::data-*/*")),
+                    },
+                ),
+                ("fail-managed", ROLE, {"assumeRolePolicy": POD_TRUST}),
+                (
+                    "s3-full",
+                    ATTACH,
+                    {
+                        "role": "fail-managed",
+                        "policyArn": "arn:aws:iam::aws:policy/AmazonS3FullAccess",
+                    },
+                ),
+            ]
+        ),
+        Scenario([("unknown", ROLE, {"assumeRolePolicy": U})]),
     ],
     "GF-VPC-002": [
         Scenario(
