@@ -48,6 +48,13 @@ def resolve_env(value: str, root: Path | None = None) -> Path:
             raise SpecError("", "no such spec file", "check the path", file=value)
         return path
     candidate = project_root(root) / STACKS_DIR / f"{value}.yaml"
+    if not candidate.parent.is_dir():
+        raise SpecError(
+            "",
+            f"no environment {value!r}: no {STACKS_DIR}/ directory here or above",
+            "run from your gpuforge project, or give a path to a spec file",
+            file=f"{STACKS_DIR}/{value}.yaml",
+        )
     if not candidate.is_file():
         envs = available_envs(root)
         near = close_names(value, envs)

@@ -254,6 +254,14 @@ def test_unknown_environment_suggests(runner, project):
     )
 
 
+def test_env_name_outside_a_project(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["validate", "-e", "dev"])
+    assert result.exit_code == 2
+    assert "no stacks/ directory here or above" in result.stderr
+    assert "give a path to a spec file" in result.stderr
+
+
 def test_missing_path(runner, project):
     result = runner.invoke(cli, ["validate", "-e", "nowhere/x.yaml"])
     assert result.exit_code == 2
