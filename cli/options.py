@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import click
 
-env_option = click.option(
-    "-e",
-    "--env",
-    "env",
-    metavar="ENV",
-    help="Environment name (stacks/ENV.yaml) or a path to a spec file.",
+from cli.errors import BadInput
+
+_ENV_HELP = "Environment name (stacks/ENV.yaml) or a path to a spec file."
+
+env_option = click.option("-e", "--env", "env", metavar="ENV", help=_ENV_HELP)
+
+
+def _require_env(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    if not value:
+        raise BadInput(f"{ctx.info_name}: give -e ENV (a name in stacks/ or a path to a spec file)")
+    return value
+
+
+required_env_option = click.option(
+    "-e", "--env", "env", metavar="ENV", help=_ENV_HELP + " Required.", callback=_require_env
 )
 
 output_option = click.option(

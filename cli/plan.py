@@ -7,15 +7,15 @@ import sys
 
 import click
 
-from cli.errors import EXIT_FINDINGS, BadInput, GpuforgeError
-from cli.options import env_option, output_option
+from cli.errors import EXIT_FINDINGS, GpuforgeError
+from cli.options import output_option, required_env_option
 
 
 @click.command()
-@env_option
+@required_env_option
 @output_option
 @click.option("--tree", is_flag=True, help="Show every resource as a tree, not counts by type.")
-def plan(env: str | None, output: str, tree: bool) -> None:
+def plan(env: str, output: str, tree: bool) -> None:
     """Preview an environment offline, with policy findings and cost.
 
     Runs the Pulumi program (__main__.py) for the environment in an emulated
@@ -33,8 +33,6 @@ def plan(env: str | None, output: str, tree: bool) -> None:
     """
     from components.loader import load_env
 
-    if not env:
-        raise BadInput("plan: give -e ENV (a name in stacks/ or a path to a spec file)")
     path, spec = load_env(env)
     report = _run(spec, show_progress=output == "table")
     if output == "json":

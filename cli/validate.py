@@ -6,13 +6,13 @@ import json
 
 import click
 
-from cli.options import env_option, output_option
+from cli.options import output_option, required_env_option
 
 
 @click.command()
-@env_option
+@required_env_option
 @output_option
-def validate(env: str | None, output: str) -> None:
+def validate(env: str, output: str) -> None:
     """Check an environment spec and summarise it.
 
     Loads stacks/<env>.yaml through the same model the Pulumi program uses,
@@ -25,12 +25,9 @@ def validate(env: str | None, output: str) -> None:
       gpuforge validate -e prod
       gpuforge validate -e ./my-env.yaml -o json
     """
-    from cli.errors import BadInput
     from components.costing import estimate
     from components.loader import load_env
 
-    if not env:
-        raise BadInput("validate: give -e ENV (a name in stacks/ or a path to a spec file)")
     path, spec = load_env(env)
     cost = estimate(spec)
     if output == "json":
