@@ -73,6 +73,18 @@ def _remediation(rule: Rule) -> str:
     return f"{rule.title}." + (f" Same as {ids}." if ids else "")
 
 
+def _policy_fields(rule: Rule) -> dict[str, Any]:
+    """What a CrossGuard policy takes from its rule, whichever kind of policy it is."""
+    return {
+        "name": rule.id,
+        "description": rule.title,
+        "enforcement_level": _ENFORCEMENT[rule.enforcement],
+        "config_schema": PolicyConfigSchema(properties=dict(CONFIG_SCHEMA)),
+        "severity": _SEVERITY[rule.severity],
+        "remediation_steps": _remediation(rule),
+    }
+
+
 def _resource_policy(rule: Rule, base: Mapping[str, Any]) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         if not rule.applies_to(args.resource_type):
@@ -83,15 +95,7 @@ def _resource_policy(rule: Rule, base: Mapping[str, Any]) -> ResourceValidationP
             for message in result.messages:
                 report_violation(message, None)
 
-    return ResourceValidationPolicy(
-        name=rule.id,
-        description=rule.title,
-        validate=validate,
-        enforcement_level=_ENFORCEMENT[rule.enforcement],
-        config_schema=PolicyConfigSchema(properties=dict(CONFIG_SCHEMA)),
-        severity=_SEVERITY[rule.severity],
-        remediation_steps=_remediation(rule),
-    )
+    return ResourceValidationPolicy(validate=validate, **_policy_fields(rule))
 
 
 def _stack_policy(rule: Rule, base: Mapping[str, Any]) -> StackValidationPolicy:
@@ -106,15 +110,7 @@ def _stack_policy(rule: Rule, base: Mapping[str, Any]) -> StackValidationPolicy:
                 for message in result.messages:
                     report_violation(message, res.urn)
 
-    return StackValidationPolicy(
-        name=rule.id,
-        description=rule.title,
-        validate=validate,
-        enforcement_level=_ENFORCEMENT[rule.enforcement],
-        config_schema=PolicyConfigSchema(properties=dict(CONFIG_SCHEMA)),
-        severity=_SEVERITY[rule.severity],
-        remediation_steps=_remediation(rule),
-    )
+    return StackValidationPolicy(validate=validate, **_policy_fields(rule))
 
 
 def build_policies(
