@@ -32,6 +32,7 @@ _ENV_KEYS = (
     "AWS_SHARED_CREDENTIALS_FILE",
     "AWS_EC2_METADATA_DISABLED",
     "MOTO_IAM_LOAD_MANAGED_POLICIES",
+    "MOTO_EC2_LOAD_DEFAULT_AMIS",
 )
 
 
@@ -98,6 +99,10 @@ class EmulatedAccount:
         # Loading all ~1300 AWS-managed policies costs ~1 s per account; the IAM
         # handlers load the ones a program attaches instead (handlers/iam.py).
         os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "false"
+        # moto's few thousand default AMIs cost ~0.5 s on the first EC2 call; nothing
+        # gpuforge builds names an AMI (node groups use amiType, and the SSM handler
+        # registers the EKS AMI it answers with).
+        os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
         try:
             _speedups.install()
             if self.mode == "inprocess":

@@ -148,15 +148,22 @@ def _config_default_tags(config: Mapping[str, str]) -> dict[str, str]:
     return {str(k): str(v) for k, v in (tags or {}).items()}
 
 
-def _drop_surfaced_errors(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-    """Silence "exception was never retrieved" for an EmulationError.
+class _QuietAfterFailure:
+    """Loop exception handler: silence "exception was never retrieved" once a run failed.
 
     When AWS refuses one resource, every Pulumi output that depends on it holds the
-    same error; run_program raises it once, so the copies need no log line at exit.
+    same EmulationError, and work still queued when the loop's executor shuts down
+    fails with "Executor shutdown has been called". run_program raises the first
+    error once; the rest are consequences and need no log line at exit.
     """
-    if isinstance(context.get("exception"), EmulationError):
-        return
-    loop.default_exception_handler(context)
+
+    def __init__(self) -> None:
+        self.failed = False
+
+    def __call__(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if self.failed or isinstance(context.get("exception"), EmulationError):
+            return
+        loop.default_exception_handler(context)
 
 
 def _run(
@@ -176,7 +183,8 @@ def _run(
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    loop.set_exception_handler(_drop_surfaced_errors)
+    quiet = _QuietAfterFailure()
+    loop.set_exception_handler(quiet)
     # Pulumi runs each registration on the loop's executor. Handlers are CPU-bound under
     # the GIL, so one worker is fastest here (bench: 1.56 s vs 2.0 s warm with six);
     # GPUFORGE_EMULATOR_WORKERS overrides it for experiments.
@@ -204,10 +212,12 @@ def _run(
         try:
             loop.run_until_complete(run_pulumi_func(program))
         except BaseException as exc:
+            quiet.failed = True
             if mocks.errors and not isinstance(exc, EmulationError):
                 raise mocks.errors[0] from exc
             raise
         if mocks.errors:  # a failure the runtime logged instead of raising
+            quiet.failed = True
             raise mocks.errors[0]
 
         async def resolve() -> dict[str, Any]:
