@@ -23,6 +23,8 @@ for the installed botocore, so it is read once.
 
 from __future__ import annotations
 
+import importlib
+import sys
 import threading
 from typing import Any
 
@@ -44,8 +46,8 @@ _lock = threading.Lock()
 _users = 0
 _original: Any = None
 _cache: dict[tuple[str, tuple[str, ...]], Any] = {}
-_original_kms_keygen: Any = None
-_original_eks_session: Any = None
+# (module, attribute) -> the original, for every moto attribute shortcuts 2 and 3 replaced
+_patched: dict[tuple[str, str], Any] = {}
 
 
 class _LazyPrivateKey:
@@ -64,8 +66,12 @@ class _LazyPrivateKey:
         return getattr(self._key, name)
 
 
+_KMS_KEYGEN = ("moto.kms.models", "generate_private_key")
+_EKS_SESSION = ("moto.eks.utils", "Session")
+
+
 def _lazy_kms_keygen(key_spec: str) -> Any:
-    return _LazyPrivateKey(_original_kms_keygen, key_spec)
+    return _LazyPrivateKey(_patched[_KMS_KEYGEN], key_spec)
 
 
 def install() -> None:
@@ -100,20 +106,28 @@ def uninstall() -> None:
             return
         Loader.load_data_with_path = _original
         _original = None
-        _unpatch_kms()
-        _unpatch_eks()
+        _unpatch_all()
+
+
+def _patch_once(target: tuple[str, str], replacement: Any) -> None:
+    """Replace a moto module attribute while an account is open; uninstall restores it."""
+    with _lock:
+        if target in _patched or not _users:
+            return
+        module = importlib.import_module(target[0])
+        _patched[target] = getattr(module, target[1])
+        setattr(module, target[1], replacement)
+
+
+def _unpatch_all() -> None:
+    for (module, attr), original in _patched.items():
+        setattr(sys.modules[module], attr, original)
+    _patched.clear()
 
 
 def lazy_kms_keys() -> None:
     """Install shortcut 2 (the KMS handler calls this before its first CreateKey)."""
-    global _original_kms_keygen
-    with _lock:
-        if _original_kms_keygen is not None or not _users:
-            return
-        import moto.kms.models as kms_models
-
-        _original_kms_keygen = kms_models.generate_private_key
-        kms_models.generate_private_key = _lazy_kms_keygen
+    _patch_once(_KMS_KEYGEN, _lazy_kms_keygen)
 
 
 class _PartitionsOnly:
@@ -123,35 +137,11 @@ class _PartitionsOnly:
 
     def get_available_partitions(self) -> list[str]:
         if _PartitionsOnly._partitions is None:
-            _PartitionsOnly._partitions = _original_eks_session().get_available_partitions()
+            original_session = _patched[_EKS_SESSION]
+            _PartitionsOnly._partitions = original_session().get_available_partitions()
         return _PartitionsOnly._partitions
 
 
 def cached_eks_partitions() -> None:
     """Install shortcut 3 (the EKS handlers call this before their first create)."""
-    global _original_eks_session
-    with _lock:
-        if _original_eks_session is not None or not _users:
-            return
-        import moto.eks.utils as eks_utils
-
-        _original_eks_session = eks_utils.Session
-        eks_utils.Session = _PartitionsOnly
-
-
-def _unpatch_eks() -> None:
-    global _original_eks_session
-    if _original_eks_session is not None:
-        import moto.eks.utils as eks_utils
-
-        eks_utils.Session = _original_eks_session
-        _original_eks_session = None
-
-
-def _unpatch_kms() -> None:
-    global _original_kms_keygen
-    if _original_kms_keygen is not None:
-        import moto.kms.models as kms_models
-
-        kms_models.generate_private_key = _original_kms_keygen
-        _original_kms_keygen = None
+    _patch_once(_EKS_SESSION, _PartitionsOnly)

@@ -292,3 +292,21 @@ def test_network_baseline_resources_in_ec2():
     assert [(f["ResourceId"], f["TrafficType"]) for f in flow] == [(out["vpc"], "ALL")]
     assert retention["retentionInDays"] == 365
     assert placement.strategy == "cluster"
+
+
+def test_speedups_patch_moto_only_while_an_account_is_open():
+    """The KMS and EKS shortcuts replace moto attributes, and stopping the account restores them."""
+    import moto.eks.utils as eks_utils
+    import moto.kms.models as kms_models
+
+    from emulator import _speedups
+
+    originals = (kms_models.generate_private_key, eks_utils.Session)
+    with EmulatedAccount(region="us-east-1"):
+        _speedups.lazy_kms_keys()
+        _speedups.cached_eks_partitions()
+        assert kms_models.generate_private_key is not originals[0]
+        assert eks_utils.Session is not originals[1]
+        partitions = originals[1]().get_available_partitions()
+        assert eks_utils.Session().get_available_partitions() == partitions
+    assert (kms_models.generate_private_key, eks_utils.Session) == originals
