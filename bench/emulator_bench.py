@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 
 T0 = time.perf_counter()
@@ -374,8 +373,7 @@ def main() -> None:
     parser.add_argument("--buckets", type=int, default=3)
     parser.add_argument("--mode", default="inprocess")
     args = parser.parse_args()
-    sys.path.insert(0, ".")
-    from emulator import EmulatedAccount, run_program
+    from gpuforge.emulator import EmulatedAccount, run_program
 
     program = lambda: prod_like(args.pools, args.buckets)  # noqa: E731
     with EmulatedAccount(mode=args.mode) as account:

@@ -27,9 +27,8 @@ REPEATS = 3
 
 CHILD = r"""
 import json, sys, time, yaml
-sys.path.insert(0, {root!r})
-from components.loader import spec_from_data
-from cli.planning import plan
+from gpuforge.model.loader import spec_from_data
+from gpuforge.cli.planning import plan
 n = {n}
 data = yaml.safe_load(open({root!r} + "/stacks/prod.yaml"))
 pools = []

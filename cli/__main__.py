@@ -1,5 +1,5 @@
 """`python -m cli` runs gpuforge (the same entry point as the console script)."""
 
-from cli.main import main
+from gpuforge.cli.main import main
 
 main()

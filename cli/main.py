@@ -11,13 +11,13 @@ import sys
 
 import click
 
-from cli.errors import EXIT_USAGE
+from gpuforge.cli.errors import EXIT_USAGE
 
-# command name -> (module, attribute, one-line help shown by `gpuforge --help`)
+# command name -> (module in gpuforge.cli, attribute, one-line help shown by `gpuforge --help`)
 COMMANDS = {
-    "render": ("cli.render", "render", "Write Pulumi.<env>.yaml from stacks/<env>.yaml."),
-    "validate": ("cli.validate", "validate", "Check an environment spec and summarise it."),
-    "plan": ("cli.plan", "plan", "Preview an environment offline, with policy findings and cost."),
+    "render": ("render", "render", "Write Pulumi.<env>.yaml from stacks/<env>.yaml."),
+    "validate": ("validate", "validate", "Check an environment spec and summarise it."),
+    "plan": ("plan", "plan", "Preview an environment offline, with policy findings and cost."),
 }
 
 
@@ -31,7 +31,7 @@ class LazyGroup(click.Group):
         if name not in COMMANDS:
             return None
         module, attr, _ = COMMANDS[name]
-        return getattr(importlib.import_module(module), attr)
+        return getattr(importlib.import_module(f"gpuforge.cli.{module}"), attr)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, short) for name, (_, _, short) in COMMANDS.items()]
@@ -39,7 +39,7 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):
-        from components.errors import SpecError
+        from gpuforge.model.errors import SpecError
 
         try:
             return super().invoke(ctx)

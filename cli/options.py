@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli.errors import BadInput
+from gpuforge.cli.errors import BadInput
 
 _ENV_HELP = "Environment name (stacks/ENV.yaml) or a path to a spec file."
 

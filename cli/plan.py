@@ -7,8 +7,8 @@ import sys
 
 import click
 
-from cli.errors import EXIT_FINDINGS, GpuforgeError
-from cli.options import output_option, required_env_option
+from gpuforge.cli.errors import EXIT_FINDINGS, GpuforgeError
+from gpuforge.cli.options import output_option, required_env_option
 
 
 @click.command()
@@ -31,14 +31,14 @@ def plan(env: str, output: str, tree: bool) -> None:
       gpuforge plan -e prod --tree
       gpuforge plan -e prod -o json | jq '.findings'
     """
-    from components.loader import load_env
+    from gpuforge.model.loader import load_env
 
     path, spec = load_env(env)
     report = _run(spec, show_progress=output == "table")
     if output == "json":
         click.echo(json.dumps(report.as_dict(), indent=2, default=str))
     else:
-        from cli.plan_view import show
+        from gpuforge.cli.plan_view import show
 
         show(report, path, tree=tree)
     if report.mandatory_failures:
@@ -46,8 +46,8 @@ def plan(env: str, output: str, tree: bool) -> None:
 
 
 def _run(spec, show_progress: bool):
-    from cli.planning import plan as run_plan
-    from emulator import EmulationError
+    from gpuforge.cli.planning import plan as run_plan
+    from gpuforge.emulator import EmulationError
 
     try:
         if show_progress and sys.stderr.isatty():

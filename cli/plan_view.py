@@ -8,8 +8,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from cli.planning import SEVERITIES, PlanReport
-from components.loader import display_path
+from gpuforge.cli.planning import SEVERITIES, PlanReport
+from gpuforge.model.loader import display_path
 
 _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
 

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from components.costing import CostEstimate, estimate
-from components.spec import EnvironmentSpec
-from components.stack_config import config_from_spec
+from gpuforge.model.costing import CostEstimate, estimate
+from gpuforge.model.spec import EnvironmentSpec
+from gpuforge.model.stack_config import config_from_spec
 
-PROGRAM = Path(__file__).resolve().parent.parent / "__main__.py"
 SEVERITIES = ("critical", "high", "medium", "low")
 
 
@@ -116,8 +114,9 @@ def plan(spec: EnvironmentSpec, *, account: Any = None, mode: str = "inprocess")
     Without `account`, a fresh one is started and stopped around the run; pass a
     started `emulator.EmulatedAccount` to inspect it afterwards through boto3.
     """
-    import policies
-    from emulator import EmulatedAccount, file_program, run_program
+    from gpuforge import policies
+    from gpuforge.emulator import EmulatedAccount, run_program
+    from gpuforge.program import main as program
 
     if account is None:
         with EmulatedAccount(region=spec.region, mode=mode) as fresh:
@@ -125,7 +124,7 @@ def plan(spec: EnvironmentSpec, *, account: Any = None, mode: str = "inprocess")
     started = time.perf_counter()
     seed_preexisting(account, spec)
     result = run_program(
-        file_program(PROGRAM),
+        program,
         stack=spec.environment,
         config=config_from_spec(spec),
         account=account,

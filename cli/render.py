@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from cli.errors import EXIT_FINDINGS, BadInput
-from cli.options import env_option
+from gpuforge.cli.errors import EXIT_FINDINGS, BadInput
+from gpuforge.cli.options import env_option
 
 
 @click.command()
@@ -31,8 +31,8 @@ def render(env: str | None, all_envs: bool, check: bool) -> None:
       gpuforge render -e dev
       gpuforge render --all --check     # in CI: fail when a file is stale
     """
-    from components.loader import available_envs, load_env, project_root
-    from components.rendering import diff, render_stack, stack_file, write_atomically
+    from gpuforge.model.loader import available_envs, load_env, project_root
+    from gpuforge.model.rendering import diff, render_stack, stack_file, write_atomically
 
     if bool(env) == all_envs:
         raise BadInput("render: give -e ENV or --all (not both)")

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from cli.options import output_option, required_env_option
+from gpuforge.cli.options import output_option, required_env_option
 
 
 @click.command()
@@ -25,8 +25,8 @@ def validate(env: str, output: str) -> None:
       gpuforge validate -e prod
       gpuforge validate -e ./my-env.yaml -o json
     """
-    from components.costing import estimate
-    from components.loader import load_env
+    from gpuforge.model.costing import estimate
+    from gpuforge.model.loader import load_env
 
     path, spec = load_env(env)
     cost = estimate(spec)
@@ -48,7 +48,7 @@ def _print_summary(path, spec, cost) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from components.loader import display_path
+    from gpuforge.model.loader import display_path
 
     console = Console(highlight=False)
     if not console.is_terminal:

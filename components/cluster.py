@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi_aws import cloudwatch, ec2, eks, iam
 
-from components import _aws
-from components.spec import LOG_TYPES
+from gpuforge.components import _aws
+from gpuforge.model.spec import LOG_TYPES
 
 CORE_ADDONS_BEFORE_NODES = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
 CORE_ADDONS_AFTER_NODES = ("coredns",)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_aws import kms
 
-from components import _aws
+from gpuforge.components import _aws
 
 PURPOSES = ("secrets", "storage", "logs")
 

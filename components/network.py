@@ -16,9 +16,9 @@ from typing import Literal
 import pulumi
 from pulumi_aws import cloudwatch, ec2, iam, vpc
 
-from components import _aws
-from components.netplan import ZoneSubnets
-from components.spec import DEFAULT_ENDPOINTS
+from gpuforge.components import _aws
+from gpuforge.model.netplan import ZoneSubnets
+from gpuforge.model.spec import DEFAULT_ENDPOINTS
 
 
 @dataclass

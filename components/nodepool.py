@@ -32,8 +32,8 @@ from typing import Any
 import pulumi
 from pulumi_aws import ec2, eks, vpc
 
-from components import _aws
-from components.spec import GpuPoolSpec
+from gpuforge.components import _aws
+from gpuforge.model.spec import GpuPoolSpec
 
 _EFFECTS = {
     "NoSchedule": "NO_SCHEDULE",

@@ -17,14 +17,14 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components import catalog
-from components.cluster import TRAINING_SERVICE_ACCOUNT, Cluster, ClusterArgs
-from components.encryption import Encryption, EncryptionArgs
-from components.network import Network, NetworkArgs
-from components.nodepool import GpuNodePool, GpuNodePoolArgs
-from components.spec import EnvironmentSpec
-from components.stack_config import default_tags
-from components.storage import ObjectStore, ObjectStoreArgs
+from gpuforge.components.cluster import TRAINING_SERVICE_ACCOUNT, Cluster, ClusterArgs
+from gpuforge.components.encryption import Encryption, EncryptionArgs
+from gpuforge.components.network import Network, NetworkArgs
+from gpuforge.components.nodepool import GpuNodePool, GpuNodePoolArgs
+from gpuforge.components.storage import ObjectStore, ObjectStoreArgs
+from gpuforge.model import catalog
+from gpuforge.model.spec import EnvironmentSpec
+from gpuforge.model.stack_config import default_tags
 
 
 @dataclass

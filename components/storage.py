@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_aws import s3
 
-from components import _aws
-from components.spec import BucketSpec
+from gpuforge.components import _aws
+from gpuforge.model.spec import BucketSpec
 
 
 def bucket_name(account: str, region: str, environment: str, bucket: str) -> str:

@@ -2,7 +2,7 @@
 
 Public API (importing this package is cheap; moto and Pulumi load on first use)::
 
-    from emulator import EmulatedAccount, run_program, EmulationError
+    from gpuforge.emulator import EmulatedAccount, run_program, EmulationError
 
     with EmulatedAccount(region="us-east-1") as account:
         result = run_program(program, stack="dev", config={...}, account=account)
@@ -21,13 +21,12 @@ from .errors import AwsError, EmulationError
 if TYPE_CHECKING:
     from .account import EmulatedAccount
     from .mocks import MotoMocks, ResourceRecord
-    from .run import EmulationResult, file_program, run_program
+    from .run import EmulationResult, run_program
 
 _LAZY = {
     "EmulatedAccount": "account",
     "EmulationResult": "run",
     "run_program": "run",
-    "file_program": "run",
     "MotoMocks": "mocks",
     "ResourceRecord": "mocks",
 }
@@ -59,6 +58,5 @@ __all__ = [
     "MotoMocks",
     "ResourceRecord",
     "emulated_types",
-    "file_program",
     "run_program",
 ]

@@ -10,14 +10,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import runpy
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from .errors import EmulationError
@@ -65,24 +62,6 @@ def config_strings(config: Mapping[str, Any] | None) -> dict[str, str]:
     for key, value in (config or {}).items():
         out[key] = value if isinstance(value, str) else json.dumps(value)
     return out
-
-
-def file_program(path: str | Path) -> Callable[[], None]:
-    """A program that runs a Pulumi ``__main__.py`` (its folder first on ``sys.path``)."""
-    path = Path(path).resolve()
-
-    def program() -> None:
-        folder = str(path.parent)
-        added = folder not in sys.path
-        if added:
-            sys.path.insert(0, folder)
-        try:
-            runpy.run_path(str(path), run_name="__main__")
-        finally:
-            if added and folder in sys.path:
-                sys.path.remove(folder)
-
-    return program
 
 
 def run_program(

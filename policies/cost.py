@@ -52,7 +52,7 @@ def node_group_within_budget(ng: Resource, stack: Stack, ctx: RuleContext):
     budget = ctx.monthly_budget_usd
     if budget is None:
         return
-    from components.pricing import HOURS_PER_MONTH, citation, hourly_usd
+    from gpuforge.model.pricing import HOURS_PER_MONTH, citation, hourly_usd
 
     max_size = ng.get("scalingConfig.maxSize")
     types = instance_types_of(ng, stack)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components.catalog import EKS_CALENDAR, k8s_minor, newest_eks_version
+from gpuforge.model.catalog import EKS_CALENDAR, k8s_minor, newest_eks_version
 
 from .rule import MISSING, UNKNOWN, Resource, RuleContext, as_list, rule
 

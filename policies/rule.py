@@ -198,7 +198,7 @@ class RuleContext:
         return self.environment
 
     def on_date(self) -> date:
-        from components.catalog import policy_date
+        from gpuforge.model.catalog import policy_date
 
         return self.today or policy_date()
 

@@ -9,13 +9,11 @@ committed table is current. Run it after adding or changing a rule:
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from gpuforge.policies import RULES
 
-from policies import RULES  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 README = ROOT / "policies" / "README.md"
 BEGIN, END = "<!-- BEGIN RULE TABLE -->", "<!-- END RULE TABLE -->"

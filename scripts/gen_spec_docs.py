@@ -9,17 +9,15 @@ fields (type, default, description); `tests/test_docs.py` fails when it is stale
 from __future__ import annotations
 
 import json
-import sys
 import typing
 from pathlib import Path
 
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from gpuforge.model.spec import EnvironmentSpec
 
-from components.spec import EnvironmentSpec  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 README = ROOT / "stacks" / "README.md"
 BEGIN, END = "<!-- BEGIN SPEC REFERENCE -->", "<!-- END SPEC REFERENCE -->"

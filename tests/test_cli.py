@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from cli.main import cli
+from gpuforge.cli.main import cli
 from tests.conftest import SHIPPED_ENVS
 
 
@@ -74,7 +74,7 @@ def test_console_entry_point_keeps_output_and_exit_codes(argv, code):
     from tests.conftest import ROOT
 
     proc = subprocess.run(
-        [sys.executable, "-m", "cli", *argv], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "gpuforge", *argv], cwd=ROOT, capture_output=True, text=True
     )
     assert proc.returncode == code, proc.stderr
     if code == 0:

@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from cli.main import cli
+from gpuforge.cli.main import cli
 
 TOP_KEYS = {
     "environment",
@@ -135,7 +135,7 @@ def test_aws_refusal_is_one_clear_line(runner, project):
 
 def test_colliding_subnets_fail_with_the_aws_error(runner, project, monkeypatch):
     """If the subnet plan ever produced overlapping CIDRs, AWS (moto) would refuse them."""
-    import components.netplan as netplan
+    import gpuforge.model.netplan as netplan
 
     real = netplan.plan_subnets
 
@@ -143,7 +143,7 @@ def test_colliding_subnets_fail_with_the_aws_error(runner, project, monkeypatch)
         plan = real(cidr, zones)
         return [netplan.ZoneSubnets(z.zone, plan[0].private, z.public) for z in plan]
 
-    monkeypatch.setattr("components.spec.plan_subnets", colliding)
+    monkeypatch.setattr("gpuforge.model.spec.plan_subnets", colliding)
     result = runner.invoke(cli, ["plan", "-e", "dev"])
     assert result.exit_code == 1, result.output
     assert "InvalidSubnet.Conflict" in result.stderr

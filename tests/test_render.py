@@ -9,9 +9,9 @@ import sys
 import pytest
 import yaml
 
-from cli.main import cli
-from components.loader import load_env
-from components.stack_config import spec_from_config
+from gpuforge.cli.main import cli
+from gpuforge.model.loader import load_env
+from gpuforge.model.stack_config import spec_from_config
 from tests.conftest import ROOT, SHIPPED_ENVS
 
 
@@ -119,7 +119,7 @@ def test_render_accepts_a_path(runner, project, tmp_path):
 def test_light_paths_do_not_import_the_cloud_sdks(argv):
     code = (
         "import sys\n"
-        "from cli.main import cli\n"
+        "from gpuforge.cli.main import cli\n"
         f"try:\n    cli.main({argv!r}, standalone_mode=False)\n"
         "except SystemExit:\n    pass\n"
         "heavy = ('pulumi', 'pulumi_aws', 'boto3', 'botocore', 'moto')\n"

@@ -8,7 +8,7 @@ import re
 import pytest
 import yaml
 
-from cli.main import cli
+from gpuforge.cli.main import cli
 from tests.conftest import shipped_spec
 
 ERROR_LINE = re.compile(r"^error: (?P<file>[^:]+)(:(?P<line>\d+))?: (?P<rest>.+)$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.loader import load_env
+from gpuforge.model.loader import load_env
 from tests.components.mocks import Built, build_platform
 from tests.conftest import ROOT, SHIPPED_ENVS
 

@@ -95,7 +95,7 @@ def build_platform(spec: Any) -> Built:
     pulumi.runtime.set_mocks(
         mocks, project="gpuforge", stack=spec.environment, preview=False, monitor=monitor
     )
-    from components.platform import Platform, PlatformArgs
+    from gpuforge.components.platform import Platform, PlatformArgs
 
     exports: dict[str, Any] = {}
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from components.nodepool import ami_type, autoscaler_tags, node_labels, node_taints
-from components.spec import GpuPoolSpec
-from components.storage import bucket_name
+from gpuforge.components.nodepool import ami_type, autoscaler_tags, node_labels, node_taints
+from gpuforge.components.storage import bucket_name
+from gpuforge.model.spec import GpuPoolSpec
 
 
 def test_ami_type_follows_the_accelerator():

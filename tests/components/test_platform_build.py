@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from components.spec import LOG_TYPES
+from gpuforge.model.spec import LOG_TYPES
 from tests.components.conftest import built
 
 T = {

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from emulator import EmulatedAccount, run_program
+from gpuforge.emulator import EmulatedAccount, run_program
 from tests.emulator import programs
 
 

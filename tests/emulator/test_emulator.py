@@ -10,7 +10,7 @@ import sys
 import boto3
 import pytest
 
-from emulator import EmulatedAccount, EmulationError, run_program
+from gpuforge.emulator import EmulatedAccount, EmulationError, run_program
 from tests.emulator import programs
 
 
@@ -299,7 +299,7 @@ def test_speedups_patch_moto_only_while_an_account_is_open():
     import moto.eks.utils as eks_utils
     import moto.kms.models as kms_models
 
-    from emulator import _speedups
+    from gpuforge.emulator import _speedups
 
     originals = (kms_models.generate_private_key, eks_utils.Session)
     with EmulatedAccount(region="us-east-1"):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import copy
 
-import policies
-from cli.planning import policy_view
+from gpuforge import policies
+from gpuforge.cli.planning import policy_view
 from tests.policies.helpers import assert_same_as_evaluate
 
 

@@ -24,7 +24,7 @@ from pulumi_policy.proxy import (
     UNKNOWN_STRING_VALUE,
 )
 
-from policies.rule import RuleContext
+from gpuforge.policies.rule import RuleContext
 
 U = UNKNOWN_STRING_VALUE
 UB = UNKNOWN_BOOLEAN_VALUE

@@ -25,8 +25,8 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import unknown_checking_proxy
 
-import policies
-from policies.crossguard import build_policies
+from gpuforge import policies
+from gpuforge.policies.crossguard import build_policies
 
 
 def _opts() -> PolicyResourceOptions:

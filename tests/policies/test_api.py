@@ -8,8 +8,8 @@ import sys
 from pulumi.output import Unknown
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, unknown_checking_proxy
 
-import policies
-from policies.rule import MISSING, UNKNOWN, get, normalize
+from gpuforge import policies
+from gpuforge.policies.rule import MISSING, UNKNOWN, get, normalize
 
 LT = "aws:ec2/launchTemplate:LaunchTemplate"
 URN = f"urn:pulumi:dev::gpuforge::{LT}::lt"

@@ -17,8 +17,8 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-import policies
-from policies.crossguard import build_policies, config_from_env
+from gpuforge import policies
+from gpuforge.policies.crossguard import build_policies, config_from_env
 
 from .fixtures import CASES
 from .helpers import assert_same_as_evaluate, crossguard_findings
@@ -71,7 +71,7 @@ def test_config_from_env() -> None:
 
 
 def test_importing_the_entry_point_does_not_start_the_pack() -> None:
-    import policies.__main__  # noqa: F401
+    import gpuforge.policies.__main__  # noqa: F401
 
 
 def test_pack_starts_the_way_pulumi_runs_it(tmp_path: Path) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-import policies
-from policies import Outcome
+from gpuforge import policies
+from gpuforge.policies import Outcome
 
 from .fixtures import CASES
 

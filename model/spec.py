@@ -17,9 +17,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from components import catalog
-from components.errors import SpecError
-from components.netplan import SubnetPlanError, ZoneSubnets, plan_subnets
+from gpuforge.model import catalog
+from gpuforge.model.errors import SpecError
+from gpuforge.model.netplan import SubnetPlanError, ZoneSubnets, plan_subnets
 
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 ENDPOINTS = (

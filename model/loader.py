@@ -12,9 +12,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from components.catalog import close_names
-from components.errors import SpecError
-from components.spec import EnvironmentSpec
+from gpuforge.model.catalog import close_names
+from gpuforge.model.errors import SpecError
+from gpuforge.model.spec import EnvironmentSpec
 
 STACKS_DIR = "stacks"
 PROJECT_FILE = "Pulumi.yaml"

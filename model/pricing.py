@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
+from importlib import resources
 
-_PRICES = Path(__file__).parent / "data" / "prices.json"
+_PRICES = resources.files("gpuforge.model") / "data" / "prices.json"
 
 
 @cache

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from components import pricing
-from components.spec import EnvironmentSpec
+from gpuforge.model import pricing
+from gpuforge.model.spec import EnvironmentSpec
 
 
 @dataclass(frozen=True)

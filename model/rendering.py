@@ -10,10 +10,9 @@ from pathlib import Path
 import jinja2
 import yaml
 
-from components.spec import EnvironmentSpec
-from components.stack_config import config_from_spec
+from gpuforge.model.spec import EnvironmentSpec
+from gpuforge.model.stack_config import config_from_spec
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STACK_TEMPLATE = "Pulumi.stack.yaml.j2"
 
 
@@ -28,7 +27,7 @@ def _to_yaml(value: object, indent: int) -> str:
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
+        loader=jinja2.PackageLoader("gpuforge.templates", "."),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,  # YAML, not HTML; values go through yaml.safe_dump

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from components.spec import EnvironmentSpec
+from gpuforge.model.spec import EnvironmentSpec
 
 NAMESPACE = "gpuforge"
 MANAGED_BY_TAG = "gpuforge.dev/managed-by"
@@ -55,7 +55,7 @@ def spec_from_config(get: Callable[[str], str | None]) -> EnvironmentSpec:
     Values may arrive as JSON strings (how the Pulumi engine passes objects) or
     as plain strings for scalar keys.
     """
-    from components.loader import spec_from_data
+    from gpuforge.model.loader import spec_from_data
 
     data: dict[str, Any] = {}
     for section, key in SECTIONS.items():

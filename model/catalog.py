@@ -13,10 +13,11 @@ import os
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from importlib import resources
 from importlib.util import find_spec
 from pathlib import Path
 
-_CATALOG = Path(__file__).parent / "data" / "catalog.json"
+_CATALOG = resources.files("gpuforge.model") / "data" / "catalog.json"
 
 # Amazon EKS Kubernetes release calendar: minor version -> (end of standard support,
 # end of extended support). Taken on 2026-02-13 from the calendar at
@@ -47,7 +48,7 @@ def policy_date() -> date:
     try:
         return date.fromisoformat(pinned)
     except ValueError:
-        from components.errors import SpecError
+        from gpuforge.model.errors import SpecError
 
         raise SpecError(
             POLICY_DATE_ENV, f"{pinned!r} is not a date", "use YYYY-MM-DD", file="environment"
