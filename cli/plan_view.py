@@ -10,6 +10,7 @@ from rich.tree import Tree
 
 from gpuforge.cli.planning import SEVERITIES, PlanReport
 from gpuforge.model.loader import display_path
+from gpuforge.model.pricing import HOURS_PER_MONTH
 
 _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
 
@@ -109,7 +110,7 @@ def _cost(console: Console, report: PlanReport) -> None:
         if pool.hourly_per_node is None:
             table.add_row(f"GPU pool {pool.name} ({pool.instance_type})", "unknown", "unknown")
             continue
-        per_month = pool.hourly_per_node * 730
+        per_month = pool.hourly_per_node * HOURS_PER_MONTH
         table.add_row(
             f"GPU pool {pool.name} ({pool.min}-{pool.max} x {pool.instance_type})",
             f"{per_month * pool.min:,.0f}",

@@ -1,5 +1,6 @@
-"""Pulumi component resources and the environment spec that drives them.
+"""Pulumi component resources: the platform one environment is made of.
 
-Importing this package is cheap: pulumi and pulumi_aws are imported only by the
-component modules themselves, never by `components.spec` or `components.catalog`.
+Each module declares one component (`gpuforge:<module>:<Type>`). The facts they
+share with the rest of gpuforge (pool labels and taints, names, tag keys) come
+from the pulumi-free `gpuforge.model`, never the other way round.
 """

@@ -29,7 +29,13 @@ import pulumi
 from pulumi_aws import cloudwatch, ec2, eks, iam
 
 from gpuforge.components import _aws
-from gpuforge.model.spec import LOG_TYPES
+from gpuforge.model.names import (
+    CONTROL_PLANE_LOG_TYPES,
+    NODE_ROLE_LABEL,
+    NODE_ROLE_TAG,
+    SYSTEM_NODE_ROLE,
+    TRAINING_SERVICE_ACCOUNT,
+)
 
 CORE_ADDONS_BEFORE_NODES = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
 CORE_ADDONS_AFTER_NODES = ("coredns",)
@@ -38,7 +44,6 @@ NODE_POLICIES = (
     "AmazonEC2ContainerRegistryReadOnly",
     "AmazonEKS_CNI_Policy",
 )
-TRAINING_SERVICE_ACCOUNT = "training"
 
 
 @dataclass
@@ -72,7 +77,7 @@ class ClusterArgs:
     public_access_cidrs: list[str] = field(default_factory=list)
     """CIDRs allowed to reach a public endpoint; ignored while `public_endpoint` is off."""
 
-    log_types: list[str] = field(default_factory=lambda: list(LOG_TYPES))
+    log_types: list[str] = field(default_factory=lambda: list(CONTROL_PLANE_LOG_TYPES))
     """Control-plane log types to enable. Default: all five."""
 
     log_retention_days: int = 365
@@ -255,7 +260,7 @@ class Cluster(pulumi.ComponentResource):
             for policy in NODE_POLICIES
         ]
         # No gpuforge.dev/pool tag: that tag marks GPU node groups (docs/contracts.md).
-        system_tags = {**args.node_tags, "gpuforge.dev/node-role": "system"}
+        system_tags = {**args.node_tags, NODE_ROLE_TAG: SYSTEM_NODE_ROLE}
         system_lt = ec2.LaunchTemplate(
             f"{name}-system",
             name=f"{name}-system",  # explicit: node group and policy checks refer by name
@@ -284,7 +289,7 @@ class Cluster(pulumi.ComponentResource):
             },
             update_config={"max_unavailable": 1},
             launch_template={"name": system_lt.name, "version": _aws.version_string(system_lt)},
-            labels={"gpuforge.dev/node-role": "system"},
+            labels={NODE_ROLE_LABEL: SYSTEM_NODE_ROLE},
             tags=system_tags,
             opts=pulumi.ResourceOptions(
                 parent=self,

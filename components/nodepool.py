@@ -21,11 +21,13 @@
 - Tags: the environment's tags, `gpuforge.dev/pool`, the cluster-autoscaler
   discovery tags and the `k8s.io/cluster-autoscaler/node-template/...` label,
   taint and resource tags that let the autoscaler scale this pool up from zero.
+
+Labels, taints, AMI type and autoscaler tags are pure facts of the pool, shared
+with the job runner: they live in `gpuforge.model.pools`.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,15 +35,16 @@ import pulumi
 from pulumi_aws import ec2, eks, vpc
 
 from gpuforge.components import _aws
+from gpuforge.model.names import POOL_TAG
+from gpuforge.model.pools import (
+    EKS_CAPACITY_TYPES,
+    EKS_TAINT_EFFECTS,
+    ami_type,
+    autoscaler_tags,
+    node_labels,
+    node_taints,
+)
 from gpuforge.model.spec import GpuPoolSpec
-
-_EFFECTS = {
-    "NoSchedule": "NO_SCHEDULE",
-    "PreferNoSchedule": "PREFER_NO_SCHEDULE",
-    "NoExecute": "NO_EXECUTE",
-}
-_CAPACITY_TYPES = {"on-demand": "ON_DEMAND", "spot": "SPOT", "capacity-block": "CAPACITY_BLOCK"}
-AUTOSCALER = "k8s.io/cluster-autoscaler"
 
 
 @dataclass
@@ -87,9 +90,7 @@ class GpuNodePool(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         pool = args.pool
         instance = pool.instance
-        labels = node_labels(pool)
-        taints = node_taints(pool)
-        base_tags = {**args.tags, "gpuforge.dev/pool": pool.name}
+        base_tags = {**args.tags, POOL_TAG: pool.name}
 
         lt: dict[str, Any] = {
             "metadata_options": _aws.node_metadata_options(),
@@ -163,17 +164,17 @@ class GpuNodePool(pulumi.ComponentResource):
             node_role_arn=args.node_role_arn,
             subnet_ids=[args.private_subnet_ids[z] for z in zones],
             ami_type=ami_type(pool),
-            capacity_type=_CAPACITY_TYPES[pool.capacity],
+            capacity_type=EKS_CAPACITY_TYPES[pool.capacity],
             instance_types=[pool.instance_type],
             scaling_config={"min_size": pool.min, "max_size": pool.max, "desired_size": pool.min},
             update_config={"max_unavailable": 1},
             launch_template={"name": template.name, "version": _aws.version_string(template)},
-            labels=labels,
+            labels=node_labels(pool),
             taints=[
-                {"key": t["key"], "value": t["value"], "effect": _EFFECTS[t["effect"]]}
-                for t in taints
+                {"key": t["key"], "value": t["value"], "effect": EKS_TAINT_EFFECTS[t["effect"]]}
+                for t in node_taints(pool)
             ],
-            tags={**base_tags, **autoscaler_tags(pool, args.cluster_name, labels, taints)},
+            tags={**base_tags, **autoscaler_tags(pool, args.cluster_name)},
             opts=pulumi.ResourceOptions(
                 parent=self,
                 # Wait for what the component waits for (the CNI add-on): nodes need it to join.
@@ -197,52 +198,3 @@ def _depends_on(opts: pulumi.ResourceOptions | None) -> list[Any]:
     if deps is None:
         return []
     return list(deps) if isinstance(deps, list | tuple) else [deps]
-
-
-def ami_type(pool: GpuPoolSpec) -> str:
-    """The EKS AL2023 accelerated AMI type for the pool's instance type."""
-    instance = pool.instance
-    if instance.accelerator is not None and instance.accelerator.kind == "neuron":
-        return "AL2023_x86_64_NEURON"
-    return "AL2023_ARM_64_NVIDIA" if instance.arch == "arm64" else "AL2023_x86_64_NVIDIA"
-
-
-def _is_neuron(pool: GpuPoolSpec) -> bool:
-    accel = pool.instance.accelerator
-    return accel is not None and accel.kind == "neuron"
-
-
-def node_labels(pool: GpuPoolSpec) -> dict[str, str]:
-    """Kubernetes labels of the pool's nodes (gpuforge's own, then the spec's)."""
-    accel = pool.instance.accelerator
-    model = re.sub(r"[^A-Za-z0-9_.-]", "-", accel.model if accel else "none").strip("-_.")
-    labels = {"gpuforge.dev/pool": pool.name, "gpuforge.dev/gpu-model": model or "unknown"}
-    if not _is_neuron(pool):
-        labels["nvidia.com/gpu.present"] = "true"
-    return {**labels, **pool.labels}
-
-
-def node_taints(pool: GpuPoolSpec) -> list[dict[str, str]]:
-    """Taints of the pool's nodes, Kubernetes effect names (NoSchedule, ...)."""
-    key = "aws.amazon.com/neuron" if _is_neuron(pool) else "nvidia.com/gpu"
-    taints = [{"key": key, "value": "true", "effect": "NoSchedule"}]
-    taints += [{"key": t.key, "value": t.value, "effect": t.effect} for t in pool.taints]
-    return taints
-
-
-def autoscaler_tags(
-    pool: GpuPoolSpec, cluster_name: str, labels: dict[str, str], taints: list[dict[str, str]]
-) -> dict[str, str]:
-    """Cluster-autoscaler discovery tags and the node-template tags for scale-from-zero."""
-    instance = pool.instance
-    tags = {f"{AUTOSCALER}/enabled": "true", f"{AUTOSCALER}/{cluster_name}": "owned"}
-    template = f"{AUTOSCALER}/node-template"
-    for key, value in labels.items():
-        tags[f"{template}/label/{key}"] = value
-    for taint in taints:
-        tags[f"{template}/taint/{taint['key']}"] = f"{taint['value']}:{taint['effect']}"
-    resource = "aws.amazon.com/neuron" if _is_neuron(pool) else "nvidia.com/gpu"
-    tags[f"{template}/resources/{resource}"] = str(instance.gpus)
-    if pool.efa:
-        tags[f"{template}/resources/vpc.amazonaws.com/efa"] = str(instance.network_cards)
-    return tags

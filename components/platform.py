@@ -17,12 +17,13 @@ from dataclasses import dataclass
 
 import pulumi
 
-from gpuforge.components.cluster import TRAINING_SERVICE_ACCOUNT, Cluster, ClusterArgs
+from gpuforge.components.cluster import Cluster, ClusterArgs
 from gpuforge.components.encryption import Encryption, EncryptionArgs
 from gpuforge.components.network import Network, NetworkArgs
 from gpuforge.components.nodepool import GpuNodePool, GpuNodePoolArgs
 from gpuforge.components.storage import ObjectStore, ObjectStoreArgs
 from gpuforge.model import catalog
+from gpuforge.model.names import TRAINING_SERVICE_ACCOUNT
 from gpuforge.model.spec import EnvironmentSpec
 from gpuforge.model.stack_config import default_tags
 

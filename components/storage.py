@@ -1,11 +1,9 @@
 """S3 buckets for datasets, checkpoints and artifacts, each with its companion resources.
 
 Bucket naming: the physical name is deterministic,
-`gpuforge-<environment>-<bucket>-<suffix>`, where `<suffix>` is the first 7 hex
-digits of sha256(`<account id>/<region>/<environment>/<bucket>`). It is stable
-across runs and stacks (no random state to lose), unique per account and region
-(S3 names are global), and exactly the length `EnvironmentSpec` checks against
-S3's 63-character limit.
+`gpuforge-<environment>-<bucket>-<suffix>` (`gpuforge.model.names.bucket_name`:
+a hash of account, region, environment and bucket), exactly the length the
+spec checks against S3's 63-character limit.
 
 Per bucket: public access block (all four), SSE-KMS with the storage key and
 an S3 bucket key, a TLS-only bucket policy, versioning (Enabled, or Suspended
@@ -15,20 +13,14 @@ expire noncurrent versions) and BucketOwnerEnforced ownership (ACLs off).
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import pulumi
 from pulumi_aws import s3
 
 from gpuforge.components import _aws
+from gpuforge.model.names import BUCKET_TAG, bucket_name
 from gpuforge.model.spec import BucketSpec
-
-
-def bucket_name(account: str, region: str, environment: str, bucket: str) -> str:
-    """The physical name of logical bucket `bucket` (see the module docstring)."""
-    digest = hashlib.sha256(f"{account}/{region}/{environment}/{bucket}".encode()).hexdigest()
-    return f"gpuforge-{environment}-{bucket}-{digest[:7]}"
 
 
 @dataclass
@@ -76,7 +68,7 @@ class ObjectStore(pulumi.ComponentResource):
                     lambda acct, b=spec.name: bucket_name(acct, args.region, args.environment, b)
                 ),
                 force_destroy=args.force_destroy,
-                tags={"gpuforge.dev/bucket": spec.name},
+                tags={BUCKET_TAG: spec.name},
                 opts=child,
             )
             pab = s3.BucketPublicAccessBlock(

@@ -10,6 +10,7 @@ from pathlib import Path
 import jinja2
 import yaml
 
+from gpuforge.model import names
 from gpuforge.model.spec import EnvironmentSpec
 from gpuforge.model.stack_config import config_from_spec
 
@@ -37,7 +38,7 @@ def _environment() -> jinja2.Environment:
 
 
 def secrets_alias(spec: EnvironmentSpec) -> str:
-    return f"alias/gpuforge-{spec.environment}-pulumi-secrets"
+    return names.secrets_alias(spec.environment)
 
 
 def render_stack(spec: EnvironmentSpec, source: str) -> str:

@@ -17,11 +17,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from gpuforge.model import catalog
+from gpuforge.model import catalog, names
 from gpuforge.model.errors import SpecError
+from gpuforge.model.names import CONTROL_PLANE_LOG_TYPES
 from gpuforge.model.netplan import SubnetPlanError, ZoneSubnets, plan_subnets
 
-LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+LOG_TYPES = CONTROL_PLANE_LOG_TYPES
 ENDPOINTS = (
     "s3",
     "ecr.api",
@@ -238,7 +239,7 @@ class EnvironmentSpec(_Strict):
 
     @property
     def cluster_name(self) -> str:
-        return f"gpuforge-{self.environment}"
+        return names.cluster_name(self.environment)
 
     def pool(self, name: str) -> GpuPoolSpec | None:
         return next((p for p in self.gpu_pools if p.name == name), None)
@@ -527,8 +528,8 @@ def _check_bucket(spec: EnvironmentSpec, path: str, bucket: BucketSpec) -> None:
             f"{bucket.name!r} is not a valid bucket name",
             "lower-case letters, digits and '-'",
         )
-    # gpuforge-<env>-<name>- plus Pulumi's 7-character random suffix must fit in 63.
-    full = len(f"gpuforge-{spec.environment}-{bucket.name}-") + 7
+    # gpuforge-<env>-<name>- plus the 7-character hash suffix must fit in 63.
+    full = names.bucket_name_length(spec.environment, bucket.name)
     if full > 63:
         raise SpecError(
             f"{path}.name",

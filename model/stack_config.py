@@ -12,11 +12,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from gpuforge.model.names import ENVIRONMENT_TAG, MANAGED_BY, MANAGED_BY_TAG
 from gpuforge.model.spec import EnvironmentSpec
 
 NAMESPACE = "gpuforge"
-MANAGED_BY_TAG = "gpuforge.dev/managed-by"
-ENVIRONMENT_TAG = "gpuforge.dev/environment"
 
 # spec section -> config key (Pulumi config keys are camelCase by convention)
 SECTIONS = {
@@ -34,7 +33,7 @@ SECTIONS = {
 
 def default_tags(spec: EnvironmentSpec) -> dict[str, str]:
     """Tags every AWS resource gets through the provider's default tags."""
-    return {**spec.tags, ENVIRONMENT_TAG: spec.environment, MANAGED_BY_TAG: "gpuforge"}
+    return {**spec.tags, ENVIRONMENT_TAG: spec.environment, MANAGED_BY_TAG: MANAGED_BY}
 
 
 def config_from_spec(spec: EnvironmentSpec) -> dict[str, Any]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from gpuforge.model.catalog import EKS_CALENDAR, k8s_minor, newest_eks_version
+from gpuforge.model.names import CONTROL_PLANE_LOG_TYPES
 
 from .rule import MISSING, UNKNOWN, Resource, RuleContext, as_list, rule
 
 CLUSTER = "aws:eks/cluster:Cluster"
 
-LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+LOG_TYPES = CONTROL_PLANE_LOG_TYPES
 
 
 @rule(

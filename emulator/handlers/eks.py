@@ -25,11 +25,13 @@ import uuid
 import zlib
 from typing import Any
 
+from gpuforge.model.names import CONTROL_PLANE_LOG_TYPES
+
 from .. import _speedups
 from ..errors import AwsError
 from ._base import Context, camel, check_kms_key, check_role, num, require
 
-LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+LOG_TYPES = CONTROL_PLANE_LOG_TYPES  # what AWS accepts: every type there is
 TAINT_EFFECTS = ("NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE")
 DEFAULT_VERSION = "1.33"
 

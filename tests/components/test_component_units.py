@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from gpuforge.components.nodepool import ami_type, autoscaler_tags, node_labels, node_taints
-from gpuforge.components.storage import bucket_name
+from gpuforge.model.names import bucket_name
+from gpuforge.model.pools import ami_type, autoscaler_tags, node_labels, node_taints
 from gpuforge.model.spec import GpuPoolSpec
 
 
@@ -34,7 +34,7 @@ def test_spec_taints_and_labels_are_added():
     )
     taints = node_taints(pool)
     assert taints[1] == {"key": "dedicated", "value": "vision", "effect": "NoExecute"}
-    tags = autoscaler_tags(pool, "gpuforge-dev", node_labels(pool), taints)
+    tags = autoscaler_tags(pool, "gpuforge-dev")
     template = "k8s.io/cluster-autoscaler/node-template"
     assert tags[f"{template}/label/team"] == "vision"
     assert tags[f"{template}/taint/dedicated"] == "vision:NoExecute"

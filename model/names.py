@@ -1,0 +1,92 @@
+"""Names, tag keys and label keys that several parts of gpuforge must agree on.
+
+The Pulumi components create resources under these names; the policy rules
+recognise resources by these tags; the job runner (and the in-cluster runtime)
+address the cluster, namespace, service account and queues by them. Each is
+written here once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+# -- tags on AWS resources ------------------------------------------------------
+
+TAG_PREFIX = "gpuforge.dev"
+ENVIRONMENT_TAG = f"{TAG_PREFIX}/environment"
+MANAGED_BY_TAG = f"{TAG_PREFIX}/managed-by"
+MANAGED_BY = "gpuforge"
+POOL_TAG = f"{TAG_PREFIX}/pool"
+"""Marks a GPU node group (and its launch template and instances) with its pool name."""
+NODE_ROLE_TAG = f"{TAG_PREFIX}/node-role"
+"""Marks the system node group (`system`); never set on GPU pools."""
+BUCKET_TAG = f"{TAG_PREFIX}/bucket"
+"""The logical name of a bucket (`datasets`, `checkpoints`)."""
+
+# -- Kubernetes labels ----------------------------------------------------------
+
+POOL_LABEL = POOL_TAG
+"""Node label naming the GPU pool a node belongs to (job pods select on it)."""
+GPU_MODEL_LABEL = f"{TAG_PREFIX}/gpu-model"
+NODE_ROLE_LABEL = NODE_ROLE_TAG
+JOB_LABEL = f"{TAG_PREFIX}/job"
+SYSTEM_NODE_ROLE = "system"
+
+# -- EKS -------------------------------------------------------------------------
+
+CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+"""Every EKS control-plane log type; the secure default enables all of them."""
+
+TRAINING_SERVICE_ACCOUNT = "training"
+"""Service account in the training namespace bound to the training IAM role (Pod Identity)."""
+
+LOCAL_QUEUE = "training"
+"""Kueue LocalQueue in the training namespace that jobs are submitted to."""
+
+CLUSTER_QUEUE_PREFIX = "gpuforge"
+
+
+def cluster_name(environment: str) -> str:
+    """The EKS cluster (and Pulumi platform component) name of an environment."""
+    return f"gpuforge-{environment}"
+
+
+def cluster_queue(environment: str) -> str:
+    """The Kueue ClusterQueue of an environment."""
+    return f"{CLUSTER_QUEUE_PREFIX}-{environment}"
+
+
+def resource_flavor(pool: str) -> str:
+    """The Kueue ResourceFlavor of a GPU pool."""
+    return f"pool-{pool}"
+
+
+def secrets_alias(environment: str) -> str:
+    """The KMS alias of the key that encrypts the environment's Pulumi secrets."""
+    return f"alias/gpuforge-{environment}-pulumi-secrets"
+
+
+# -- S3 ---------------------------------------------------------------------------
+
+BUCKET_SUFFIX_LENGTH = 7
+
+
+def bucket_name(account: str, region: str, environment: str, bucket: str) -> str:
+    """The physical name of logical bucket `bucket`: `gpuforge-<env>-<bucket>-<suffix>`.
+
+    `<suffix>` is the first 7 hex digits of sha256(`<account>/<region>/<env>/<bucket>`):
+    stable across runs and stacks (no random state to lose) and unique per account
+    and region (S3 names are global).
+    """
+    digest = hashlib.sha256(f"{account}/{region}/{environment}/{bucket}".encode()).hexdigest()
+    return f"{bucket_prefix(environment, bucket)}{digest[:BUCKET_SUFFIX_LENGTH]}"
+
+
+def bucket_prefix(environment: str, bucket: str) -> str:
+    """Everything of a bucket's physical name before the hash suffix."""
+    return f"gpuforge-{environment}-{bucket}-"
+
+
+def bucket_name_length(environment: str, bucket: str) -> int:
+    """Length of the physical bucket name (what S3's 63-character limit applies to)."""
+    return len(bucket_prefix(environment, bucket)) + BUCKET_SUFFIX_LENGTH
