@@ -1,24 +1,18 @@
-"""The EKS cluster: control plane, access, add-ons, system node group and the training role.
+"""The EKS cluster as one component, composed of one module per concern.
 
-- Control plane: secrets envelope encryption with the secrets key, API endpoint
-  private (public only with explicit CIDRs), every spec log type enabled into a
-  pre-created, KMS-encrypted `/aws/eks/<cluster>/cluster` log group, access
-  entries only (`authenticationMode: API`).
-- Cluster role: the AmazonEKSClusterPolicy managed policy, plus one inline
-  policy that lets it use the secrets key (EKS encrypts secrets as the cluster
-  role; the managed policy grants no KMS access).
-- Nodes: one node role (AmazonEKSWorkerNodePolicy, AmazonEC2ContainerRegistryReadOnly,
-  AmazonEKS_CNI_Policy) shared by the system and GPU node groups. vpc-cni keeps
-  the node role's CNI policy rather than a pod-identity role: the CNI must work
-  before any pod (the pod identity agent included) can start, and this avoids
-  that ordering trap at the cost of the CNI permissions on the node role; with
-  IMDSv2 hop limit 1 pods cannot reach those credentials.
-- Add-ons vpc-cni, kube-proxy and eks-pod-identity-agent come before the system
-  node group; coredns after it (it needs nodes to become active).
-- Training pods: a role trusted by `pods.eks.amazonaws.com`, allowed only object
-  access to the named buckets and Decrypt/GenerateDataKey on the storage key,
-  bound to service account `training` in the training namespace by a
-  PodIdentityAssociation.
+`Cluster` declares, in this order, with itself as the parent of everything:
+
+1. `control_plane`: the cluster role, the control-plane log group, the EKS
+   cluster, and its IAM OIDC provider;
+2. `access`: an access entry with cluster admin for each `admins` principal;
+3. `addons`: vpc-cni, kube-proxy and eks-pod-identity-agent;
+4. `node_role`: the role of every node, system and GPU;
+5. `system_pool`: the system node group (`node_group`, shared with GPU pools);
+6. `addons`: coredns, once there are nodes to run it;
+7. `training_identity`: the training pods' role and its Pod Identity association.
+
+The parts declare plain resources under this component rather than components
+of their own, so every URN stays `...$gpuforge:cluster:Cluster$<aws type>::<name>`.
 """
 
 from __future__ import annotations
@@ -26,24 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pulumi
-from pulumi_aws import cloudwatch, ec2, eks, iam
 
-from gpuforge.components import _aws
-from gpuforge.model.names import (
-    CONTROL_PLANE_LOG_TYPES,
-    NODE_ROLE_LABEL,
-    NODE_ROLE_TAG,
-    SYSTEM_NODE_ROLE,
-    TRAINING_SERVICE_ACCOUNT,
-)
-
-CORE_ADDONS_BEFORE_NODES = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
-CORE_ADDONS_AFTER_NODES = ("coredns",)
-NODE_POLICIES = (
-    "AmazonEKSWorkerNodePolicy",
-    "AmazonEC2ContainerRegistryReadOnly",
-    "AmazonEKS_CNI_Policy",
-)
+from gpuforge.components import _aws, addons
+from gpuforge.components.access import grant_admins
+from gpuforge.components.control_plane import control_plane, oidc_provider
+from gpuforge.components.node_role import node_role
+from gpuforge.components.system_pool import system_pool
+from gpuforge.components.training_identity import training_identity
+from gpuforge.model.names import CONTROL_PLANE_LOG_TYPES
 
 
 @dataclass
@@ -138,192 +122,29 @@ class Cluster(pulumi.ComponentResource):
         self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("gpuforge:cluster:Cluster", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         part = _aws.partition(self)
 
-        # -- control plane ------------------------------------------------------
-        cluster_role = iam.Role(
-            f"{name}-cluster",
-            description=f"EKS control plane of {args.cluster_name}",
-            assume_role_policy=_aws.assume_role_policy(
-                "eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")
-            ),
-            opts=child,
-        )
-        cluster_policy = iam.RolePolicyAttachment(
-            f"{name}-cluster-AmazonEKSClusterPolicy",
-            role=cluster_role.name,
-            policy_arn=_aws.managed_policy_arn(part, "AmazonEKSClusterPolicy"),
-            opts=child,
-        )
-        cluster_kms = iam.RolePolicy(
-            f"{name}-cluster-secrets-key",
-            role=cluster_role.id,
-            policy=_aws.policy_output(
-                lambda key: [
-                    {
-                        "Effect": "Allow",
-                        "Action": [
-                            "kms:Encrypt",
-                            "kms:Decrypt",
-                            "kms:ListGrants",
-                            "kms:DescribeKey",
-                        ],
-                        "Resource": key,
-                    }
-                ],
-                args.secrets_key_arn,
-            ),
-            opts=child,
-        )
-        log_group = cloudwatch.LogGroup(
-            f"{name}-control-plane",
-            name=f"/aws/eks/{args.cluster_name}/cluster",
-            retention_in_days=args.log_retention_days,
-            kms_key_id=args.logs_key_arn,
-            opts=child,
-        )
-        cluster = eks.Cluster(
-            f"{name}-eks",
-            name=args.cluster_name,
-            version=args.version,
-            role_arn=cluster_role.arn,
-            vpc_config={
-                "subnet_ids": args.private_subnet_ids,
-                "endpoint_private_access": True,
-                "endpoint_public_access": args.public_endpoint,
-                "public_access_cidrs": list(args.public_access_cidrs)
-                if args.public_endpoint
-                else None,
-            },
-            encryption_config={
-                "provider": {"key_arn": args.secrets_key_arn},
-                "resources": ["secrets"],
-            },
-            enabled_cluster_log_types=list(args.log_types),
-            access_config={
-                "authentication_mode": "API",
-                "bootstrap_cluster_creator_admin_permissions": True,
-            },
-            # The core add-ons are managed below as EKS add-ons.
-            bootstrap_self_managed_addons=False,
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[cluster_policy, cluster_kms, log_group]
-            ),
-        )
-
-        issuer = cluster.identities.apply(_issuer)
-        oidc = iam.OpenIdConnectProvider(
-            f"{name}-oidc",
-            url=issuer,
-            client_id_lists=["sts.amazonaws.com"],
-            opts=child,
-        )
-
-        for i, principal in enumerate(args.admins):
-            entry = eks.AccessEntry(
-                f"{name}-admin-{i}",
-                cluster_name=cluster.name,
-                principal_arn=principal,
-                type="STANDARD",
-                opts=child,
-            )
-            eks.AccessPolicyAssociation(
-                f"{name}-admin-{i}",
-                cluster_name=cluster.name,
-                principal_arn=entry.principal_arn,
-                policy_arn=pulumi.Output.concat(
-                    "arn:", part, ":eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
-                ),
-                access_scope={"type": "cluster"},
-                opts=child,
-            )
-
-        addons: dict[str, eks.Addon] = {}
-        for addon in CORE_ADDONS_BEFORE_NODES:
-            addons[addon] = self._addon(name, cluster, addon, [])
-
-        # -- nodes --------------------------------------------------------------
-        node_role = iam.Role(
-            f"{name}-node",
-            description=f"EC2 nodes of {args.cluster_name}",
-            assume_role_policy=_aws.assume_role_policy("ec2.amazonaws.com"),
-            opts=child,
-        )
-        node_policies = [
-            iam.RolePolicyAttachment(
-                f"{name}-node-{policy}",
-                role=node_role.name,
-                policy_arn=_aws.managed_policy_arn(part, policy),
-                opts=child,
-            )
-            for policy in NODE_POLICIES
-        ]
-        # No gpuforge.dev/pool tag: that tag marks GPU node groups (docs/contracts.md).
-        system_tags = {**args.node_tags, NODE_ROLE_TAG: SYSTEM_NODE_ROLE}
-        system_lt = ec2.LaunchTemplate(
-            f"{name}-system",
-            name=f"{name}-system",  # explicit: node group and policy checks refer by name
-            description=f"System nodes of {args.cluster_name}",
-            metadata_options=_aws.node_metadata_options(),
-            block_device_mappings=[_aws.node_root_volume(args.system_disk_gib)],
-            tag_specifications=_aws.node_tag_specifications(system_tags),
-            update_default_version=True,
-            tags=system_tags,
-            opts=child,
-        )
-        system = eks.NodeGroup(
-            f"{name}-system",
+        plane = control_plane(self, name, args, part)
+        cluster = plane.cluster
+        oidc = oidc_provider(self, name, plane.issuer)
+        grant_admins(self, name, cluster.name, args.admins, part)
+        before_nodes = addons.before_nodes(self, name, cluster.name)
+        nodes = node_role(self, name, args.cluster_name, part)
+        system = system_pool(
+            self,
+            name,
+            args,
             cluster_name=cluster.name,
-            node_role_arn=node_role.arn,
-            subnet_ids=args.private_subnet_ids,
-            ami_type="AL2023_ARM_64_STANDARD"
-            if args.system_arch == "arm64"
-            else "AL2023_x86_64_STANDARD",
-            capacity_type="ON_DEMAND",
-            instance_types=[args.system_instance_type],
-            scaling_config={
-                "min_size": args.system_min,
-                "max_size": args.system_max,
-                "desired_size": args.system_min,
-            },
-            update_config={"max_unavailable": 1},
-            launch_template={"name": system_lt.name, "version": _aws.version_string(system_lt)},
-            labels={NODE_ROLE_LABEL: SYSTEM_NODE_ROLE},
-            tags=system_tags,
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                depends_on=[*node_policies, *addons.values()],
-                ignore_changes=["scalingConfig.desiredSize"],
-            ),
+            node_role_arn=nodes.role.arn,
+            after=[*nodes.attachments, *before_nodes.values()],
         )
-        for addon in CORE_ADDONS_AFTER_NODES:
-            addons[addon] = self._addon(name, cluster, addon, [system])
-
-        # -- training pods ------------------------------------------------------
-        training_role = iam.Role(
-            f"{name}-training",
-            description=f"Training pods of {args.cluster_name} (EKS Pod Identity)",
-            assume_role_policy=_aws.assume_role_policy(
-                "pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")
-            ),
-            opts=child,
-        )
-        iam.RolePolicy(
-            f"{name}-training-data",
-            role=training_role.id,
-            policy=_aws.policy_output(
-                _training_statements, args.storage_key_arn, *args.bucket_arns
-            ),
-            opts=child,
-        )
-        eks.PodIdentityAssociation(
-            f"{name}-training",
+        addons.after_nodes(self, name, cluster.name, system)
+        training_role = training_identity(
+            self,
+            name,
+            args,
             cluster_name=cluster.name,
-            namespace=args.training_namespace,
-            service_account=TRAINING_SERVICE_ACCOUNT,
-            role_arn=training_role.arn,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[addons["eks-pod-identity-agent"]]),
+            after=[before_nodes["eks-pod-identity-agent"]],
         )
 
         self.cluster_name = cluster.name
@@ -331,16 +152,16 @@ class Cluster(pulumi.ComponentResource):
         self.certificate_authority = cluster.certificate_authority.apply(
             lambda ca: getattr(ca, "data", None)
         )
-        self.oidc_issuer = issuer
+        self.oidc_issuer = plane.issuer
         self.oidc_provider_arn = oidc.arn
         self.cluster_security_group_id = cluster.vpc_config.apply(
             lambda vc: getattr(vc, "cluster_security_group_id", None)
         )
-        self.cluster_role_arn = cluster_role.arn
-        self.node_role_arn = node_role.arn
+        self.cluster_role_arn = plane.role.arn
+        self.node_role_arn = nodes.role.arn
         self.training_role_arn = training_role.arn
         self.system_node_group_name = system.node_group_name
-        self.ready = [addons[a] for a in CORE_ADDONS_BEFORE_NODES]
+        self.ready = list(before_nodes.values())
         self.register_outputs(
             {
                 "cluster_name": self.cluster_name,
@@ -355,58 +176,3 @@ class Cluster(pulumi.ComponentResource):
                 "system_node_group_name": self.system_node_group_name,
             }
         )
-
-    def _addon(
-        self, name: str, cluster: eks.Cluster, addon: str, after: list[pulumi.Resource]
-    ) -> eks.Addon:
-        return eks.Addon(
-            f"{name}-{addon}",
-            cluster_name=cluster.name,
-            addon_name=addon,
-            resolve_conflicts_on_create="OVERWRITE",
-            resolve_conflicts_on_update="PRESERVE",
-            opts=pulumi.ResourceOptions(parent=self, depends_on=after),
-        )
-
-
-def _issuer(identities: list | None) -> str | None:
-    """`identities[0].oidcs[0].issuer` of an EKS cluster, or None before it exists."""
-    for identity in identities or []:
-        for oidc in getattr(identity, "oidcs", None) or []:
-            if getattr(oidc, "issuer", None):
-                return oidc.issuer
-    return None
-
-
-def _training_statements(key_arn: str, *bucket_arns: str) -> list[dict]:
-    """Object access to the named buckets and use of their key; nothing else."""
-    statements: list[dict] = []
-    if bucket_arns:
-        statements += [
-            {
-                "Sid": "ListBuckets",
-                "Effect": "Allow",
-                "Action": "s3:ListBucket",
-                "Resource": list(bucket_arns),
-            },
-            {
-                "Sid": "ReadWriteObjects",
-                "Effect": "Allow",
-                "Action": [
-                    "s3:GetObject",
-                    "s3:PutObject",
-                    "s3:DeleteObject",
-                    "s3:AbortMultipartUpload",
-                ],
-                "Resource": [f"{arn}/*" for arn in bucket_arns],
-            },
-        ]
-    statements.append(
-        {
-            "Sid": "UseStorageKey",
-            "Effect": "Allow",
-            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-            "Resource": key_arn,
-        }
-    )
-    return statements

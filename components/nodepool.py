@@ -2,10 +2,11 @@
 
 - AMI type from the accelerator: AL2023_x86_64_NVIDIA, AL2023_ARM_64_NVIDIA on
   arm64, AL2023_x86_64_NEURON for AWS Neuron.
-- Scales from `min` (usually 0) to `max`; the initial desired size is `min`
-  and later changes to it are ignored (the cluster autoscaler owns it).
-- A launch template: IMDSv2 required with hop limit 1, an encrypted gp3 root
-  volume of `disk_gib`, explicit tags on the instances, volumes and ENIs.
+- Scales from `min` (usually 0) to `max`. The launch template and node group
+  come from `node_group.managed_node_group`, shared with the system pool:
+  IMDSv2 required with hop limit 1, an encrypted gp3 root volume of
+  `disk_gib`, explicit tags on the instances, volumes and ENIs, an explicit
+  template name, and a desired size the cluster autoscaler owns.
 - Taint `nvidia.com/gpu=true:NoSchedule` (`aws.amazon.com/neuron=true:NoSchedule`
   on Neuron pools) plus the spec's taints; labels `gpuforge.dev/pool`,
   `gpuforge.dev/gpu-model`, `nvidia.com/gpu.present` (NVIDIA only) plus the spec's.
@@ -22,8 +23,10 @@
   discovery tags and the `k8s.io/cluster-autoscaler/node-template/...` label,
   taint and resource tags that let the autoscaler scale this pool up from zero.
 
-Labels, taints, AMI type and autoscaler tags are pure facts of the pool, shared
-with the job runner: they live in `gpuforge.model.pools`.
+This module adds only what is GPU-specific: the EFA parts, the capacity market,
+labels, taints and autoscaler tags. Labels, taints, AMI type and autoscaler tags
+are pure facts of the pool, shared with the job runner: they live in
+`gpuforge.model.pools`.
 """
 
 from __future__ import annotations
@@ -32,9 +35,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from pulumi_aws import ec2, eks, vpc
+from pulumi_aws import ec2, vpc
 
-from gpuforge.components import _aws
+from gpuforge.components.node_group import ManagedNodeGroupArgs, managed_node_group
 from gpuforge.model.names import POOL_TAG
 from gpuforge.model.pools import (
     EKS_CAPACITY_TYPES,
@@ -87,101 +90,42 @@ class GpuNodePool(pulumi.ComponentResource):
         self, name: str, args: GpuNodePoolArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("gpuforge:nodepool:GpuNodePool", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         pool = args.pool
-        instance = pool.instance
         base_tags = {**args.tags, POOL_TAG: pool.name}
 
-        lt: dict[str, Any] = {
-            "metadata_options": _aws.node_metadata_options(),
-            "block_device_mappings": [_aws.node_root_volume(pool.disk_gib)],
-            "tag_specifications": _aws.node_tag_specifications(base_tags),
-        }
         self.placement_group_name = None
         self.efa_security_group_id = None
-        if pool.efa:
-            pg = ec2.PlacementGroup(f"{name}-pg", strategy="cluster", opts=child)
-            sg = ec2.SecurityGroup(
-                f"{name}-efa",
-                vpc_id=args.vpc_id,
-                description=f"EFA traffic between nodes of pool {pool.name}",
-                tags={"Name": f"{name}-efa"},
-                opts=child,
-            )
-            vpc.SecurityGroupIngressRule(
-                f"{name}-efa-in",
-                security_group_id=sg.id,
-                referenced_security_group_id=sg.id,
-                ip_protocol="-1",
-                description="All traffic from EFA peers",
-                opts=child,
-            )
-            vpc.SecurityGroupEgressRule(
-                f"{name}-efa-out",
-                security_group_id=sg.id,
-                referenced_security_group_id=sg.id,
-                ip_protocol="-1",
-                description="All traffic to EFA peers",
-                opts=child,
-            )
-            groups = [g for g in (args.cluster_security_group_id, sg.id) if g is not None]
-            lt["placement"] = {"group_name": pg.name}
-            lt["network_interfaces"] = [
-                {
-                    "network_card_index": card,
-                    "device_index": 0 if card == 0 else 1,
-                    "interface_type": "efa",
-                    "associate_public_ip_address": "false",
-                    "delete_on_termination": "true",
-                    "security_groups": groups,
-                }
-                for card in range(instance.network_cards)
-            ]
-            self.placement_group_name = pg.name
-            self.efa_security_group_id = sg.id
-        if pool.capacity == "capacity-block":
-            lt["instance_market_options"] = {"market_type": "capacity-block"}
-        if pool.capacity_reservation_id is not None:
-            lt["capacity_reservation_specification"] = {
-                "capacity_reservation_target": {
-                    "capacity_reservation_id": pool.capacity_reservation_id
-                }
-            }
-        template = ec2.LaunchTemplate(
-            f"{name}-lt",
-            name=f"{name}-lt",  # explicit, so the node group (and policy checks) can refer by name
-            description=f"GPU pool {pool.name} of {args.cluster_name}",
-            update_default_version=True,
-            tags=base_tags,
-            opts=child,
-            **lt,
-        )
+        extras = self._efa(name, args) if pool.efa else {}
+        extras.update(_capacity_options(pool))
 
         zones = [pool.az] if pool.az is not None else list(args.private_subnet_ids)
-        group = eks.NodeGroup(
-            f"{name}-ng",
-            cluster_name=args.cluster_name,
-            node_role_arn=args.node_role_arn,
-            subnet_ids=[args.private_subnet_ids[z] for z in zones],
-            ami_type=ami_type(pool),
-            capacity_type=EKS_CAPACITY_TYPES[pool.capacity],
-            instance_types=[pool.instance_type],
-            scaling_config={"min_size": pool.min, "max_size": pool.max, "desired_size": pool.min},
-            update_config={"max_unavailable": 1},
-            launch_template={"name": template.name, "version": _aws.version_string(template)},
-            labels=node_labels(pool),
-            taints=[
-                {"key": t["key"], "value": t["value"], "effect": EKS_TAINT_EFFECTS[t["effect"]]}
-                for t in node_taints(pool)
-            ],
-            tags={**base_tags, **autoscaler_tags(pool, args.cluster_name)},
-            opts=pulumi.ResourceOptions(
-                parent=self,
+        group = managed_node_group(
+            self,
+            ManagedNodeGroupArgs(
+                template_name=f"{name}-lt",
+                group_name=f"{name}-ng",
+                description=f"GPU pool {pool.name} of {args.cluster_name}",
+                cluster_name=args.cluster_name,
+                node_role_arn=args.node_role_arn,
+                subnet_ids=[args.private_subnet_ids[z] for z in zones],
+                ami_type=ami_type(pool),
+                capacity_type=EKS_CAPACITY_TYPES[pool.capacity],
+                instance_type=pool.instance_type,
+                min_size=pool.min,
+                max_size=pool.max,
+                disk_gib=pool.disk_gib,
+                tags=base_tags,
+                group_tags=autoscaler_tags(pool, args.cluster_name),
+                labels=node_labels(pool),
+                taints=[
+                    {"key": t["key"], "value": t["value"], "effect": EKS_TAINT_EFFECTS[t["effect"]]}
+                    for t in node_taints(pool)
+                ],
+                template_extras=extras,
                 # Wait for what the component waits for (the CNI add-on): nodes need it to join.
                 depends_on=_depends_on(opts),
-                ignore_changes=["scalingConfig.desiredSize"],
             ),
-        )
+        ).group
 
         self.node_group_name = group.node_group_name
         self.register_outputs(
@@ -191,6 +135,69 @@ class GpuNodePool(pulumi.ComponentResource):
                 "efa_security_group_id": self.efa_security_group_id,
             }
         )
+
+    def _efa(self, name: str, args: GpuNodePoolArgs) -> dict[str, Any]:
+        """The placement group and EFA security group; the template's EFA arguments."""
+        child = pulumi.ResourceOptions(parent=self)
+        pool = args.pool
+        pg = ec2.PlacementGroup(f"{name}-pg", strategy="cluster", opts=child)
+        sg = ec2.SecurityGroup(
+            f"{name}-efa",
+            vpc_id=args.vpc_id,
+            description=f"EFA traffic between nodes of pool {pool.name}",
+            tags={"Name": f"{name}-efa"},
+            opts=child,
+        )
+        vpc.SecurityGroupIngressRule(
+            f"{name}-efa-in",
+            security_group_id=sg.id,
+            referenced_security_group_id=sg.id,
+            ip_protocol="-1",
+            description="All traffic from EFA peers",
+            opts=child,
+        )
+        vpc.SecurityGroupEgressRule(
+            f"{name}-efa-out",
+            security_group_id=sg.id,
+            referenced_security_group_id=sg.id,
+            ip_protocol="-1",
+            description="All traffic to EFA peers",
+            opts=child,
+        )
+        groups = [g for g in (args.cluster_security_group_id, sg.id) if g is not None]
+        self.placement_group_name = pg.name
+        self.efa_security_group_id = sg.id
+        return {
+            "placement": {"group_name": pg.name},
+            "network_interfaces": _efa_interfaces(pool.instance.network_cards, groups),
+        }
+
+
+def _efa_interfaces(network_cards: int, groups: list[Any]) -> list[dict[str, Any]]:
+    """One EFA interface per network card: deviceIndex 0 on card 0 (the primary ENI), else 1."""
+    return [
+        {
+            "network_card_index": card,
+            "device_index": 0 if card == 0 else 1,
+            "interface_type": "efa",
+            "associate_public_ip_address": "false",
+            "delete_on_termination": "true",
+            "security_groups": groups,
+        }
+        for card in range(network_cards)
+    ]
+
+
+def _capacity_options(pool: GpuPoolSpec) -> dict[str, Any]:
+    """Launch-template arguments for a capacity block and a targeted capacity reservation."""
+    options: dict[str, Any] = {}
+    if pool.capacity == "capacity-block":
+        options["instance_market_options"] = {"market_type": "capacity-block"}
+    if pool.capacity_reservation_id is not None:
+        options["capacity_reservation_specification"] = {
+            "capacity_reservation_target": {"capacity_reservation_id": pool.capacity_reservation_id}
+        }
+    return options
 
 
 def _depends_on(opts: pulumi.ResourceOptions | None) -> list[Any]:

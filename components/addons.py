@@ -1,0 +1,51 @@
+"""The core EKS add-ons, managed as EKS add-ons rather than bootstrapped by EKS.
+
+vpc-cni, kube-proxy and eks-pod-identity-agent come before any node group
+(nodes need the CNI to join; training pods need the agent for their role);
+coredns comes after the system node group, because it only becomes active
+once there are nodes to run it.
+"""
+
+from __future__ import annotations
+
+import pulumi
+from pulumi_aws import eks
+
+BEFORE_NODES = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
+AFTER_NODES = ("coredns",)
+
+
+def before_nodes(
+    parent: pulumi.Resource, name: str, cluster_name: pulumi.Input[str]
+) -> dict[str, eks.Addon]:
+    """The `BEFORE_NODES` add-ons by name; node groups wait for all of them."""
+    return {addon: _addon(parent, name, cluster_name, addon, []) for addon in BEFORE_NODES}
+
+
+def after_nodes(
+    parent: pulumi.Resource,
+    name: str,
+    cluster_name: pulumi.Input[str],
+    system_nodes: pulumi.Resource,
+) -> dict[str, eks.Addon]:
+    """The `AFTER_NODES` add-ons by name, declared after the system node group."""
+    return {
+        addon: _addon(parent, name, cluster_name, addon, [system_nodes]) for addon in AFTER_NODES
+    }
+
+
+def _addon(
+    parent: pulumi.Resource,
+    name: str,
+    cluster_name: pulumi.Input[str],
+    addon: str,
+    after: list[pulumi.Resource],
+) -> eks.Addon:
+    return eks.Addon(
+        f"{name}-{addon}",
+        cluster_name=cluster_name,
+        addon_name=addon,
+        resolve_conflicts_on_create="OVERWRITE",
+        resolve_conflicts_on_update="PRESERVE",
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=after),
+    )

@@ -1,0 +1,184 @@
+"""A managed EKS node group with its launch template: what every pool kind shares.
+
+The system pool (`system_pool.py`) and each GPU pool (`nodepool.py`) call
+`managed_node_group`, so the node baseline lives here once:
+
+- IMDSv2 required with hop limit 1 (pods, one hop away, cannot reach the
+  node's instance credentials; they get AWS access through EKS Pod Identity);
+- an encrypted gp3 root volume, deleted with the node;
+- explicit tags on the instances, volumes and ENIs the template launches
+  (the provider's default tags do not reach them);
+- an explicit launch-template name, because the node group and the policy
+  rules match node groups to templates by `launchTemplate.name`;
+- the initial desired size is `min_size` and later changes to it are ignored
+  (the cluster autoscaler owns it); one node unavailable at a time on update.
+
+A pool kind adds its own template arguments (`template_extras`: EFA interfaces,
+placement group, capacity market) but cannot replace the baseline's.
+No component of its own: the resources are children of the calling component,
+so their URNs stay those of the system pool and the GPU pool.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi_aws import ec2, eks
+
+BASELINE_TEMPLATE_ARGS = frozenset(
+    {"name", "metadata_options", "block_device_mappings", "tag_specifications"}
+)
+"""Launch-template arguments `managed_node_group` sets itself; `template_extras` may not."""
+
+
+@dataclass
+class ManagedNodeGroupArgs:
+    """Inputs of `managed_node_group`."""
+
+    template_name: str
+    """Logical and physical name of the launch template (explicit: referred to by name)."""
+
+    group_name: str
+    """Logical name of the node group (EKS names it physically)."""
+
+    description: str
+    """Description of the launch template."""
+
+    cluster_name: pulumi.Input[str]
+    """EKS cluster the nodes join."""
+
+    node_role_arn: pulumi.Input[str]
+    """Node IAM role (`node_role.NodeRole.arn`)."""
+
+    subnet_ids: list[pulumi.Input[str]]
+    """Private subnets the nodes launch in."""
+
+    ami_type: str
+    """EKS AMI type, e.g. `AL2023_x86_64_STANDARD` or `AL2023_x86_64_NVIDIA`."""
+
+    capacity_type: str
+    """EKS capacity type: `ON_DEMAND`, `SPOT` or `CAPACITY_BLOCK`."""
+
+    instance_type: str
+    """EC2 instance type of the nodes."""
+
+    min_size: int
+    """Minimum and initial size of the group."""
+
+    max_size: int
+    """Maximum size of the group."""
+
+    disk_gib: int
+    """Root volume size in GiB."""
+
+    tags: dict[str, str] = field(default_factory=dict)
+    """Tags on the template, what it launches and the node group."""
+
+    group_tags: dict[str, str] = field(default_factory=dict)
+    """Tags on the node group only, after `tags` (e.g. cluster-autoscaler tags)."""
+
+    labels: dict[str, str] = field(default_factory=dict)
+    """Kubernetes labels of the nodes."""
+
+    taints: list[dict[str, str]] = field(default_factory=list)
+    """Taints of the nodes in the EKS API's spelling (`effect: NO_SCHEDULE`); none when empty."""
+
+    template_extras: dict[str, Any] = field(default_factory=dict)
+    """More `ec2.LaunchTemplate` arguments of the pool kind (placement, network interfaces, ...)."""
+
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
+    """What the node group waits for (node-role policies, the CNI add-on)."""
+
+
+@dataclass
+class ManagedNodeGroup:
+    """What `managed_node_group` declared."""
+
+    template: ec2.LaunchTemplate
+    group: eks.NodeGroup
+
+
+def managed_node_group(parent: pulumi.Resource, args: ManagedNodeGroupArgs) -> ManagedNodeGroup:
+    """Declare a launch template with the node baseline and a node group that uses it."""
+    overridden = BASELINE_TEMPLATE_ARGS & set(args.template_extras)
+    if overridden:
+        raise ValueError(f"template_extras may not replace the node baseline: {sorted(overridden)}")
+    template = ec2.LaunchTemplate(
+        args.template_name,
+        name=args.template_name,
+        description=args.description,
+        metadata_options=metadata_options(),
+        block_device_mappings=[root_volume(args.disk_gib)],
+        tag_specifications=tag_specifications(args.tags),
+        update_default_version=True,
+        tags=args.tags,
+        opts=pulumi.ResourceOptions(parent=parent),
+        **args.template_extras,
+    )
+    group = eks.NodeGroup(
+        args.group_name,
+        cluster_name=args.cluster_name,
+        node_role_arn=args.node_role_arn,
+        subnet_ids=args.subnet_ids,
+        ami_type=args.ami_type,
+        capacity_type=args.capacity_type,
+        instance_types=[args.instance_type],
+        scaling_config={
+            "min_size": args.min_size,
+            "max_size": args.max_size,
+            "desired_size": args.min_size,
+        },
+        update_config={"max_unavailable": 1},
+        launch_template={"name": template.name, "version": _version_string(template)},
+        labels=args.labels,
+        taints=args.taints or None,
+        tags={**args.tags, **args.group_tags},
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            depends_on=args.depends_on,
+            ignore_changes=["scalingConfig.desiredSize"],
+        ),
+    )
+    return ManagedNodeGroup(template=template, group=group)
+
+
+def metadata_options() -> dict[str, Any]:
+    """Launch-template metadata options for EKS nodes: IMDSv2 only, hop limit 1."""
+    return {
+        "http_endpoint": "enabled",
+        "http_tokens": "required",
+        "http_put_response_hop_limit": 1,
+        "instance_metadata_tags": "disabled",
+    }
+
+
+def root_volume(disk_gib: int) -> dict[str, Any]:
+    """The AL2023 root volume (`/dev/xvda`): gp3, encrypted, deleted with the node.
+
+    Encrypted with the account's AWS-managed EBS key: a customer-managed key
+    would also need a key-policy grant for the EC2 Auto Scaling service-linked role.
+    """
+    return {
+        "device_name": "/dev/xvda",
+        "ebs": {
+            "volume_size": disk_gib,
+            "volume_type": "gp3",
+            "encrypted": "true",
+            "delete_on_termination": "true",
+        },
+    }
+
+
+def tag_specifications(tags: dict[str, str]) -> list[dict[str, Any]]:
+    """Tag instances, volumes and ENIs launched from a template."""
+    return [
+        {"resource_type": kind, "tags": dict(tags)}
+        for kind in ("instance", "volume", "network-interface")
+    ]
+
+
+def _version_string(template: ec2.LaunchTemplate) -> pulumi.Output[str]:
+    """A launch template's latest version as the string EKS node groups expect."""
+    return template.latest_version.apply(lambda v: None if v is None else str(v))

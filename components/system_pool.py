@@ -1,0 +1,59 @@
+"""The system node group: on-demand general-purpose nodes for the cluster's own pods.
+
+One managed node group (`node_group.managed_node_group`, the same launch
+template and node-group baseline as the GPU pools) of `system_instance_type`,
+AL2023 standard AMI for its architecture, labelled and tagged
+`gpuforge.dev/node-role: system`. No `gpuforge.dev/pool` tag and no taints:
+that tag marks GPU node groups (docs/contracts.md), and CoreDNS, the add-ons
+and the training operators must be able to land here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pulumi
+from pulumi_aws import eks
+
+from gpuforge.components.node_group import ManagedNodeGroupArgs, managed_node_group
+from gpuforge.model.names import NODE_ROLE_LABEL, NODE_ROLE_TAG, SYSTEM_NODE_ROLE
+
+if TYPE_CHECKING:
+    from gpuforge.components.cluster import ClusterArgs
+
+
+def system_ami_type(arch: str) -> str:
+    """The EKS AL2023 standard AMI type for `x86_64` or `arm64`."""
+    return "AL2023_ARM_64_STANDARD" if arch == "arm64" else "AL2023_x86_64_STANDARD"
+
+
+def system_pool(
+    parent: pulumi.Resource,
+    name: str,
+    args: ClusterArgs,
+    cluster_name: pulumi.Input[str],
+    node_role_arn: pulumi.Input[str],
+    after: list[pulumi.Resource],
+) -> eks.NodeGroup:
+    """The system node group `<name>-system` (and its launch template of the same name)."""
+    tags = {**args.node_tags, NODE_ROLE_TAG: SYSTEM_NODE_ROLE}
+    return managed_node_group(
+        parent,
+        ManagedNodeGroupArgs(
+            template_name=f"{name}-system",
+            group_name=f"{name}-system",
+            description=f"System nodes of {args.cluster_name}",
+            cluster_name=cluster_name,
+            node_role_arn=node_role_arn,
+            subnet_ids=args.private_subnet_ids,
+            ami_type=system_ami_type(args.system_arch),
+            capacity_type="ON_DEMAND",
+            instance_type=args.system_instance_type,
+            min_size=args.system_min,
+            max_size=args.system_max,
+            disk_gib=args.system_disk_gib,
+            tags=tags,
+            labels={NODE_ROLE_LABEL: SYSTEM_NODE_ROLE},
+            depends_on=after,
+        ),
+    ).group
