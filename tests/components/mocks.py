@@ -8,6 +8,7 @@ its URN, so tests can look at inputs and at the parent chain. No moto, no AWS.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,21 +89,19 @@ class Built:
         return found[0]
 
 
-def build_platform(spec: Any) -> Built:
-    """Build `Platform(spec.cluster_name, ...)` under echo mocks; resources and resolved exports."""
-    mocks = EchoMocks(spec.region)
-    monitor = MockMonitor(mocks)
-    pulumi.runtime.set_mocks(
-        mocks, project="gpuforge", stack=spec.environment, preview=False, monitor=monitor
-    )
-    from gpuforge.components.platform import Platform, PlatformArgs
+def build(program: Callable[[], Any], region: str, stack: str) -> Built:
+    """Run `program` under echo mocks; the resources it declared and what it returned, resolved.
 
+    `program` returns a dict of outputs (or plain values); they come back as `Built.exports`.
+    """
+    mocks = EchoMocks(region)
+    monitor = MockMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project="gpuforge", stack=stack, preview=False, monitor=monitor)
     exports: dict[str, Any] = {}
 
     @pulumi.runtime.test
     def run() -> pulumi.Output:
-        platform = Platform(spec.cluster_name, PlatformArgs(spec=spec))
-        return pulumi.Output.from_input(platform.exports()).apply(exports.update)
+        return pulumi.Output.from_input(program()).apply(exports.update)
 
     run()
     by_key = {}
@@ -114,3 +113,14 @@ def build_platform(spec: Any) -> Built:
         for typ, name, inputs, rid in mocks.records
     ]
     return Built(resources=resources, exports=exports)
+
+
+def build_platform(spec: Any) -> Built:
+    """Build `Platform(spec.cluster_name, ...)` under echo mocks; resources and resolved exports."""
+
+    def program() -> dict[str, Any]:
+        from gpuforge.components.platform import Platform, PlatformArgs
+
+        return Platform(spec.cluster_name, PlatformArgs(spec=spec)).exports()
+
+    return build(program, spec.region, spec.environment)
