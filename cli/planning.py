@@ -13,7 +13,7 @@ from typing import Any
 from gpuforge.model.costing import CostEstimate, estimate
 from gpuforge.model.spec import EnvironmentSpec
 from gpuforge.model.stack_config import config_from_spec
-from gpuforge.policies.rule import SEVERITIES as RULE_SEVERITIES
+from gpuforge.policies import SEVERITIES as RULE_SEVERITIES
 
 SEVERITIES = tuple(reversed(RULE_SEVERITIES))  # most severe first
 
