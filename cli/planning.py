@@ -13,7 +13,7 @@ from typing import Any
 from gpuforge.model.costing import CostEstimate, estimate
 from gpuforge.model.spec import EnvironmentSpec
 from gpuforge.model.stack_config import config_from_spec
-from gpuforge.policies.rule import SEVERITIES as RULE_SEVERITIES
+from gpuforge.policies import SEVERITIES as RULE_SEVERITIES
 
 SEVERITIES = tuple(reversed(RULE_SEVERITIES))  # most severe first
 
@@ -75,19 +75,6 @@ class PlanReport:
         }
 
 
-def policy_view(resources: list[Any]) -> list[tuple[str, str, dict]]:
-    """`(urn, type, props)` of each AWS resource, as the policy rules (and CrossGuard) see it.
-
-    Children name their parents by id (a FlowLog's `vpcId`), so each resource's id
-    is part of its props.
-    """
-    return [
-        (r.urn, r.type, {**r.inputs, "id": r.id})
-        for r in resources
-        if r.kind in ("emulated", "echoed")
-    ]
-
-
 def seed_preexisting(account: Any, spec: EnvironmentSpec) -> None:
     """Create what the spec names but the stack does not own: the cluster admins' IAM roles.
 
@@ -133,7 +120,7 @@ def plan(spec: EnvironmentSpec, *, account: Any = None, mode: str = "inprocess")
     context = policies.RuleContext(
         environment=spec.environment, monthly_budget_usd=spec.cost.monthly_budget_usd
     )
-    findings = policies.evaluate(policy_view(result.resources), context)
+    findings = policies.evaluate(result.policy_resources(), context)
     order = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: (order.get(f.severity, 9), f.rule, f.urn))
     return PlanReport(

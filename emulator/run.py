@@ -49,11 +49,22 @@ class EmulationResult:
         return found[0]
 
     def policy_resources(self) -> list[tuple[str, str, dict]]:
-        """``(urn, type token, camelCase inputs)`` of every cloud resource, as
-        ``policies.evaluate`` takes them (components and providers left out)."""
-        return [
-            (r.urn, r.type, r.inputs) for r in self.resources if r.kind in ("emulated", "echoed")
-        ]
+        """What the policy rules see of this run: see :func:`policy_view`."""
+        return policy_view(self.resources)
+
+
+def policy_view(records: list[Any]) -> list[tuple[str, str, dict]]:
+    """``(urn, type token, props)`` of each cloud resource, as ``policies.evaluate`` and the
+    CrossGuard pack take them (components and providers left out).
+
+    ``props`` are the camelCase inputs plus the resource's ``id``: children name their
+    parents by id (a FlowLog's ``vpcId``), so the rules match them through it.
+    """
+    return [
+        (r.urn, r.type, {**r.inputs, "id": r.id})
+        for r in records
+        if r.kind in ("emulated", "echoed")
+    ]
 
 
 def config_strings(config: Mapping[str, Any] | None) -> dict[str, str]:

@@ -9,6 +9,11 @@ Cheap to import (no pulumi). Public API:
 - `results(resources, context) -> list[Result]`: every verdict, pass and unknown included.
 - `has_mandatory_failure(findings)`.
 - `RuleContext(environment, monthly_budget_usd, today)`.
+- `SEVERITIES`: low to critical.
+
+Where things live: `values` (reading props: UNKNOWN, MISSING), `context` (RuleContext),
+`stack` (Resource, Stack: matching children to parents), `rule` (the Rule type and the
+registry), `declarative` (`key_rule`, `companion_rule`), then one module of rules per area.
 """
 
 from __future__ import annotations
@@ -18,19 +23,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from . import cost, eks, iam, kms, logs, nodes, s3, vpc  # noqa: F401  (registers the rules)
-from .rule import (
-    MISSING,
-    UNKNOWN,
-    Outcome,
-    Resource,
-    Result,
-    Rule,
-    RuleContext,
-    Stack,
-    is_unknown,
-    normalize,
-    registered,
-)
+from .context import RuleContext
+from .rule import SEVERITIES, Outcome, Result, Rule, registered
+from .stack import Resource, Stack
+from .values import MISSING, UNKNOWN, is_unknown, normalize
 
 AREAS = ("S3", "KMS", "EKS", "NODE", "VPC", "IAM", "LOG", "COST")
 RULES: tuple[Rule, ...] = tuple(
@@ -116,6 +112,7 @@ __all__ = [
     "MISSING",
     "RULES",
     "RULES_BY_ID",
+    "SEVERITIES",
     "UNKNOWN",
     "Finding",
     "Outcome",

@@ -3,13 +3,16 @@
 A node group is a GPU node group when it carries the `gpuforge.dev/pool` tag, uses a GPU
 AMI type, or runs an accelerator instance type (see `nodes.is_gpu_node_group`). The
 environment is the node group's `gpuforge.dev/environment` tag, else `RuleContext.environment`.
-Prices come from `components.pricing` (dated on-demand list prices).
+Prices come from `gpuforge.model.pricing` (dated on-demand list prices).
 """
 
 from __future__ import annotations
 
+from .context import RuleContext
 from .nodes import NODE_GROUP, instance_types_of, is_gpu_node_group
-from .rule import MISSING, UNKNOWN, Resource, RuleContext, Stack, rule
+from .rule import rule
+from .stack import Resource, Stack
+from .values import MISSING, UNKNOWN
 
 PROD_ENVIRONMENTS = ("prod", "production")
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from gpuforge.model.catalog import EKS_CALENDAR, k8s_minor, newest_eks_version
 from gpuforge.model.names import CONTROL_PLANE_LOG_TYPES
 
-from .rule import MISSING, UNKNOWN, Resource, RuleContext, as_list, rule
+from .context import RuleContext
+from .rule import rule
+from .stack import Resource
+from .values import MISSING, UNKNOWN, as_list
 
 CLUSTER = "aws:eks/cluster:Cluster"
 

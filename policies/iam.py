@@ -11,17 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .rule import (
-    MISSING,
-    UNKNOWN,
-    Resource,
-    RuleContext,
-    Stack,
-    as_list,
-    get,
-    parse_policy,
-    rule,
-)
+from .context import RuleContext
+from .rule import rule
+from .stack import Resource, Stack
+from .values import MISSING, UNKNOWN, as_list, get, parse_policy
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from .rule import (
-    MISSING,
-    UNKNOWN,
-    Resource,
-    RuleContext,
-    as_list,
-    key_rule,
-    parse_policy,
-    rule,
-    statements,
-)
+from .context import RuleContext
+from .declarative import key_rule
+from .rule import rule
+from .stack import Resource
+from .values import MISSING, UNKNOWN, as_list, parse_policy, statements
 
 KEY = "aws:kms/key:Key"
 

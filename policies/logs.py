@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from .rule import MISSING, UNKNOWN, Resource, RuleContext, rule
+from .context import RuleContext
+from .rule import rule
+from .stack import Resource
+from .values import MISSING, UNKNOWN
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 

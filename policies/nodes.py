@@ -11,19 +11,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .rule import (
-    MISSING,
-    POOL_TAG,
-    UNKNOWN,
-    Resource,
-    RuleContext,
-    Stack,
-    as_list,
-    get,
-    key_rule,
-    rule,
-    tags_of,
-)
+from gpuforge.model.names import POOL_TAG
+
+from .context import RuleContext
+from .declarative import key_rule
+from .rule import rule
+from .stack import Resource, Stack
+from .values import MISSING, UNKNOWN, as_list, get, tags_of
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"

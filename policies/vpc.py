@@ -1,16 +1,21 @@
 """VPC: flow logs, default security group closed, no public IPs in private subnets, and no
 security group ingress from anywhere to SSH, RDP or all ports.
 
-VPC children (FlowLog, DefaultSecurityGroup) are matched by their `vpcId` against the
-Vpc's `id` prop, logical name or URN (see `Stack.children`). At preview a new VPC's id is
-unknown, so these rules are UNKNOWN there and decided by the emulated plan or `pulumi up`.
+VPC companions (FlowLog, DefaultSecurityGroup, VpcEndpoint) are matched by their `vpcId`
+against the Vpc's `id` prop, logical name or URN (see `Stack.children`). At preview a new
+VPC's id is unknown, so these rules are UNKNOWN there and decided by the emulated plan or
+`pulumi up`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .rule import MISSING, UNKNOWN, Resource, RuleContext, Stack, as_list, get, rule
+from .context import RuleContext
+from .declarative import Parent, companion_rule, empty, expect
+from .rule import rule
+from .stack import Resource, Stack
+from .values import MISSING, UNKNOWN, as_list, get
 
 VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -29,24 +34,19 @@ PRIVATE_SUBNET_TAG = "kubernetes.io/role/internal-elb"
 OPEN_CIDRS = ("0.0.0.0/0", "::/0")
 
 
-@rule(
+VPCS = Parent(VPC, noun="VPC")
+
+companion_rule(
     "GF-VPC-001",
     "Ensure every VPC has flow logs enabled",
     severity="medium",
-    types=[VPC],
-    stack=True,
+    parent=VPCS,
+    companion=FLOW_LOG,
+    ref="vpcId",
+    missing="add a FlowLog with vpcId=<vpc>.id, trafficType='ALL'",
     checkov=["CKV2_AWS_11"],
     trivy=["AVD-AWS-0178"],
 )
-def vpc_flow_logs(vpc: Resource, stack: Stack, ctx: RuleContext):
-    yield from stack.check_children(
-        vpc,
-        FLOW_LOG,
-        "vpcId",
-        lambda fl: True,
-        "no FlowLog names this VPC: add a FlowLog with vpcId=<vpc>.id, trafficType='ALL'",
-        "unreachable",
-    )
 
 
 @rule(
@@ -68,31 +68,19 @@ def private_subnet_no_public_ip(subnet: Resource, ctx: RuleContext):
         yield "this private subnet sets mapPublicIpOnLaunch=True: remove it (default False)"
 
 
-def _closed(dsg: Resource) -> Any:
-    rules = [as_list(dsg.get("ingress")), as_list(dsg.get("egress"))]
-    if UNKNOWN in rules:
-        return UNKNOWN
-    return not any(rules)
-
-
-@rule(
+companion_rule(
     "GF-VPC-003",
     "Ensure every VPC's default security group allows no traffic",
     severity="medium",
-    types=[VPC],
-    stack=True,
+    parent=VPCS,
+    companion=DEFAULT_SG,
+    ref="vpcId",
+    condition=expect({"ingress": empty, "egress": empty}),
+    missing="adopt it with a DefaultSecurityGroup (vpcId=<vpc>.id) that has no ingress and "
+    "no egress rules",
+    wrong="its DefaultSecurityGroup has rules: remove every ingress and egress rule",
     checkov=["CKV2_AWS_12"],
 )
-def default_sg_closed(vpc: Resource, stack: Stack, ctx: RuleContext):
-    yield from stack.check_children(
-        vpc,
-        DEFAULT_SG,
-        "vpcId",
-        _closed,
-        "no DefaultSecurityGroup names this VPC: adopt it with a DefaultSecurityGroup "
-        "(vpcId=<vpc>.id) that has no ingress and no egress rules",
-        "its DefaultSecurityGroup has rules: remove every ingress and egress rule",
-    )
 
 
 def _endpoint_service(endpoint: Resource) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 from gpuforge import policies
-from gpuforge.cli.planning import policy_view
+from gpuforge.emulator.run import policy_view
 from tests.policies.helpers import assert_same_as_evaluate
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 from pulumi.output import Unknown
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, unknown_checking_proxy
 
 from gpuforge import policies
-from gpuforge.policies.rule import MISSING, UNKNOWN, get, normalize
+from gpuforge.policies.values import MISSING, UNKNOWN, get, normalize
 
 LT = "aws:ec2/launchTemplate:LaunchTemplate"
 URN = f"urn:pulumi:dev::gpuforge::{LT}::lt"
@@ -63,7 +64,10 @@ def test_missing_versus_computed() -> None:
 
 
 def test_import_is_cheap() -> None:
-    code = "import sys, policies; assert not [m for m in sys.modules if m.startswith('pulumi')]"
+    code = (
+        "import sys, gpuforge.policies; "
+        "assert not [m for m in sys.modules if m.startswith(('pulumi', 'boto3', 'moto'))]"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -78,3 +82,32 @@ def test_readme_rule_table_is_current() -> None:
     spec.loader.exec_module(gen)
     text = gen.README.read_text()
     assert gen.updated(text) == text, "run: .venv/bin/python scripts/gen_policy_docs.py"
+
+
+def test_policy_view_is_what_the_rules_see_ids_included() -> None:
+    from types import SimpleNamespace
+
+    from gpuforge.emulator.run import policy_view
+
+    def record(type_: str, name: str, kind: str, id_: str, **inputs: Any) -> SimpleNamespace:
+        urn = f"urn:pulumi:dev::gpuforge::{type_}::{name}"
+        return SimpleNamespace(urn=urn, type=type_, name=name, id=id_, inputs=inputs, kind=kind)
+
+    vpc = "aws:ec2/vpc:Vpc"
+    records = [
+        record("gpuforge:network:Network", "net", "component", ""),
+        record("pulumi:providers:aws", "default", "provider", "p-1"),
+        record(vpc, "main", "emulated", "vpc-0abc", cidrBlock="10.0.0.0/16"),
+        record("aws:ec2/flowLog:FlowLog", "fl", "echoed", "fl-1", vpcId="vpc-0abc"),
+    ]
+    view = policy_view(records)
+    assert [(t, p) for _, t, p in view] == [
+        (vpc, {"cidrBlock": "10.0.0.0/16", "id": "vpc-0abc"}),
+        ("aws:ec2/flowLog:FlowLog", {"vpcId": "vpc-0abc", "id": "fl-1"}),
+    ]
+    # the FlowLog names its VPC by id: only the id in the view lets the rule see the match
+    assert not [f for f in policies.evaluate(view) if f.rule == "GF-VPC-001"]
+    without_ids = [(u, t, {k: v for k, v in p.items() if k != "id"}) for u, t, p in view]
+    assert [f.rule for f in policies.evaluate(without_ids) if f.rule == "GF-VPC-001"] == [
+        "GF-VPC-001"
+    ]

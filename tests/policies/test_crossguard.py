@@ -125,3 +125,27 @@ def _analyze_over_grpc(port: int) -> None:
         request.properties.CopyFrom(props)
         reply = stub.Analyze(request, timeout=10)
         assert "GF-NODE-001" not in {d.policyName for d in reply.diagnostics}
+
+
+def test_the_example_pack_config_is_read_as_written() -> None:
+    """`policies/config.example.json` (cited by PulumiPolicy.yaml and the README) names real
+    policies, uses Pulumi's per-policy config shape, and sets what it says it sets."""
+    import json
+
+    from gpuforge.policies.crossguard import CONFIG_SCHEMA, _context
+
+    example = json.loads((ROOT / "policies" / "config.example.json").read_text())
+    levels = {"advisory", "mandatory", "disabled"}
+    json_types = {"string": str, "number": (int, float)}
+    for name, value in example.items():
+        assert name in policies.RULES_BY_ID or name == "all", name
+        if isinstance(value, str):
+            assert value in levels, (name, value)
+            continue
+        for key, setting in value.items():
+            if key == "enforcementLevel":
+                assert setting in levels, (name, setting)
+            else:
+                assert isinstance(setting, json_types[CONFIG_SCHEMA[key]["type"]]), (name, key)
+    assert _context({}, example["GF-COST-002"]).monthly_budget_usd == 20000.0
+    assert _context({}, example["GF-COST-001"]).environment == "dev"

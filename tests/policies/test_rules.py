@@ -53,7 +53,7 @@ def test_every_target_is_named_for_its_verdict(rule_id: str, index: int) -> None
 
 @pytest.mark.parametrize("rule", policies.RULES, ids=lambda r: r.id)
 def test_every_rule_has_pass_fail_and_unknown_fixtures(rule: policies.Rule) -> None:
-    assert rule.id in CASES, f"{rule.id} has no fixtures in tests/policies/fixtures.py"
+    assert rule.id in CASES, f"{rule.id} has no fixtures in tests/policies/fixtures/<area>.py"
     names = {
         name
         for scenario in CASES[rule.id]
