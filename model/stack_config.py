@@ -20,6 +20,7 @@ NAMESPACE = "gpuforge"
 # spec section -> config key (Pulumi config keys are camelCase by convention)
 SECTIONS = {
     "environment": "environment",
+    "account_id": "accountId",
     "tags": "tags",
     "network": "network",
     "cluster": "cluster",
@@ -44,7 +45,8 @@ def config_from_spec(spec: EnvironmentSpec) -> dict[str, Any]:
         "aws:defaultTags": {"tags": default_tags(spec)},
     }
     for section, key in SECTIONS.items():
-        config[f"{NAMESPACE}:{key}"] = data[section]
+        if data[section] is not None:  # an unset optional field (account_id) is left out
+            config[f"{NAMESPACE}:{key}"] = data[section]
     return config
 
 
