@@ -71,7 +71,9 @@ def spec_from_config(get: Callable[[str], str | None]) -> EnvironmentSpec:
 
 
 def _decode(raw: Any) -> Any:
-    if not isinstance(raw, str):
+    # Only objects and lists arrive as JSON: a scalar such as account_id "012345678901"
+    # stays the string it is (json.loads would make it a number).
+    if not isinstance(raw, str) or not raw.lstrip().startswith(("{", "[")):
         return raw
     try:
         return json.loads(raw)
