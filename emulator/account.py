@@ -33,6 +33,7 @@ _ENV_KEYS = (
     "AWS_EC2_METADATA_DISABLED",
     "MOTO_IAM_LOAD_MANAGED_POLICIES",
     "MOTO_EC2_LOAD_DEFAULT_AMIS",
+    "MOTO_ACCOUNT_ID",
 )
 
 
@@ -43,6 +44,8 @@ class EmulatedAccount:
     :param mode: ``"inprocess"`` patches botocore in this process (``moto.mock_aws``);
         ``"server"`` runs ``moto.server.ThreadedMotoServer`` on 127.0.0.1 with a free
         port, so other processes can share the account through :attr:`env`.
+    :param account_id: the 12-digit account to emulate (moto's default when None); the
+        plan passes the spec's account so that its ARNs and admin roles line up.
     """
 
     account_id = ACCOUNT_ID
@@ -50,10 +53,14 @@ class EmulatedAccount:
     _open: EmulatedAccount | None = None  # moto's backends are process-global
 
     def __init__(
-        self, region: str = "us-east-1", mode: Literal["inprocess", "server"] = "inprocess"
+        self,
+        region: str = "us-east-1",
+        mode: Literal["inprocess", "server"] = "inprocess",
+        account_id: str | None = None,
     ) -> None:
         if mode not in ("inprocess", "server"):
             raise ValueError(f"mode must be 'inprocess' or 'server', not {mode!r}")
+        self.account_id = account_id or ACCOUNT_ID
         self.region = region
         self.mode = mode
         self.endpoint_url: str | None = None
@@ -164,6 +171,7 @@ class EmulatedAccount:
             "AWS_SECRET_ACCESS_KEY": FAKE_KEY,
             "AWS_DEFAULT_REGION": self.region,
             "AWS_REGION": self.region,
+            "MOTO_ACCOUNT_ID": self.account_id,
         }
 
     @property

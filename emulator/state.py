@@ -67,7 +67,7 @@ ACCESS_ENTRY_TYPES = (
     "HYBRID_LINUX",
 )
 PLACEMENT_STRATEGIES = ("cluster", "partition", "spread")
-_ADDON_VERSION = re.compile(r"^v\d+\.\d+\.\d+-eksbuild\.\d+$")
+_ADDON_VERSION = re.compile(r"v[0-9]+\.[0-9]+\.[0-9]+-eksbuild\.[0-9]+")
 
 
 def _now() -> str:
@@ -179,7 +179,7 @@ class EmulatorState:
                 f"Addon {name} specified is not supported in the emulated account "
                 f"(known: {', '.join(sorted(DEFAULT_ADDON_VERSIONS))})",
             )
-        if version is not None and not _ADDON_VERSION.match(version):
+        if version is not None and not _ADDON_VERSION.fullmatch(version):
             raise AwsError(
                 "InvalidParameterException",
                 f"Addon version {version} specified is not supported for addon {name}",

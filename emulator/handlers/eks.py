@@ -253,7 +253,7 @@ def _check_launch_template(ctx: Context, template: dict) -> dict:
     lt = found["LaunchTemplates"][0]
     latest = num(lt.get("LatestVersionNumber", 1))
     if version not in ("$Latest", "$Default") and (
-        not version.isdigit() or not 1 <= int(version) <= latest
+        not (version.isascii() and version.isdigit()) or not 1 <= int(version) <= latest
     ):
         raise AwsError(
             "InvalidParameterException",
