@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from gpuforge.cli.errors import EXIT_USAGE
+from gpuforge.cli.errors import EXIT_INTERRUPTED, EXIT_USAGE
 
 # command name -> (module in gpuforge.cli, attribute, one-line help shown by `gpuforge --help`)
 COMMANDS = {
@@ -48,6 +48,14 @@ class LazyGroup(click.Group):
                 raise
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_USAGE)
+        except KeyboardInterrupt:
+            # Click would print "Aborted!" and exit 1, which means "found problems".
+            if ctx.obj and ctx.obj.get("debug"):
+                import traceback
+
+                traceback.print_exc()
+            click.echo("error: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,7 +72,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
     against the security and cost policy.
 
     \b
-    Exit codes: 0 ok, 1 the check ran and found problems, 2 bad usage or input.
+    Exit codes: 0 ok, 1 the check ran and found problems, 2 bad usage or input,
+    130 interrupted (Ctrl-C).
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug

@@ -62,9 +62,9 @@ def _seed_eks_ami(ctx: Context, name: str) -> None:
 
 
 def _put_public_parameter(ctx: Context, name: str, value: str) -> None:
-    from datetime import UTC, datetime
-
     from moto.ssm.models import Parameter
+
+    from ..determinism import EPOCH
 
     backend = ctx.emulation.account.backend("ssm")
     backend._parameters[name].append(  # noqa: SLF001 (AWS-owned names cannot be put via the API)
@@ -76,7 +76,7 @@ def _put_public_parameter(ctx: Context, name: str, value: str) -> None:
             description=None,
             allowed_pattern=None,
             keyid=None,
-            last_modified_date=datetime.now(UTC),
+            last_modified_date=EPOCH,
             version=1,
             data_type="aws:ec2:image" if name.endswith("image_id") else "text",
         )
