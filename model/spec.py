@@ -196,7 +196,12 @@ class TrainingSpec(_Strict):
     queueing: Literal["kueue", "none"] = Field(
         "none", description="Queue jobs through Kueue (gang admission) or submit directly."
     )
-    max_gpus: int | None = Field(None, ge=1, description="Most GPUs one job may ask for.")
+    max_gpus: int | None = Field(
+        None,
+        ge=1,
+        description="Most GPUs one job may ask for (nodes x gpus_per_node); "
+        "`gpuforge launch` refuses more. Unset: no cap.",
+    )
 
 
 class CostSpec(_Strict):
@@ -512,13 +517,6 @@ def _check_pool(spec: EnvironmentSpec, path: str, pool: GpuPoolSpec) -> None:
                 f"{taint.key!r} is not a valid taint key",
                 "same syntax as label keys",
             )
-    if spec.training.max_gpus is not None and instance.gpus > spec.training.max_gpus:
-        raise SpecError(
-            f"{path}.instance_type",
-            f"one {pool.instance_type} node has {instance.gpus} GPUs, more than "
-            f"training.max_gpus ({spec.training.max_gpus})",
-            "raise training.max_gpus or choose a smaller instance type",
-        )
 
 
 def _check_bucket(spec: EnvironmentSpec, path: str, bucket: BucketSpec) -> None:
