@@ -18,6 +18,7 @@ COMMANDS = {
     "render": ("render", "render", "Write Pulumi.<env>.yaml from stacks/<env>.yaml."),
     "validate": ("validate", "validate", "Check an environment spec and summarise it."),
     "plan": ("plan", "plan", "Preview an environment offline, with policy findings and cost."),
+    "launch": ("launch", "launch", "Check a training job against an environment and launch it."),
 }
 
 
@@ -69,7 +70,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
     Each environment is one short spec, stacks/<env>.yaml. `render` turns it
     into Pulumi stack config, `validate` checks it and shows what it would
     run and cost, `plan` builds it in an emulated AWS account and checks it
-    against the security and cost policy.
+    against the security and cost policy. `launch` checks a training job
+    (JOB.yaml) against an environment and sends it, or prints it with --dry-run.
 
     \b
     Exit codes: 0 ok, 1 the check ran and found problems, 2 bad usage or input,

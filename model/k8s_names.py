@@ -60,6 +60,24 @@ def dns1123_label_problem(value: str, max_length: int = DNS1123_LABEL_MAX) -> st
     return None
 
 
+def dns1035_label_problem(value: str, max_length: int = DNS1123_LABEL_MAX) -> str | None:
+    """None for an RFC 1035 label (Service names: a DNS-1123 label that starts with a letter)."""
+    problem = dns1123_label_problem(value, max_length)
+    if problem is None and not value[0].isalpha():
+        return "must start with a lower-case letter a-z"
+    return problem
+
+
+_ENV_VAR_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
+
+
+def env_var_name_problem(name: str) -> str | None:
+    """None for a container environment variable name; else what is wrong."""
+    if not _ENV_VAR_NAME.fullmatch(name):
+        return "must be letters, digits, '_', '-' or '.', not starting with a digit"
+    return None
+
+
 def dns1123_subdomain_problem(value: str) -> str | None:
     """None for a DNS-1123 subdomain (a label key's prefix); else what is wrong."""
     if not value:

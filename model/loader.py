@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -17,6 +18,8 @@ from pydantic import BaseModel, ValidationError
 from gpuforge.model.catalog import close_names
 from gpuforge.model.errors import SpecError
 from gpuforge.model.spec import EnvironmentSpec
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 STACKS_DIR = "stacks"
 PROJECT_FILE = "Pulumi.yaml"
@@ -296,35 +299,35 @@ def _strip_union_tags(loc: tuple) -> tuple:
     )
 
 
-def _translate(error: dict) -> SpecError:
+def _translate(error: dict, model: type[BaseModel], doc: str) -> SpecError:
     loc = _strip_union_tags(tuple(error["loc"]))
     path = _format_path(loc)
     kind = error["type"]
     if kind == "extra_forbidden":
-        known = _fields_at(EnvironmentSpec, loc[:-1])
+        known = _fields_at(model, loc[:-1])
         near = close_names(str(loc[-1]), known, n=1)
         hint = f"did you mean {near[0]!r}?" if near else f"known keys: {', '.join(known)}"
         return SpecError(path, "unknown key", hint)
     if kind == "missing":
-        return SpecError(path, "required field is missing", "see stacks/README.md")
+        return SpecError(path, "required field is missing", f"see {doc}")
     if kind in ("literal_error", "enum"):
         expected = error.get("ctx", {}).get("expected", "")
         return SpecError(path, f"{error['input']!r} is not allowed", f"expected {expected}")
     got = error.get("input")
     shown = f" (got {got!r})" if not isinstance(got, dict | list) else ""
-    return SpecError(path, error["msg"].lower() + shown.split(" (")[0], _type_hint(kind, got))
+    return SpecError(path, error["msg"].lower() + shown.split(" (")[0], _type_hint(kind, got, doc))
 
 
-def _type_hint(kind: str, got: Any) -> str:
+def _type_hint(kind: str, got: Any, doc: str) -> str:
     if kind.startswith(("int", "float")):
         return f"got {got!r}; write a number without quotes"
     if kind.startswith("bool"):
         return f"got {got!r}; write true or false"
     if kind.startswith(("list", "dict", "model")):
-        return f"got {type(got).__name__}; see stacks/README.md for the shape"
+        return f"got {type(got).__name__}; see {doc} for the shape"
     if kind.startswith("string"):
         return f"got {got!r}; quote the value"
-    return "see stacks/README.md"
+    return f"see {doc}"
 
 
 # -- the entry points -----------------------------------------------------------
@@ -332,24 +335,49 @@ def _type_hint(kind: str, got: Any) -> str:
 
 def spec_from_data(data: Any, file: str = "<spec>", lines: dict | None = None) -> EnvironmentSpec:
     """Validate already-parsed data (from YAML or Pulumi config) into the spec model."""
+    return model_from_data(
+        EnvironmentSpec, data, file, lines, doc="stacks/README.md", start="stacks/dev.yaml"
+    )
+
+
+def model_from_data(
+    model: type[ModelT],
+    data: Any,
+    file: str,
+    lines: dict | None = None,
+    *,
+    doc: str,
+    start: str,
+    locate: Callable[[tuple], tuple[str, int | None]] | None = None,
+) -> ModelT:
+    """Validate parsed YAML into `model`, every mistake a `SpecError` naming file and line.
+
+    `doc` is the reference a hint points to, `start` the example an empty file should
+    begin from. `locate(path)` may place an error somewhere other than `file` (a
+    command-line override); by default the path's nearest line in `file`.
+    """
     lines = lines or {}
+
+    def where(loc: tuple) -> tuple[str, int | None]:
+        return locate(loc) if locate else (file, _nearest_line(lines, loc))
+
     if data is None:
-        raise SpecError("", "the spec is empty", "start from stacks/dev.yaml", file=file)
+        raise SpecError("", "the spec is empty", f"start from {start}", file=file)
     if not isinstance(data, dict):
         raise SpecError(
             "",
             f"expected a mapping at the top, got {type(data).__name__}",
-            "see stacks/README.md",
+            f"see {doc}",
             file=file,
         )
     try:
-        return EnvironmentSpec.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         first = _most_specific(exc.errors())
         loc = _strip_union_tags(tuple(first["loc"]))
-        raise _translate(first).located(file, _nearest_line(lines, loc)) from None
+        raise _translate(first, model, doc).located(*where(loc)) from None
     except SpecError as exc:
-        raise exc.located(file, _nearest_line(lines, _parse_path(exc.field))) from None
+        raise exc.located(*where(parse_path(exc.field))) from None
 
 
 def _most_specific(errors: list[dict]) -> dict:
@@ -364,7 +392,8 @@ def _most_specific(errors: list[dict]) -> dict:
     return max(same, key=lambda e: len(e["loc"]))
 
 
-def _parse_path(field: str) -> tuple:
+def parse_path(field: str) -> tuple:
+    """`a.b[0].c` -> ("a", "b", 0, "c")."""
     out: list = []
     for part in field.replace("]", "").replace("[", ".").split("."):
         if part:

@@ -203,7 +203,12 @@ class TrainingSpec(_Strict):
     queueing: Literal["kueue", "none"] = Field(
         "none", description="Queue jobs through Kueue (gang admission) or submit directly."
     )
-    max_gpus: int | None = Field(None, ge=1, description="Most GPUs one job may ask for.")
+    max_gpus: int | None = Field(
+        None,
+        ge=1,
+        description="Most GPUs one job may ask for (nodes x gpus_per_node); "
+        "`gpuforge launch` refuses more. Unset: no cap.",
+    )
 
 
 class CostSpec(_Strict):

@@ -50,13 +50,7 @@ def check_pool(spec: EnvironmentSpec, path: str, pool: GpuPoolSpec) -> None:
     _check_labels(path, pool)
     _check_taints(path, pool)
     _check_node_group_tags(spec, path, pool)
-    if spec.training.max_gpus is not None and instance.gpus > spec.training.max_gpus:
-        raise SpecError(
-            f"{path}.instance_type",
-            f"one {pool.instance_type} node has {instance.gpus} GPUs, more than "
-            f"training.max_gpus ({spec.training.max_gpus})",
-            "raise training.max_gpus or choose a smaller instance type",
-        )
+    # training.max_gpus caps one job's GPUs, not a node's: `gpuforge launch` checks it.
 
 
 def _check_name(spec: EnvironmentSpec, path: str, pool: GpuPoolSpec) -> None:
