@@ -1,0 +1,1 @@
+"""Training jobs: the job model, manifests, and the cluster they run on."""
