@@ -19,6 +19,11 @@ COMMANDS = {
     "validate": ("validate", "validate", "Check an environment spec and summarise it."),
     "plan": ("plan", "plan", "Preview an environment offline, with policy findings and cost."),
     "launch": ("launch", "launch", "Check a training job against an environment and launch it."),
+    "jobs": ("jobs", "jobs", "List an environment's training jobs: state, size, age, cost."),
+    "status": ("jobs", "status", "Show one job: ranks, events, and why it waits."),
+    "logs": ("jobs", "logs", "Print a job's logs, prefixed by rank (-f to follow)."),
+    "cancel": ("jobs", "cancel", "Stop a job and delete its objects."),
+    "emulate": ("emulate", "emulate", "Serve an emulated Kubernetes API on 127.0.0.1."),
 }
 
 
