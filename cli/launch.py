@@ -6,8 +6,9 @@ import json
 
 import click
 
-from gpuforge.cli.errors import BadInput, GpuforgeError
-from gpuforge.cli.options import output_option, required_env_option
+from gpuforge.cli.cluster_errors import cluster_errors
+from gpuforge.cli.errors import BadInput
+from gpuforge.cli.options import cluster_options, output_option, required_env_option
 
 
 @click.command()
@@ -25,8 +26,7 @@ from gpuforge.cli.options import output_option, required_env_option
 )
 @click.option("--wait", is_flag=True, help="Follow the job until it ends; exit 1 if it fails.")
 @click.option("--replace", is_flag=True, help="Delete a job of the same name first.")
-@click.option("--kubeconfig", metavar="PATH", help="Use this kubeconfig, not the environment's.")
-@click.option("--context", metavar="NAME", help="Context in --kubeconfig to use.")
+@cluster_options
 @output_option
 def launch(
     job_file: str,
@@ -52,11 +52,19 @@ def launch(
     (pool, nodes x GPUs, EFA or TCP transport, cost per hour at full size);
     with -o json, one JSON document.
 
+    Without --dry-run the objects are created in the environment's EKS cluster
+    (a token made as `aws eks get-token` makes it, held in memory) or the
+    cluster --kubeconfig names. A job name already in use exits 1 unless
+    --replace; if the API refuses an object, what was created is removed.
+    --wait follows the job to its end (exit 1 if it fails); Ctrl-C leaves it
+    running and says how to follow it again.
+
     \b
     Examples:
       gpuforge launch examples/jobs/llama-2x8-h100.yaml -e prod --dry-run
       gpuforge launch examples/jobs/single-node.yaml -e dev --set nodes=2 --dry-run
       gpuforge launch job.yaml -e prod --wait
+      gpuforge launch job.yaml -e prod --kubeconfig emulated.kubeconfig
     """
     from gpuforge.jobs import backends
     from gpuforge.jobs.fit import check_fit
@@ -83,37 +91,26 @@ def launch(
             _print_summary(fit, job, sent=False)
         return
 
-    submit = _cluster_submit()
+    from gpuforge.jobs.cluster import submit  # the kubernetes client: only when sending
+
     if output != "json":
         _print_summary(fit, job, sent=True)
-    result = submit(
-        job,
-        spec,
-        manifests,
-        backend,
-        replace=replace,
-        wait=wait,
-        kubeconfig=kubeconfig,
-        context=context,
-    )
+    with cluster_errors():
+        result = submit(
+            job,
+            spec,
+            manifests,
+            backend,
+            replace=replace,
+            wait=wait,
+            kubeconfig=kubeconfig,
+            context=context,
+            env_hint=env,
+        )
     if output == "json":
         doc = _document(job, fit, manifests, sent=True)
         doc["result"] = result
         click.echo(json.dumps(doc, indent=2, default=str))
-
-
-def _cluster_submit():
-    """`gpuforge.jobs.cluster.submit`, imported only when a job is really sent."""
-    try:
-        from gpuforge.jobs.cluster import submit
-    except ModuleNotFoundError as exc:
-        if exc.name != "gpuforge.jobs.cluster":
-            raise
-        raise GpuforgeError(
-            "launch: this gpuforge cannot send jobs to a cluster yet "
-            "(gpuforge.jobs.cluster is missing); use --dry-run"
-        ) from None
-    return submit
 
 
 def _document(job, fit, manifests: list[dict], *, sent: bool) -> dict:

@@ -1,0 +1,68 @@
+"""`gpuforge launch` end to end: the real renderer's manifests, sent to the emulated API.
+
+The pure half (spec, fit, backends) and the cluster half (submit, jobs, status,
+cancel) meet here, through the CLI a user runs, for every backend.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gpuforge.cli.main import cli
+from gpuforge.jobs import backends, resources
+from tests.jobs.conftest import EXAMPLES
+
+# case -> (example, backend, the object that carries its status)
+CASES = {
+    "indexed-job": ("llama-2x8-h100.yaml", "indexed-job", resources.BATCH_JOB),
+    "jobset": ("llama-2x8-h100.yaml", "jobset", resources.JOBSET),
+    "trainjob": ("l40s-trainjob.yaml", "trainjob", resources.TRAINJOB),
+}
+
+
+def test_every_backend_primary_is_a_known_resource():
+    primaries = {resources.from_primary(backends.get(name).primary) for name in backends.names()}
+    assert primaries == set(resources.PRIMARY)
+
+
+def rendered_pool(manifests: list[dict]) -> str:
+    return manifests[-1]["metadata"]["labels"]["gpuforge.dev/pool"]
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_launch_sends_the_rendered_manifests(case, runner, api, env_file, kubeconfig, namespace):
+    example, backend, primary = CASES[case]
+    args = [str(EXAMPLES / example), "-e", env_file, "--kubeconfig", kubeconfig]
+    args += ["--set", f"backend={backend}"]
+    dry = runner.invoke(cli, ["launch", *args, "--dry-run", "-o", "json"])
+    assert dry.exit_code == 0, dry.output
+    rendered = json.loads(dry.stdout)["manifests"]
+
+    sent = runner.invoke(cli, ["launch", *args, "-o", "json"])
+    assert sent.exit_code == 0, sent.output
+    doc = json.loads(sent.stdout)
+    assert doc["sent"] is True and doc["result"] in ("Pending", "Queued")
+
+    name = rendered[-1]["metadata"]["name"]
+    (stored,) = [o for o in api.stored(primary, namespace) if o["metadata"]["name"] == name]
+    want = next(m for m in rendered if m["kind"] == stored["kind"])
+    assert stored["spec"] == want["spec"]
+    assert stored["metadata"]["labels"]["gpuforge.dev/job"] == name
+
+    listed = runner.invoke(cli, ["jobs", "-e", env_file, "--kubeconfig", kubeconfig, "-o", "json"])
+    assert listed.exit_code == 0, listed.output
+    (row,) = [j for j in json.loads(listed.stdout)["jobs"] if j["name"] == name]
+    assert row["kind"] == primary.kind and row["pool"] == rendered_pool(rendered)
+    assert backends.get(backend).primary[1] == primary.kind
+
+    again = runner.invoke(cli, ["launch", *args])
+    assert again.exit_code == 1 and "--replace" in again.stderr
+
+    status = runner.invoke(cli, ["status", name, "-e", env_file, "--kubeconfig", kubeconfig])
+    assert status.exit_code == 0, status.output
+
+    cancel = runner.invoke(cli, ["cancel", name, "-e", env_file, "--kubeconfig", kubeconfig])
+    assert cancel.exit_code == 0, cancel.output
+    assert not [o for o in api.stored(primary, namespace) if o["metadata"]["name"] == name]
