@@ -18,6 +18,7 @@ COMMANDS = {
     "render": ("render", "render", "Write Pulumi.<env>.yaml from stacks/<env>.yaml."),
     "validate": ("validate", "validate", "Check an environment spec and summarise it."),
     "plan": ("plan", "plan", "Preview an environment offline, with policy findings and cost."),
+    "init": ("init", "init", "Start a platform repository that uses gpuforge as a dependency."),
 }
 
 
@@ -61,7 +62,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
     Each environment is one short spec, stacks/<env>.yaml. `render` turns it
     into Pulumi stack config, `validate` checks it and shows what it would
     run and cost, `plan` builds it in an emulated AWS account and checks it
-    against the security and cost policy.
+    against the security and cost policy. `init` starts a platform repository
+    of your own that uses gpuforge as a dependency.
 
     \b
     Exit codes: 0 ok, 1 the check ran and found problems, 2 bad usage or input.

@@ -26,7 +26,8 @@ def _to_yaml(value: object, indent: int) -> str:
     return " " + text.removesuffix("\n...")
 
 
-def _environment() -> jinja2.Environment:
+def template_environment() -> jinja2.Environment:
+    """Jinja2 over the templates shipped in `gpuforge.templates` (importlib.resources)."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("gpuforge.templates", "."),
         undefined=jinja2.StrictUndefined,
@@ -41,15 +42,20 @@ def secrets_alias(spec: EnvironmentSpec) -> str:
     return names.secrets_alias(spec.environment)
 
 
+def secrets_provider(environment: str, region: str) -> str:
+    """The Pulumi secrets provider of an environment's stack: its KMS alias in its region."""
+    return f"awskms://{names.secrets_alias(environment)}?region={region}"
+
+
 def render_stack(spec: EnvironmentSpec, source: str) -> str:
     """The text of Pulumi.<env>.yaml for `spec`, read from `source` (shown in the header)."""
-    template = _environment().get_template(STACK_TEMPLATE)
+    template = template_environment().get_template(STACK_TEMPLATE)
     alias = secrets_alias(spec)
     return template.render(
         source=source,
         environment=spec.environment,
         secrets_alias=alias,
-        secrets_provider=f"awskms://{alias}?region={spec.region}",
+        secrets_provider=secrets_provider(spec.environment, spec.region),
         config=config_from_spec(spec),
     )
 
