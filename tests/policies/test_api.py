@@ -63,7 +63,10 @@ def test_missing_versus_computed() -> None:
 
 
 def test_import_is_cheap() -> None:
-    code = "import sys, policies; assert not [m for m in sys.modules if m.startswith('pulumi')]"
+    code = (
+        "import sys, gpuforge.policies\n"
+        "assert not [m for m in sys.modules if m.startswith('pulumi')]"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
