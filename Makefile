@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint format clean
+.PHONY: test test-install demo lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ lint: $(STAMP)
 test: $(STAMP) lint
 	$(BIN)/python -m pytest
 
+# The wheel in a new virtual environment that resolves its dependencies from the package
+# index (about a minute, needs the index): CI runs it; `make test` runs the offline variant.
+test-install: $(STAMP)
+	GPUFORGE_FRESH_INSTALL=1 $(BIN)/python -m pytest tests/test_install.py -k fresh
+
 demo: $(STAMP)
 	$(BIN)/gpuforge render --all --check
 	$(BIN)/gpuforge validate -e staging
@@ -28,5 +33,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Everything `make` and a wheel build leave behind; tracked files stay.
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info build dist
+	find . -name __pycache__ -type d -not -path './.git/*' -prune -exec rm -rf {} +

@@ -19,11 +19,16 @@ COMMANDS = {
     "validate": ("validate", "validate", "Check an environment spec and summarise it."),
     "plan": ("plan", "plan", "Preview an environment offline, with policy findings and cost."),
     "launch": ("launch", "launch", "Check a training job against an environment and launch it."),
-    "jobs": ("jobs", "jobs", "List an environment's training jobs: state, size, age, cost."),
-    "status": ("jobs", "status", "Show one job: ranks, events, and why it waits."),
-    "logs": ("jobs", "logs", "Print a job's logs, prefixed by rank (-f to follow)."),
-    "cancel": ("jobs", "cancel", "Stop a job and delete its objects."),
-    "emulate": ("emulate", "emulate", "Serve an emulated Kubernetes API on 127.0.0.1."),
+    "jobs": ("jobs", "jobs", "List the environment's training jobs."),
+    "status": ("jobs", "status", "Show one job: its ranks, recent events, and why it waits."),
+    "logs": ("jobs", "logs", "Print a job's logs, each line prefixed with its rank."),
+    "cancel": ("jobs", "cancel", "Stop a job and delete its objects (pods, service, job)."),
+    "emulate": (
+        "emulate",
+        "emulate",
+        "Serve emulated APIs on 127.0.0.1, to try gpuforge without a cloud.",
+    ),
+    "init": ("init", "init", "Start a platform repository that uses gpuforge as a dependency."),
 }
 
 
@@ -76,7 +81,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
     into Pulumi stack config, `validate` checks it and shows what it would
     run and cost, `plan` builds it in an emulated AWS account and checks it
     against the security and cost policy. `launch` checks a training job
-    (JOB.yaml) against an environment and sends it, or prints it with --dry-run.
+    (JOB.yaml) against an environment and sends it, or prints it with --dry-run;
+    `init` starts a platform repository of your own that uses gpuforge as a
+    dependency.
 
     \b
     Exit codes: 0 ok, 1 the check ran and found problems, 2 bad usage or input,

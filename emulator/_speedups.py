@@ -1,4 +1,4 @@
-"""Two cold-start shortcuts, active while an emulated account is open.
+"""Three cold-start shortcuts, active while an emulated account is open.
 
 1. Process-wide cache of botocore's endpoint data (and EC2's service model).
 

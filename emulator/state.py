@@ -21,11 +21,14 @@ from typing import Any
 from .determinism import timestamp
 from .errors import AwsError
 
-# Current default versions (us-east-1, Kubernetes 1.31–1.33); any vX.Y.Z-eksbuild.N is accepted.
+# The version an add-on gets when none is given. kube-proxy follows the cluster's
+# Kubernetes minor version, as on EKS (`default_addon_version`); the others are one recent
+# build each, the same for every Kubernetes version (EKS's defaults differ a little by
+# version: not modelled). Any vX.Y.Z-eksbuild.N is accepted as an explicit version.
 DEFAULT_ADDON_VERSIONS = {
     "vpc-cni": "v1.19.5-eksbuild.1",
     "coredns": "v1.11.4-eksbuild.2",
-    "kube-proxy": "v1.31.3-eksbuild.2",
+    "kube-proxy": "v{kubernetes}.0-eksbuild.1",
     "aws-ebs-csi-driver": "v1.41.0-eksbuild.1",
     "aws-efs-csi-driver": "v2.1.6-eksbuild.1",
     "aws-mountpoint-s3-csi-driver": "v1.14.1-eksbuild.1",
@@ -70,6 +73,11 @@ ACCESS_ENTRY_TYPES = (
 )
 PLACEMENT_STRATEGIES = ("cluster", "partition", "spread")
 _ADDON_VERSION = re.compile(r"v[0-9]+\.[0-9]+\.[0-9]+-eksbuild\.[0-9]+")
+
+
+def default_addon_version(name: str, kubernetes_version: str) -> str:
+    """What EKS installs for add-on `name` on a cluster running `kubernetes_version`."""
+    return DEFAULT_ADDON_VERSIONS[name].format(kubernetes=kubernetes_version)
 
 
 @dataclass
@@ -177,6 +185,7 @@ class EmulatorState:
         version: str | None,
         service_account_role_arn: str | None,
         configuration_values: str | None,
+        kubernetes_version: str,
     ) -> Addon:
         if name not in DEFAULT_ADDON_VERSIONS:
             raise AwsError(
@@ -195,7 +204,7 @@ class EmulatorState:
             addon = Addon(
                 cluster=cluster,
                 name=name,
-                version=version or DEFAULT_ADDON_VERSIONS[name],
+                version=version or default_addon_version(name, kubernetes_version),
                 arn=self._eks_arn("addon", f"{cluster}/{name}/{self._uuid()}"),
                 service_account_role_arn=service_account_role_arn,
                 configuration_values=configuration_values,

@@ -1,8 +1,12 @@
-"""AWS instance and availability-zone data, generated from AWS's own API output.
+"""AWS facts the model checks against: instance types, AZ offerings, regions, EKS versions.
 
-`data/catalog.json` is written by `scripts/gen_catalog.py` from moto's bundled
-copy of EC2 `DescribeInstanceTypes` / `DescribeInstanceTypeOfferings`. Nothing
-here is hand-typed: regenerate it rather than editing it.
+Generated, never edited by hand: `data/catalog.json` (instance types and which AZ
+offers which accelerated type) is written by `scripts/gen_catalog.py` from moto's
+bundled copy of EC2 `DescribeInstanceTypes` / `DescribeInstanceTypeOfferings`:
+regenerate it. Regions come from botocore's bundled `partitions.json`.
+
+Hand-copied, dated: the EKS Kubernetes release calendar below (`EKS_CALENDAR`,
+`EKS_DEFAULT_VERSION`), from AWS's documentation; no API here serves it.
 """
 
 from __future__ import annotations

@@ -130,7 +130,8 @@ def _top_level(key: str, value: object) -> str:
     ).rstrip()
 
 
-def _environment() -> jinja2.Environment:
+def template_environment() -> jinja2.Environment:
+    """Jinja2 over the templates shipped in `gpuforge.templates` (importlib.resources)."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("gpuforge.templates", "."),
         undefined=jinja2.StrictUndefined,
@@ -146,9 +147,14 @@ def secrets_alias(spec: EnvironmentSpec) -> str:
     return names.secrets_alias(spec.environment)
 
 
+def secrets_provider(environment: str, region: str) -> str:
+    """The Pulumi secrets provider of an environment's stack: its KMS alias in its region."""
+    return f"awskms://{names.secrets_alias(environment)}?region={region}"
+
+
 def default_secrets_provider(spec: EnvironmentSpec) -> str:
     """gpuforge's secrets provider for a new stack file: the environment's KMS alias."""
-    return f"awskms://{secrets_alias(spec)}?region={spec.region}"
+    return secrets_provider(spec.environment, spec.region)
 
 
 def owned_config(spec: EnvironmentSpec) -> dict[str, Any]:
@@ -193,7 +199,7 @@ def render_stack(
     ordered = {k: top.pop(k) for k in SECRETS_KEYS if k in top}
     rendered = config_from_spec(spec)
     kept = {k: v for k, v in existing.config.items() if k not in rendered}
-    template = _environment().get_template(STACK_TEMPLATE)
+    template = template_environment().get_template(STACK_TEMPLATE)
     return template.render(
         source=source,
         command=command or f"gpuforge render -e {spec.environment}",

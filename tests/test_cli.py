@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 
+import click
 import pytest
 
-from gpuforge.cli.main import cli
+from gpuforge.cli.main import COMMANDS, cli
 from tests.conftest import SHIPPED_ENVS
 
 
@@ -16,11 +18,41 @@ def test_version(runner):
     assert result.output.startswith("gpuforge ")
 
 
-def test_help_lists_commands_and_exit_codes(runner):
+def _listed_commands(help_text: str) -> dict[str, str]:
+    """The rows of the Commands section of `gpuforge --help`: name -> one-line help."""
+    rows: dict[str, str] = {}
+    name = None
+    for line in help_text.split("\nCommands:\n", 1)[1].splitlines():
+        if not line.strip():
+            break
+        if line.startswith("  ") and not line.startswith("   "):
+            name, _, short = line.strip().partition(" ")
+            rows[name] = short.strip()
+        elif name:  # a wrapped row continues, indented further
+            rows[name] += " " + line.strip()
+    return rows
+
+
+def test_help_lists_every_registered_command_and_the_exit_codes(runner):
     result = runner.invoke(cli, ["--help"])
     assert result.exit_code == 0
-    assert "render" in result.output and "validate" in result.output
-    assert "Exit codes" in result.output
+    assert list(_listed_commands(result.output)) == list(COMMANDS)
+    assert {"render", "validate", "plan", "init"} <= set(COMMANDS)
+    assert "Exit codes: 0 ok, 1 the check ran and found problems, 2 bad usage" in result.output
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_each_listed_command_runs_its_help_and_its_summary_is_its_docstring(runner, name):
+    listed = _listed_commands(runner.invoke(cli, ["--help"]).output)
+    with click.Context(cli) as ctx:
+        command = cli.get_command(ctx, name)
+    assert command is not None and command.name == name
+    first_line = inspect.cleandoc(command.callback.__doc__).splitlines()[0]
+    assert listed[name] == COMMANDS[name][2] == first_line
+    result = runner.invoke(cli, [name, "--help"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"Usage: cli {name} ")
+    assert first_line in result.output
 
 
 def test_unknown_command_is_usage_error(runner):

@@ -26,6 +26,7 @@ import uuid
 import zlib
 from typing import Any
 
+from gpuforge.model.catalog import EKS_DEFAULT_VERSION
 from gpuforge.model.names import CONTROL_PLANE_LOG_TYPES
 
 from .. import _speedups
@@ -34,7 +35,7 @@ from ._base import Context, camel, check_kms_key, check_role, num, require
 
 LOG_TYPES = CONTROL_PLANE_LOG_TYPES  # what AWS accepts: every type there is
 TAINT_EFFECTS = ("NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE")
-DEFAULT_VERSION = "1.33"
+DEFAULT_VERSION = EKS_DEFAULT_VERSION  # what EKS runs when a cluster names no version
 
 
 def _own_endpoint_and_issuer(ctx: Context, cluster: str) -> dict:
@@ -283,7 +284,7 @@ def _check_launch_template(ctx: Context, template: dict) -> dict:
 
 def addon(ctx: Context, name: str, inputs: dict) -> tuple[str, dict]:
     cluster_name = require(inputs, "clusterName")
-    _describe_cluster(ctx, cluster_name)
+    found_cluster = _describe_cluster(ctx, cluster_name)
     role_arn = inputs.get("serviceAccountRoleArn")
     if role_arn:
         check_role(ctx, role_arn, "serviceAccountRoleArn")
@@ -298,7 +299,12 @@ def addon(ctx: Context, name: str, inputs: dict) -> tuple[str, dict]:
                 "InvalidParameterException", f"configurationValues is not valid JSON: {exc}"
             ) from None
     found = ctx.state.create_addon(
-        cluster_name, require(inputs, "addonName"), inputs.get("addonVersion"), role_arn, config
+        cluster_name,
+        require(inputs, "addonName"),
+        inputs.get("addonVersion"),
+        role_arn,
+        config,
+        kubernetes_version=found_cluster["version"],
     )
     return f"{cluster_name}:{found.name}", {
         "arn": found.arn,

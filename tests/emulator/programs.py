@@ -113,7 +113,7 @@ def storage(key: aws.kms.Key):
 
 def platform() -> None:
     """VPC + subnets + route table, KMS key + alias, a secure bucket, IAM roles, an EKS
-    cluster with a node group, an add-on and an access entry; exports a few outputs."""
+    cluster with a node group, two add-ons and an access entry; exports a few outputs."""
     vpc, subnets, rtb = network()
     key = aws.kms.Key(
         "key", description="gpuforge", enable_key_rotation=True, deletion_window_in_days=7
@@ -181,6 +181,7 @@ def platform() -> None:
         ],
     )
     aws.eks.Addon("vpc-cni", cluster_name=cluster.name, addon_name="vpc-cni")
+    aws.eks.Addon("kube-proxy", cluster_name=cluster.name, addon_name="kube-proxy")
     aws.eks.AccessEntry("admin", cluster_name=cluster.name, principal_arn=cluster_role.arn)
     pulumi.export("vpc_id", vpc.id)
     pulumi.export("subnet_ids", [s.id for s in subnets])

@@ -126,6 +126,8 @@ def test_cluster_and_node_group_in_eks(built):
     assert group["launchTemplate"]["id"] == result.named("gpu-lt").id
     # moto has no add-on or access-entry API: they live in the emulator's state
     assert account.state.addons[(name, "vpc-cni")].version.startswith("v")
+    # kube-proxy's default build follows the cluster's Kubernetes version, as on EKS
+    assert account.state.addons[(name, "kube-proxy")].version.startswith("v1.31.")
     principal = result.named("cluster-role").outputs["arn"]
     assert account.state.access_entries[(name, principal)].type == "STANDARD"
 

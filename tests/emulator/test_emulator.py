@@ -194,7 +194,7 @@ def test_server_mode_is_visible_to_another_client_and_restores_the_environment()
 
 def test_importing_the_package_is_cheap():
     code = (
-        "import sys, emulator; "
+        "import sys, gpuforge.emulator; "
         "assert not {'moto', 'pulumi', 'boto3'} & set(sys.modules), sorted(sys.modules)"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=os.getcwd())

@@ -312,12 +312,19 @@ def test_launch_dry_run_imports_no_cloud_or_kubernetes_client():
     assert "kind: Job" in out.stdout
 
 
-def test_launch_without_the_cluster_module_is_one_clear_line(runner, monkeypatch):
+def test_launch_without_cloud_credentials_is_one_clear_line(runner, monkeypatch):
+    """Sending (not --dry-run) reaches for the env's EKS cluster; no credentials: one line."""
     monkeypatch.chdir(ROOT)
-    monkeypatch.setitem(sys.modules, "gpuforge.jobs.cluster", None)
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # never ask an instance role
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
     result = runner.invoke(cli_main(), ["launch", "examples/jobs/single-node.yaml", "-e", "dev"])
     assert result.exit_code == 1, result.output
-    assert result.stderr.strip().splitlines()[-1].startswith("error: launch: ")
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: no AWS credentials") and "--kubeconfig" in last
+    assert "Traceback" not in result.output
 
 
 def test_dry_run_refuses_wait(runner, monkeypatch):
