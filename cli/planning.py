@@ -120,7 +120,9 @@ def plan(spec: EnvironmentSpec, *, account: Any = None, mode: str = "inprocess")
         account=account,
     )
     context = policies.RuleContext(
-        environment=spec.environment, monthly_budget_usd=spec.cost.monthly_budget_usd
+        environment=spec.environment,
+        monthly_budget_usd=spec.cost.monthly_budget_usd,
+        protected=spec.protected,
     )
     findings = policies.evaluate(result.policy_resources(), context)
     order = {s: i for i, s in enumerate(SEVERITIES)}

@@ -52,6 +52,9 @@ class ClusterArgs:
     storage_key_arn: pulumi.Input[str]
     """KMS key of the buckets; the training role may Decrypt/GenerateDataKey with it."""
 
+    volume_key_arn: pulumi.Input[str]
+    """KMS key of the system nodes' root volumes (`Encryption.ebs_key_arn`)."""
+
     bucket_arns: list[pulumi.Input[str]] = field(default_factory=list)
     """Buckets the training role may read and write (objects and ListBucket only)."""
 

@@ -1,10 +1,23 @@
-"""KMS customer-managed keys: cluster secrets, storage (S3) and logs (CloudWatch Logs).
+"""KMS customer-managed keys: cluster secrets, storage (S3), logs (CloudWatch Logs), EBS.
 
 Every key has an explicit key policy with no `*` principal: the account root
 (so that IAM policies in the account can grant use of the key, the AWS default)
 plus, for the logs key, the regional CloudWatch Logs service principal limited
 by an `kms:EncryptionContext:aws:logs:arn` condition to this account's log
-groups. Rotation and the deletion window come from the spec.
+groups, and for the EBS key, the EC2 Auto Scaling service-linked role
+(`AWSServiceRoleForAutoScaling`), which launches the managed node groups'
+instances and so creates their encrypted root volumes. Rotation and the
+deletion window come from the spec.
+
+The EBS key is a key of its own rather than the storage key: the Auto Scaling
+role gets Encrypt/Decrypt and grant creation on it, and that should not reach
+the key that protects the training data in S3.
+
+Prerequisite of the EBS key policy: KMS refuses a policy that names a role that
+does not exist, and the Auto Scaling service-linked role exists only once the
+account has used Auto Scaling (any EKS managed node group creates it). In a
+fresh account create it first:
+`aws iam create-service-linked-role --aws-service-name autoscaling.amazonaws.com`.
 """
 
 from __future__ import annotations
@@ -16,7 +29,7 @@ from pulumi_aws import kms
 
 from gpuforge.components import _aws
 
-PURPOSES = ("secrets", "storage", "logs")
+PURPOSES = ("secrets", "storage", "logs", "ebs")
 
 
 @dataclass
@@ -40,7 +53,7 @@ class EncryptionArgs:
 
 
 class Encryption(pulumi.ComponentResource):
-    """Three KMS keys with aliases: `secrets` (EKS envelope encryption), `storage`, `logs`."""
+    """Four KMS keys with aliases: `secrets` (EKS envelope encryption), `storage`, `logs`, `ebs`."""
 
     secrets_key_arn: pulumi.Output[str]
     """ARN of the key for EKS secrets envelope encryption."""
@@ -48,6 +61,8 @@ class Encryption(pulumi.ComponentResource):
     """ARN of the key for S3 SSE-KMS."""
     logs_key_arn: pulumi.Output[str]
     """ARN of the key for CloudWatch log groups (flow logs, EKS control plane)."""
+    ebs_key_arn: pulumi.Output[str]
+    """ARN of the key for the nodes' EBS volumes (system and GPU pools)."""
 
     def __init__(
         self, name: str, args: EncryptionArgs, opts: pulumi.ResourceOptions | None = None
@@ -86,11 +101,13 @@ class Encryption(pulumi.ComponentResource):
         self.secrets_key_arn = keys["secrets"].arn
         self.storage_key_arn = keys["storage"].arn
         self.logs_key_arn = keys["logs"].arn
+        self.ebs_key_arn = keys["ebs"].arn
         self.register_outputs(
             {
                 "secrets_key_arn": self.secrets_key_arn,
                 "storage_key_arn": self.storage_key_arn,
                 "logs_key_arn": self.logs_key_arn,
+                "ebs_key_arn": self.ebs_key_arn,
             }
         )
 
@@ -99,7 +116,27 @@ _DESCRIPTIONS = {
     "secrets": "EKS secrets envelope encryption",
     "storage": "S3 buckets (SSE-KMS)",
     "logs": "CloudWatch Logs (VPC flow logs, EKS control plane logs)",
+    "ebs": "EBS volumes of the EKS nodes",
 }
+
+# The actions AWS documents for the Auto Scaling service-linked role on a customer
+# managed key ("Required AWS KMS key policy for use with encrypted volumes",
+# docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html).
+AUTOSCALING_KEY_ACTIONS = (
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:DescribeKey",
+)
+
+
+def autoscaling_role_arn(account: str, part: str) -> str:
+    """ARN of the EC2 Auto Scaling service-linked role of an account."""
+    return (
+        f"arn:{part}:iam::{account}:role/aws-service-role/autoscaling.amazonaws.com/"
+        "AWSServiceRoleForAutoScaling"
+    )
 
 
 def _key_statements(purpose: str, account: str, part: str, region: str) -> list[dict]:
@@ -136,4 +173,23 @@ def _key_statements(purpose: str, account: str, part: str, region: str) -> list[
                 },
             }
         )
+    if purpose == "ebs":
+        role = {"AWS": autoscaling_role_arn(account, part)}
+        statements += [
+            {
+                "Sid": "AutoScalingUsesKeyForNodeVolumes",
+                "Effect": "Allow",
+                "Principal": role,
+                "Action": list(AUTOSCALING_KEY_ACTIONS),
+                "Resource": "*",
+            },
+            {
+                "Sid": "AutoScalingGrantsKeyToEc2",
+                "Effect": "Allow",
+                "Principal": role,
+                "Action": "kms:CreateGrant",
+                "Resource": "*",
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            },
+        ]
     return statements

@@ -6,6 +6,12 @@ subnet (NAT gateways, internet-facing load balancers), CIDRs from
 on launch. The default security group is adopted and emptied. Flow logs (ALL
 traffic) go to a KMS-encrypted CloudWatch log group through a role that may
 write to that log group only.
+
+The S3 gateway endpoint carries all S3 traffic of the private subnets in the
+region (its route beats the NAT default route), so its policy is the data
+perimeter: the environment's buckets, and read-only the AWS-owned buckets the
+nodes pull from (`AWS_READ_BUCKETS`). Nothing else in S3 is reachable from the
+nodes through it; S3 in other regions is not routed through it.
 """
 
 from __future__ import annotations
@@ -48,6 +54,51 @@ class NetworkArgs:
 
     flow_logs_retention_days: int = 365
     """Retention of the flow log group in days (a CloudWatch Logs period)."""
+
+    s3_bucket_arns: list[pulumi.Input[str]] = field(default_factory=list)
+    """Buckets of the environment that nodes and pods may use through the S3 gateway endpoint."""
+
+
+# AWS-owned buckets nodes read through the S3 gateway endpoint, `{region}` filled in:
+# - ECR stores image layers in `prod-<region>-starport-layer-bucket` ("Amazon ECR interface
+#   VPC endpoints", ECR User Guide: docs.aws.amazon.com/AmazonECR/latest/userguide/
+#   vpc-endpoints.html, "Minimum Amazon S3 bucket permissions for Amazon ECR");
+# - Amazon Linux 2023's dnf repositories (`al2023-repos-<region>-de612dc2`, the host the
+#   AL2023 mirror list resolves to; AWS's MGN network requirements list the same ARN);
+# - registry.k8s.io redirects image layers to `prod-registry-k8s-io-<region>`
+#   (kubernetes/registry.k8s.io) for cluster add-ons such as the cluster autoscaler.
+AWS_READ_BUCKETS = (
+    "prod-{region}-starport-layer-bucket",
+    "al2023-repos-{region}-de612dc2",
+    "prod-registry-k8s-io-{region}",
+)
+
+
+def s3_endpoint_statements(part: str, region: str, bucket_arns: list[str]) -> list[dict]:
+    """The S3 gateway endpoint policy: the environment's buckets, and AWS's read-only."""
+    statements: list[dict] = []
+    if bucket_arns:
+        statements.append(
+            {
+                "Sid": "EnvironmentBuckets",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [r for arn in sorted(bucket_arns) for r in (arn, f"{arn}/*")],
+            }
+        )
+    statements.append(
+        {
+            "Sid": "AwsOwnedBucketsNodesRead",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": [
+                f"arn:{part}:s3:::{name.format(region=region)}/*" for name in AWS_READ_BUCKETS
+            ],
+        }
+    )
+    return statements
 
 
 class Network(pulumi.ComponentResource):
@@ -173,6 +224,11 @@ class Network(pulumi.ComponentResource):
                 service_name=f"com.amazonaws.{args.region}.s3",
                 vpc_endpoint_type="Gateway",
                 route_table_ids=[rt.id for rt in private_rts],
+                policy=_aws.policy_output(
+                    lambda p, *arns: s3_endpoint_statements(p, args.region, list(arns)),
+                    _aws.partition(self),
+                    *args.s3_bucket_arns,
+                ),
                 tags={"Name": f"{name}-s3"},
                 opts=child,
             )

@@ -5,7 +5,8 @@ The system pool (`system_pool.py`) and each GPU pool (`nodepool.py`) call
 
 - IMDSv2 required with hop limit 1 (pods, one hop away, cannot reach the
   node's instance credentials; they get AWS access through EKS Pod Identity);
-- an encrypted gp3 root volume, deleted with the node;
+- a gp3 root volume encrypted with the environment's EBS key (a customer
+  managed key, `Encryption.ebs_key_arn`, not `aws/ebs`), deleted with the node;
 - explicit tags on the instances, volumes and ENIs the template launches
   (the provider's default tags do not reach them);
 - an explicit launch-template name, because the node group and the policy
@@ -73,6 +74,9 @@ class ManagedNodeGroupArgs:
     disk_gib: int
     """Root volume size in GiB."""
 
+    volume_key_arn: pulumi.Input[str]
+    """Customer managed KMS key of the root volume (`Encryption.ebs_key_arn`)."""
+
     tags: dict[str, str] = field(default_factory=dict)
     """Tags on the template, what it launches and the node group."""
 
@@ -110,7 +114,7 @@ def managed_node_group(parent: pulumi.Resource, args: ManagedNodeGroupArgs) -> M
         name=args.template_name,
         description=args.description,
         metadata_options=metadata_options(),
-        block_device_mappings=[root_volume(args.disk_gib)],
+        block_device_mappings=[root_volume(args.disk_gib, args.volume_key_arn)],
         tag_specifications=tag_specifications(args.tags),
         update_default_version=True,
         tags=args.tags,
@@ -154,11 +158,11 @@ def metadata_options() -> dict[str, Any]:
     }
 
 
-def root_volume(disk_gib: int) -> dict[str, Any]:
-    """The AL2023 root volume (`/dev/xvda`): gp3, encrypted, deleted with the node.
+def root_volume(disk_gib: int, key_arn: pulumi.Input[str]) -> dict[str, Any]:
+    """The AL2023 root volume (`/dev/xvda`): gp3, encrypted with `key_arn`, deleted with the node.
 
-    Encrypted with the account's AWS-managed EBS key: a customer-managed key
-    would also need a key-policy grant for the EC2 Auto Scaling service-linked role.
+    The key's policy must let the EC2 Auto Scaling service-linked role use it and
+    create grants (`encryption.py`), or the node group's instances fail to launch.
     """
     return {
         "device_name": "/dev/xvda",
@@ -166,6 +170,7 @@ def root_volume(disk_gib: int) -> dict[str, Any]:
             "volume_size": disk_gib,
             "volume_type": "gp3",
             "encrypted": "true",
+            "kms_key_id": key_arn,
             "delete_on_termination": "true",
         },
     }

@@ -4,9 +4,10 @@
   arm64, AL2023_x86_64_NEURON for AWS Neuron.
 - Scales from `min` (usually 0) to `max`. The launch template and node group
   come from `node_group.managed_node_group`, shared with the system pool:
-  IMDSv2 required with hop limit 1, an encrypted gp3 root volume of
-  `disk_gib`, explicit tags on the instances, volumes and ENIs, an explicit
-  template name, and a desired size the cluster autoscaler owns.
+  IMDSv2 required with hop limit 1, a gp3 root volume of `disk_gib`
+  encrypted with the environment's EBS key, explicit tags on the instances,
+  volumes and ENIs, an explicit template name, and a desired size the cluster
+  autoscaler owns.
 - Taint `nvidia.com/gpu=true:NoSchedule` (`aws.amazon.com/neuron=true:NoSchedule`
   on Neuron pools) plus the spec's taints; labels `gpuforge.dev/pool`,
   `gpuforge.dev/gpu-model`, `nvidia.com/gpu.present` (NVIDIA only) plus the spec's.
@@ -66,6 +67,9 @@ class GpuNodePoolArgs:
     private_subnet_ids: dict[str, pulumi.Input[str]]
     """Private subnet ID by AZ (`Network.private_subnet_ids`); `pool.az` picks one."""
 
+    volume_key_arn: pulumi.Input[str]
+    """KMS key of the nodes' root volumes (`Encryption.ebs_key_arn`)."""
+
     vpc_id: pulumi.Input[str] | None = None
     """VPC of the cluster; needed for the EFA security group when `pool.efa`."""
 
@@ -114,6 +118,7 @@ class GpuNodePool(pulumi.ComponentResource):
                 min_size=pool.min,
                 max_size=pool.max,
                 disk_gib=pool.disk_gib,
+                volume_key_arn=args.volume_key_arn,
                 tags=base_tags,
                 group_tags=autoscaler_tags(pool, args.cluster_name),
                 labels=node_labels(pool),

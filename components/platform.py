@@ -1,4 +1,4 @@
-"""The whole environment from one `EnvironmentSpec`: keys, network, buckets, cluster, GPU pools.
+"""The whole environment from one `EnvironmentSpec`: keys, buckets, network, cluster, GPU pools.
 
 `Platform(name, PlatformArgs(spec=spec))` is everything `__main__.py` builds.
 Every sub-component gets the platform's own name (their type tokens keep the
@@ -79,6 +79,19 @@ class Platform(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        storage = ObjectStore(
+            name,
+            ObjectStoreArgs(
+                environment=spec.environment,
+                region=spec.region,
+                buckets=list(spec.storage.buckets),
+                kms_key_arn=keys.storage_key_arn,
+                force_destroy=spec.storage.force_destroy,
+                protected=spec.protected,
+                access_logs_expiration_days=spec.storage.access_logs_expiration_days,
+            ),
+            opts=child,
+        )
         network = Network(
             name,
             NetworkArgs(
@@ -90,17 +103,7 @@ class Platform(pulumi.ComponentResource):
                 nat=spec.network.nat,
                 endpoints=list(spec.network.endpoints),
                 flow_logs_retention_days=spec.network.flow_logs_retention_days,
-            ),
-            opts=child,
-        )
-        storage = ObjectStore(
-            name,
-            ObjectStoreArgs(
-                environment=spec.environment,
-                region=spec.region,
-                buckets=list(spec.storage.buckets),
-                kms_key_arn=keys.storage_key_arn,
-                force_destroy=spec.storage.force_destroy,
+                s3_bucket_arns=list(storage.bucket_arns.values()),
             ),
             opts=child,
         )
@@ -115,6 +118,7 @@ class Platform(pulumi.ComponentResource):
                 secrets_key_arn=keys.secrets_key_arn,
                 logs_key_arn=keys.logs_key_arn,
                 storage_key_arn=keys.storage_key_arn,
+                volume_key_arn=keys.ebs_key_arn,
                 bucket_arns=list(storage.bucket_arns.values()),
                 public_endpoint=spec.cluster.public_endpoint,
                 public_access_cidrs=list(spec.cluster.public_access_cidrs),
@@ -139,6 +143,7 @@ class Platform(pulumi.ComponentResource):
                     cluster_name=spec.cluster_name,
                     node_role_arn=cluster.node_role_arn,
                     private_subnet_ids=network.private_subnet_ids,
+                    volume_key_arn=keys.ebs_key_arn,
                     vpc_id=network.vpc_id,
                     cluster_security_group_id=cluster.cluster_security_group_id,
                     tags=tags,

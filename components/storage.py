@@ -8,19 +8,38 @@ spec checks against S3's 63-character limit.
 Per bucket: public access block (all four), SSE-KMS with the storage key and
 an S3 bucket key, a TLS-only bucket policy, versioning (Enabled, or Suspended
 when the spec turns it off), lifecycle (abort incomplete multipart uploads,
-expire noncurrent versions) and BucketOwnerEnforced ownership (ACLs off).
+expire noncurrent versions), BucketOwnerEnforced ownership (ACLs off) and S3
+server access logging into the platform's `access-logs` bucket, under the
+prefix `<bucket>/`.
+
+The `access-logs` bucket gets the same baseline with two differences AWS
+imposes or that fit logs: default encryption is SSE-S3 (AES256), because S3
+cannot deliver server access logs to a bucket whose default encryption is
+SSE-KMS ("Enabling Amazon S3 server access logging", S3 User Guide:
+docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html),
+and its lifecycle also expires current objects after
+`storage.access_logs_expiration_days`. Its policy lets only the S3 logging
+service (`logging.s3.amazonaws.com`) write, only for this account's data
+buckets (`aws:SourceAccount`, `aws:SourceArn`). It does not log itself.
+
+On a `protected` environment every bucket is tagged `gpuforge.dev/protected:
+true` explicitly (not only through the provider's default tags), so that the
+policy sees it at `pulumi preview`, before AWS has computed `tagsAll`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 from pulumi_aws import s3
 
 from gpuforge.components import _aws
-from gpuforge.model.names import BUCKET_TAG, bucket_name
+from gpuforge.model.names import ACCESS_LOGS_BUCKET, BUCKET_TAG, PROTECTED_TAG, bucket_name
 from gpuforge.model.spec import BucketSpec
+
+LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com"
 
 
 @dataclass
@@ -42,113 +61,219 @@ class ObjectStoreArgs:
     force_destroy: bool = False
     """Let `pulumi destroy` delete non-empty buckets. Off by default; dev only."""
 
+    protected: bool = False
+    """A production environment: tag every bucket `gpuforge.dev/protected: true`."""
+
+    access_logs_expiration_days: int = 365
+    """Days the server access logs are kept in the `access-logs` bucket."""
+
 
 class ObjectStore(pulumi.ComponentResource):
-    """One hardened S3 bucket per `storage.buckets` entry."""
+    """One hardened S3 bucket per `storage.buckets` entry, logging to an `access-logs` bucket."""
 
     bucket_names: dict[str, pulumi.Output[str]]
     """Physical bucket name by logical name (`datasets` -> `gpuforge-dev-datasets-1a2b3c4`)."""
     bucket_arns: dict[str, pulumi.Output[str]]
-    """Bucket ARN by logical name."""
+    """Bucket ARN by logical name (the data buckets only, not `access-logs`)."""
+    access_logs_bucket_name: pulumi.Output[str]
+    """Physical name of the bucket receiving the data buckets' server access logs."""
 
     def __init__(
         self, name: str, args: ObjectStoreArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("gpuforge:storage:ObjectStore", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        account = _aws.account_id(self)
+        self._name = name
+        self._args = args
+        self._account = _aws.account_id(self)
 
-        self.bucket_names = {}
-        self.bucket_arns = {}
+        data: dict[str, s3.Bucket] = {}
         for spec in args.buckets:
-            res = f"{name}-{spec.name}"
-            bucket = s3.Bucket(
-                res,
-                bucket=account.apply(
-                    lambda acct, b=spec.name: bucket_name(acct, args.region, args.environment, b)
-                ),
-                force_destroy=args.force_destroy,
-                tags={BUCKET_TAG: spec.name},
-                opts=child,
+            bucket = self._bucket(spec.name)
+            pab = self._baseline(spec.name, bucket)
+            self._encryption(spec.name, bucket, sse_kms=True)
+            self._versioning(spec.name, bucket, spec.versioning)
+            self._lifecycle(
+                spec.name, bucket, spec.abort_multipart_days, spec.noncurrent_expiration_days
             )
-            pab = s3.BucketPublicAccessBlock(
-                res,
-                bucket=bucket.bucket,
-                block_public_acls=True,
-                block_public_policy=True,
-                ignore_public_acls=True,
-                restrict_public_buckets=True,
-                opts=child,
-            )
-            s3.BucketOwnershipControls(
-                res,
-                bucket=bucket.bucket,
-                rule={"object_ownership": "BucketOwnerEnforced"},
-                opts=child,
-            )
-            s3.BucketServerSideEncryptionConfiguration(
-                res,
-                bucket=bucket.bucket,
-                rules=[
-                    {
-                        "apply_server_side_encryption_by_default": {
-                            "sse_algorithm": "aws:kms",
-                            "kms_master_key_id": args.kms_key_arn,
-                        },
-                        "bucket_key_enabled": True,
-                    }
-                ],
-                opts=child,
-            )
-            s3.BucketVersioning(
-                res,
-                bucket=bucket.bucket,
-                versioning_configuration={"status": "Enabled" if spec.versioning else "Suspended"},
-                opts=child,
-            )
-            s3.BucketLifecycleConfiguration(
-                res,
-                bucket=bucket.bucket,
-                rules=[
-                    {
-                        "id": "abort-incomplete-multipart-uploads",
-                        "status": "Enabled",
-                        "filter": {"prefix": ""},
-                        "abort_incomplete_multipart_upload": {
-                            "days_after_initiation": spec.abort_multipart_days
-                        },
-                    },
-                    {
-                        "id": "expire-noncurrent-versions",
-                        "status": "Enabled",
-                        "filter": {"prefix": ""},
-                        "noncurrent_version_expiration": {
-                            "noncurrent_days": spec.noncurrent_expiration_days
-                        },
-                    },
-                ],
-                opts=child,
-            )
-            s3.BucketPolicy(
-                res,
-                bucket=bucket.bucket,
-                policy=_aws.policy_output(
-                    lambda arn: [
-                        {
-                            "Sid": "DenyInsecureTransport",
-                            "Effect": "Deny",
-                            "Principal": "*",
-                            "Action": "s3:*",
-                            "Resource": [arn, f"{arn}/*"],
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        }
-                    ],
-                    bucket.arn,
-                ),
-                # A policy write right after the public access block is created can race it.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[pab]),
-            )
-            self.bucket_names[spec.name] = bucket.bucket
-            self.bucket_arns[spec.name] = bucket.arn
+            self._policy(spec.name, bucket, pab, lambda arn, acct: [])
+            data[spec.name] = bucket
 
-        self.register_outputs({"bucket_names": self.bucket_names, "bucket_arns": self.bucket_arns})
+        logs = self._bucket(ACCESS_LOGS_BUCKET)
+        pab = self._baseline(ACCESS_LOGS_BUCKET, logs)
+        self._encryption(ACCESS_LOGS_BUCKET, logs, sse_kms=False)
+        self._versioning(ACCESS_LOGS_BUCKET, logs, True)
+        self._lifecycle(
+            ACCESS_LOGS_BUCKET, logs, 7, 30, expire_days=args.access_logs_expiration_days
+        )
+        sources = [b.arn for b in data.values()]
+        logs_policy = self._policy(
+            ACCESS_LOGS_BUCKET,
+            logs,
+            pab,
+            lambda arn, acct, *source_arns: [log_delivery_statement(arn, acct, source_arns)],
+            *sources,
+        )
+        for logical, bucket in data.items():
+            s3.BucketLogging(
+                f"{name}-{logical}",
+                bucket=bucket.bucket,
+                target_bucket=logs.bucket,
+                target_prefix=f"{logical}/",
+                # S3 checks that the target's policy lets the logging service write.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[logs_policy]),
+            )
+
+        self.bucket_names = {logical: b.bucket for logical, b in data.items()}
+        self.bucket_arns = {logical: b.arn for logical, b in data.items()}
+        self.access_logs_bucket_name = logs.bucket
+        self.register_outputs(
+            {
+                "bucket_names": self.bucket_names,
+                "bucket_arns": self.bucket_arns,
+                "access_logs_bucket_name": self.access_logs_bucket_name,
+            }
+        )
+
+    def _child(self) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self)
+
+    def _bucket(self, logical: str) -> s3.Bucket:
+        args = self._args
+        tags = {BUCKET_TAG: logical}
+        if args.protected:
+            tags[PROTECTED_TAG] = "true"
+        return s3.Bucket(
+            f"{self._name}-{logical}",
+            bucket=self._account.apply(
+                lambda acct: bucket_name(acct, args.region, args.environment, logical)
+            ),
+            force_destroy=args.force_destroy,
+            tags=tags,
+            opts=self._child(),
+        )
+
+    def _baseline(self, logical: str, bucket: s3.Bucket) -> s3.BucketPublicAccessBlock:
+        """Public access block (all four flags) and BucketOwnerEnforced ownership."""
+        res = f"{self._name}-{logical}"
+        pab = s3.BucketPublicAccessBlock(
+            res,
+            bucket=bucket.bucket,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=self._child(),
+        )
+        s3.BucketOwnershipControls(
+            res,
+            bucket=bucket.bucket,
+            rule={"object_ownership": "BucketOwnerEnforced"},
+            opts=self._child(),
+        )
+        return pab
+
+    def _encryption(self, logical: str, bucket: s3.Bucket, *, sse_kms: bool) -> None:
+        """SSE-KMS with the storage key and a bucket key; SSE-S3 where AWS requires it."""
+        default: dict = (
+            {"sse_algorithm": "aws:kms", "kms_master_key_id": self._args.kms_key_arn}
+            if sse_kms
+            else {"sse_algorithm": "AES256"}
+        )
+        rule: dict = {"apply_server_side_encryption_by_default": default}
+        if sse_kms:
+            rule["bucket_key_enabled"] = True
+        s3.BucketServerSideEncryptionConfiguration(
+            f"{self._name}-{logical}", bucket=bucket.bucket, rules=[rule], opts=self._child()
+        )
+
+    def _versioning(self, logical: str, bucket: s3.Bucket, enabled: bool) -> None:
+        s3.BucketVersioning(
+            f"{self._name}-{logical}",
+            bucket=bucket.bucket,
+            versioning_configuration={"status": "Enabled" if enabled else "Suspended"},
+            opts=self._child(),
+        )
+
+    def _lifecycle(
+        self,
+        logical: str,
+        bucket: s3.Bucket,
+        abort_days: int,
+        noncurrent_days: int,
+        expire_days: int | None = None,
+    ) -> None:
+        rules: list[dict] = [
+            {
+                "id": "abort-incomplete-multipart-uploads",
+                "status": "Enabled",
+                "filter": {"prefix": ""},
+                "abort_incomplete_multipart_upload": {"days_after_initiation": abort_days},
+            },
+            {
+                "id": "expire-noncurrent-versions",
+                "status": "Enabled",
+                "filter": {"prefix": ""},
+                "noncurrent_version_expiration": {"noncurrent_days": noncurrent_days},
+            },
+        ]
+        if expire_days is not None:
+            rules.append(
+                {
+                    "id": "expire-objects",
+                    "status": "Enabled",
+                    "filter": {"prefix": ""},
+                    "expiration": {"days": expire_days},
+                }
+            )
+        s3.BucketLifecycleConfiguration(
+            f"{self._name}-{logical}", bucket=bucket.bucket, rules=rules, opts=self._child()
+        )
+
+    def _policy(
+        self,
+        logical: str,
+        bucket: s3.Bucket,
+        pab: s3.BucketPublicAccessBlock,
+        more: Any,
+        *inputs: pulumi.Input[str],
+    ) -> s3.BucketPolicy:
+        """`more(bucket arn, account, *inputs)` statements, then the TLS-only one."""
+        return s3.BucketPolicy(
+            f"{self._name}-{logical}",
+            bucket=bucket.bucket,
+            policy=_aws.policy_output(
+                lambda arn, acct, *rest: [*more(arn, acct, *rest), tls_only_statement(arn)],
+                bucket.arn,
+                self._account,
+                *inputs,
+            ),
+            # A policy write right after the public access block is created can race it.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[pab]),
+        )
+
+
+def tls_only_statement(arn: str) -> dict[str, Any]:
+    """Deny every request to the bucket and its objects that does not use TLS."""
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [arn, f"{arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def log_delivery_statement(arn: str, account: str, sources: Any) -> dict[str, Any]:
+    """Let S3's logging service write access logs of `sources` (bucket ARNs) into `arn`."""
+    return {
+        "Sid": "S3ServerAccessLogDelivery",
+        "Effect": "Allow",
+        "Principal": {"Service": LOG_DELIVERY_SERVICE},
+        "Action": "s3:PutObject",
+        "Resource": f"{arn}/*",
+        "Condition": {
+            "ArnLike": {"aws:SourceArn": sorted(sources)},
+            "StringEquals": {"aws:SourceAccount": account},
+        },
+    }

@@ -52,6 +52,7 @@ def system_pool(
             min_size=args.system_min,
             max_size=args.system_max,
             disk_gib=args.system_disk_gib,
+            volume_key_arn=args.volume_key_arn,
             tags=tags,
             labels={NODE_ROLE_LABEL: SYSTEM_NODE_ROLE},
             depends_on=after,

@@ -22,6 +22,8 @@ NODE_ROLE_TAG = f"{TAG_PREFIX}/node-role"
 """Marks the system node group (`system`); never set on GPU pools."""
 BUCKET_TAG = f"{TAG_PREFIX}/bucket"
 """The logical name of a bucket (`datasets`, `checkpoints`)."""
+PROTECTED_TAG = f"{TAG_PREFIX}/protected"
+"""`"true"` on the resources of a protected (production) environment (spec `protected`)."""
 
 # -- Kubernetes labels ----------------------------------------------------------
 
@@ -87,6 +89,12 @@ def secrets_alias(environment: str) -> str:
 # -- S3 ---------------------------------------------------------------------------
 
 BUCKET_SUFFIX_LENGTH = 7
+
+ACCESS_LOGS_BUCKET = "access-logs"
+"""Logical name of the bucket that receives the data buckets' S3 server access logs.
+
+Reserved: a `storage.buckets` entry may not use it.
+"""
 
 
 def bucket_name(account: str, region: str, environment: str, bucket: str) -> str:

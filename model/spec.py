@@ -184,7 +184,16 @@ class StorageSpec(_Strict):
         default_factory=_default_buckets, description="Buckets for datasets and checkpoints."
     )
     force_destroy: bool = Field(
-        False, description="Let `pulumi destroy` delete non-empty buckets (dev only)."
+        False,
+        description="Let `pulumi destroy` delete non-empty buckets (dev only; flagged on a "
+        "`protected` environment).",
+    )
+    access_logs_expiration_days: int = Field(
+        365,
+        ge=1,
+        le=3650,
+        description="Delete S3 server access logs (in the platform's `access-logs` bucket) "
+        "after this many days.",
     )
 
 
@@ -230,6 +239,12 @@ class EnvironmentSpec(_Strict):
         description="The 12-digit AWS account the environment deploys into, quoted "
         '("012345678901"). When set, every `cluster.admins` ARN must be in it; when not, '
         "the admins must all be in one account. `plan` emulates this account.",
+    )
+    protected: bool = Field(
+        False,
+        description="A production environment: its resources are tagged "
+        "`gpuforge.dev/protected: true` and the policy flags settings that can destroy "
+        "data (`storage.force_destroy`).",
     )
     tags: dict[str, str] = Field({}, description="Tags on every AWS resource.")
     network: NetworkSpec = Field(default_factory=NetworkSpec, description="The VPC.")

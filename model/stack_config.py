@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from gpuforge.model.names import ENVIRONMENT_TAG, MANAGED_BY, MANAGED_BY_TAG
+from gpuforge.model.names import ENVIRONMENT_TAG, MANAGED_BY, MANAGED_BY_TAG, PROTECTED_TAG
 from gpuforge.model.spec import EnvironmentSpec
 
 NAMESPACE = "gpuforge"
@@ -21,6 +21,7 @@ NAMESPACE = "gpuforge"
 SECTIONS = {
     "environment": "environment",
     "account_id": "accountId",
+    "protected": "protected",
     "tags": "tags",
     "network": "network",
     "cluster": "cluster",
@@ -31,10 +32,16 @@ SECTIONS = {
     "cost": "cost",
 }
 
+BOOLEAN_SECTIONS = frozenset({"protected"})
+"""Top-level sections whose config value is a boolean (the engine passes "true"/"false")."""
+
 
 def default_tags(spec: EnvironmentSpec) -> dict[str, str]:
     """Tags every AWS resource gets through the provider's default tags."""
-    return {**spec.tags, ENVIRONMENT_TAG: spec.environment, MANAGED_BY_TAG: MANAGED_BY}
+    tags = {**spec.tags, ENVIRONMENT_TAG: spec.environment, MANAGED_BY_TAG: MANAGED_BY}
+    if spec.protected:
+        tags[PROTECTED_TAG] = "true"
+    return tags
 
 
 def config_from_spec(spec: EnvironmentSpec) -> dict[str, Any]:
@@ -63,16 +70,18 @@ def spec_from_config(get: Callable[[str], str | None]) -> EnvironmentSpec:
         raw = get(f"{NAMESPACE}:{key}")
         if raw is None:
             continue
-        data[section] = _decode(raw)
+        data[section] = _decode(raw, boolean=section in BOOLEAN_SECTIONS)
     region = get("aws:region")
     if region is not None:
         data["region"] = region
     return spec_from_data(data, file="Pulumi stack config")
 
 
-def _decode(raw: Any) -> Any:
-    # Only objects and lists arrive as JSON: a scalar such as account_id "012345678901"
-    # stays the string it is (json.loads would make it a number).
+def _decode(raw: Any, *, boolean: bool = False) -> Any:
+    # Only objects, lists and boolean sections arrive as JSON: a scalar such as account_id
+    # "012345678901" (or an environment named "true") stays the string it is.
+    if boolean and raw in ("true", "false"):
+        return raw == "true"
     if not isinstance(raw, str) or not raw.lstrip().startswith(("{", "[")):
         return raw
     try:

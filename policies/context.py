@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from gpuforge.model.names import ENVIRONMENT_TAG
+from gpuforge.model.names import ENVIRONMENT_TAG, PROTECTED_TAG
 
-from .values import is_unknown, tags_of
+from .values import UNKNOWN, get, is_unknown, tags_of
+
+DEFAULT_MIN_LOG_RETENTION_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -21,11 +23,33 @@ class RuleContext:
     `monthly_budget_usd` is the most one node group may cost per month at its max size
     (None: no budget, the budget rule passes). `today` pins the date for date-dependent
     rules (the EKS support calendar); None means the real date.
+    `protected` says the environment is a production one (spec `protected`); a resource's
+    own `gpuforge.dev/protected` tag (in `tags` or `tagsAll`) wins over it.
+    `min_log_retention_days` is the shortest retention a log group may have.
     """
 
     environment: str | None = None
     monthly_budget_usd: float | None = None
     today: date | None = None
+    protected: bool | None = None
+    min_log_retention_days: int = DEFAULT_MIN_LOG_RETENTION_DAYS
+
+    def protected_of(self, props: Mapping[str, Any]) -> Any:
+        """True/False from the resource's protected tag, else `protected`; UNKNOWN if unsure."""
+        unsure = False
+        for key in ("tags", "tagsAll"):
+            tags = get(props, key)
+            if tags is UNKNOWN:
+                unsure = True
+            elif isinstance(tags, Mapping):
+                tag = tags.get(PROTECTED_TAG)
+                if is_unknown(tag):
+                    unsure = True
+                elif isinstance(tag, str):
+                    return tag.lower() == "true"
+        if self.protected is not None:
+            return self.protected
+        return UNKNOWN if unsure else False
 
     def environment_of(self, props: Mapping[str, Any]) -> str | None:
         tag = tags_of(props).get(ENVIRONMENT_TAG)

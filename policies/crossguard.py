@@ -5,12 +5,14 @@ the rule ID is the policy name, the title its description, severity and enforcem
 to the SDK's enums. `build_policies(config)` returns the list without starting anything,
 so tests can call each policy's `validate`; `serve()` starts the pack (it never returns).
 
-Configuration (environment and monthly budget), lowest precedence first:
-1. `build_policies(config)`'s argument / the environment variables GPUFORGE_ENV and
-   GPUFORGE_MONTHLY_BUDGET_USD (read by `serve`), else the Pulumi stack name (PULUMI_STACK);
+Configuration (environment, monthly budget, protected, minimum log retention), lowest
+precedence first:
+1. `build_policies(config)`'s argument / the environment variables GPUFORGE_ENV,
+   GPUFORGE_MONTHLY_BUDGET_USD, GPUFORGE_PROTECTED and GPUFORGE_MIN_LOG_RETENTION_DAYS
+   (read by `serve`), else the Pulumi stack name (PULUMI_STACK) for the environment;
 2. per-policy config from `--policy-pack-config`, e.g.
-   `{"GF-COST-002": {"monthlyBudgetUsd": 20000}, "GF-COST-001": {"environment": "dev"}}`;
-3. a resource's own `gpuforge.dev/environment` tag (for the environment).
+   `{"GF-COST-002": {"monthlyBudgetUsd": 20000}, "GF-LOG-003": {"minLogRetentionDays": 90}}`;
+3. a resource's own `gpuforge.dev/environment` / `gpuforge.dev/protected` tag.
 
 Unknown values: pulumi_policy hands props through a proxy that raises UnknownValueError
 on a value unknown at preview; the rules read them through `normalize` instead, so an
@@ -37,6 +39,7 @@ from pulumi_policy import (
 )
 
 from . import RULES, Outcome, Resource, Rule, RuleContext, Stack, normalize
+from .context import DEFAULT_MIN_LOG_RETENTION_DAYS
 
 PACK_NAME = "gpuforge"
 
@@ -54,6 +57,14 @@ CONFIG_SCHEMA = {
         "description": "most one node group may cost per month at its max size",
     },
     "today": {"type": "string", "description": "ISO date for the EKS support calendar"},
+    "protected": {
+        "type": "boolean",
+        "description": "a production environment (a resource's gpuforge.dev/protected tag wins)",
+    },
+    "minLogRetentionDays": {
+        "type": "integer",
+        "description": "shortest retention a CloudWatch log group may have (default 365)",
+    },
 }
 
 
@@ -61,11 +72,24 @@ def _context(base: Mapping[str, Any], override: Mapping[str, Any] | None) -> Rul
     merged = {**base, **{k: v for k, v in (override or {}).items() if v is not None}}
     budget = merged.get("monthlyBudgetUsd", merged.get("monthly_budget_usd"))
     today = merged.get("today")  # ISO date; pins the EKS support calendar (tests)
+    protected = merged.get("protected")
+    retention = merged.get("minLogRetentionDays")
     return RuleContext(
         environment=merged.get("environment"),
         monthly_budget_usd=float(budget) if budget not in (None, "") else None,
         today=date.fromisoformat(today) if isinstance(today, str) and today else None,
+        protected=_flag(protected),
+        min_log_retention_days=(
+            int(retention) if retention not in (None, "") else DEFAULT_MIN_LOG_RETENTION_DAYS
+        ),
     )
+
+
+def _flag(value: Any) -> bool | None:
+    """A boolean config value (JSON true/false, or "true"/"false" from the environment)."""
+    if isinstance(value, str):
+        return {"true": True, "false": False}.get(value.strip().lower())
+    return value if isinstance(value, bool) else None
 
 
 def _remediation(rule: Rule) -> str:
@@ -124,8 +148,13 @@ def build_policies(
 
 
 def config_from_env(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
-    """Pack-wide defaults from GPUFORGE_ENV / GPUFORGE_MONTHLY_BUDGET_USD / PULUMI_STACK."""
+    """Pack-wide defaults from GPUFORGE_ENV / GPUFORGE_MONTHLY_BUDGET_USD / PULUMI_STACK,
+    GPUFORGE_PROTECTED (true/false) and GPUFORGE_MIN_LOG_RETENTION_DAYS."""
     config: dict[str, Any] = {}
+    if env.get("GPUFORGE_PROTECTED"):
+        config["protected"] = _flag(env["GPUFORGE_PROTECTED"])
+    if env.get("GPUFORGE_MIN_LOG_RETENTION_DAYS"):
+        config["minLogRetentionDays"] = int(env["GPUFORGE_MIN_LOG_RETENTION_DAYS"])
     environment = env.get("GPUFORGE_ENV") or env.get("PULUMI_STACK")
     if environment:
         config["environment"] = environment

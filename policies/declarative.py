@@ -164,6 +164,27 @@ class Parent:
     name_prop: str | None = None
 
 
+@dataclass(frozen=True)
+class Exemption:
+    """A documented exception to a companion rule's condition.
+
+    Where `applies(parent, stack)` is True, a companion that satisfies `condition` passes
+    too (S3 server access log targets may use SSE-S3). `applies` answers True, False or
+    UNKNOWN; an UNKNOWN makes a companion that only the exemption would pass UNKNOWN.
+    """
+
+    applies: Callable[[Resource, Stack], Any]
+    condition: Condition
+
+
+def _with_exemption(main: Any, exempt: Any, applies: Any) -> Any:
+    """The verdict on a companion: its `main` one, or the exemption's where that applies."""
+    if main is True or (exempt is True and applies is True):
+        return True
+    exemption_may_pass = exempt in (True, UNKNOWN) and applies in (True, UNKNOWN)
+    return UNKNOWN if main is UNKNOWN or exemption_may_pass else False
+
+
 def companion_rule(
     id: str,
     title: str,
@@ -177,6 +198,7 @@ def companion_rule(
     missing: str,
     wrong: str = "",
     parent_may_satisfy: bool = False,
+    exemption: Exemption | None = None,
     checkov: Sequence[str] = (),
     trivy: Sequence[str] = (),
 ) -> Rule:
@@ -189,7 +211,8 @@ def companion_rule(
     parent); else it fails with `wrong` when it has companions, and with
     "no <Companion> names this <noun>: <missing>" when it has none. With
     `parent_may_satisfy`, the parent's own props may satisfy `condition` instead (a Bucket's
-    legacy inline `policy`).
+    legacy inline `policy`). With an `exemption`, a companion may satisfy its condition
+    instead where it applies to the parent.
     """
     if condition is not None and not wrong:
         raise ValueError(f"{id}: a companion_rule with a condition needs `wrong`")
@@ -199,6 +222,12 @@ def companion_rule(
     def check(res: Resource, stack: Stack, ctx: RuleContext) -> Iterator[Any]:
         children, ref_unknown = stack.children(res, companion, ref, parent.name_prop)
         verdicts = [True if condition is None else condition(c.props) for c in children]
+        if exemption is not None and condition is not None:
+            applies = exemption.applies(res, stack)
+            verdicts = [
+                _with_exemption(v, exemption.condition(c.props), applies)
+                for v, c in zip(verdicts, children, strict=True)
+            ]
         if parent_may_satisfy and condition is not None:
             verdicts.append(condition(res.props))
         if any(v is True for v in verdicts):

@@ -1,4 +1,5 @@
-"""CloudWatch Logs: log groups encrypted with a KMS key and with a retention period."""
+"""CloudWatch Logs: log groups encrypted with a KMS key, with a retention period of at least
+the configured minimum (`RuleContext.min_log_retention_days`, CrossGuard `minLogRetentionDays`)."""
 
 from __future__ import annotations
 
@@ -39,3 +40,24 @@ def log_group_retention(group: Resource, ctx: RuleContext):
         yield UNKNOWN
     elif days is MISSING or days == 0:
         yield "retentionInDays is not set (logs are kept forever): set it, e.g. 90 or 365"
+
+
+@rule(
+    "GF-LOG-003",
+    "Ensure CloudWatch log groups keep logs at least the minimum retention (365 days unless "
+    "configured)",
+    severity="medium",
+    types=[LOG_GROUP],
+    checkov=["CKV_AWS_338"],
+)
+def log_group_minimum_retention(group: Resource, ctx: RuleContext):
+    """Forever (0 or unset) passes here; GF-LOG-002 asks for a period."""
+    days = group.get("retentionInDays")
+    least = ctx.min_log_retention_days
+    if days is UNKNOWN:
+        yield UNKNOWN
+    elif isinstance(days, int | float) and not isinstance(days, bool) and 0 < days < least:
+        yield (
+            f"retentionInDays is {days:g}, below the minimum of {least}: keep logs at least "
+            f"{least} days (or configure minLogRetentionDays for GF-LOG-003)"
+        )

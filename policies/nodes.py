@@ -1,4 +1,5 @@
-"""EKS node groups and their launch templates: IMDSv2, no SSH, GPU taints, EFA placement.
+"""EKS node groups and their launch templates: IMDSv2, no SSH, GPU taints, EFA placement,
+EBS volumes under a customer managed key.
 
 Node group -> launch template: the node group's `launchTemplate.name` (or `.id`) is matched
 against the launch template's `name` prop, `id` prop and logical name (see `Stack.find`).
@@ -229,3 +230,49 @@ def uses_launch_template(ng: Resource, ctx: RuleContext):
             "no launchTemplate: give the node group a launch template with "
             "metadataOptions httpTokens='required' and httpPutResponseHopLimit=1"
         )
+
+
+def _customer_managed_key(key: Any) -> Any:
+    """A KMS key id/ARN/alias that is not an AWS managed key (`aws/ebs`); UNKNOWN if unknown."""
+    if key is UNKNOWN:
+        return UNKNOWN
+    return isinstance(key, str) and bool(key) and "alias/aws/" not in key
+
+
+@rule(
+    "GF-NODE-008",
+    "Ensure launch templates encrypt EBS volumes with a customer managed KMS key",
+    severity="medium",
+    types=[LAUNCH_TEMPLATE],
+    checkov=["CKV_AWS_8"],
+    trivy=["AVD-AWS-0008"],
+)
+def volumes_use_cmk(lt: Resource, ctx: RuleContext):
+    mappings = as_list(lt.get("blockDeviceMappings"))
+    if mappings is UNKNOWN:
+        yield UNKNOWN
+        return
+    if not mappings:
+        yield (
+            "no blockDeviceMappings: the root volume follows the AMI and the account default "
+            "(aws/ebs at best): map it with ebs.encrypted='true' and ebs.kmsKeyId=<your CMK>"
+        )
+        return
+    for i, mapping in enumerate(mappings):
+        if mapping is UNKNOWN:
+            yield UNKNOWN
+            continue
+        ebs = get(mapping, "ebs")
+        if ebs is MISSING:
+            continue  # an instance-store (virtualName) or suppressed device: no EBS volume
+        device = get(mapping, "deviceName")
+        where = device if isinstance(device, str) else f"#{i}"
+        encrypted = get(ebs, "encrypted")
+        cmk = _customer_managed_key(get(ebs, "kmsKeyId"))
+        if encrypted is UNKNOWN or cmk is UNKNOWN:
+            yield UNKNOWN
+        elif encrypted not in (True, "true") or not cmk:
+            yield (
+                f"volume {where} is not encrypted with a customer managed key: set "
+                "ebs.encrypted='true' and ebs.kmsKeyId=<your CMK> (not aws/ebs)"
+            )

@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .context import RuleContext
 from .declarative import (
     Condition,
+    Exemption,
     Parent,
     any_item,
     companion_rule,
@@ -22,6 +24,8 @@ from .declarative import (
     nonempty_string,
     one_of,
 )
+from .rule import rule
+from .stack import Resource, Stack
 from .values import MISSING, UNKNOWN, as_list, get, parse_policy, statements
 
 BUCKET = "aws:s3/bucket:Bucket"
@@ -30,6 +34,7 @@ SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryption
 VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
 LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+LOGGING = "aws:s3/bucketLogging:BucketLogging"
 
 BUCKETS = Parent(BUCKET, noun="bucket", name_prop="bucket")
 PAB_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
@@ -80,6 +85,31 @@ companion_rule(
     trivy=["AVD-AWS-0094"],
 )
 
+
+def is_access_log_target(bucket: Resource, stack: Stack) -> Any:
+    """Does a BucketLogging in the stack deliver server access logs into this bucket?"""
+    keys = stack.keys_of(bucket, "bucket")
+    unknown = False
+    for logging in stack.of_type(LOGGING):
+        target = logging.get("targetBucket", computed=True)
+        if target is UNKNOWN:
+            unknown = True
+        elif target in keys:
+            return True
+    return UNKNOWN if unknown else False
+
+
+# S3 cannot deliver server access logs into a bucket whose default encryption is SSE-KMS:
+# such a target may use SSE-S3 (AES256), and only such a target ("Enabling Amazon S3
+# server access logging", S3 User Guide: docs.aws.amazon.com/AmazonS3/latest/userguide/
+# enable-server-access-logging.html).
+ACCESS_LOG_TARGET_SSE_S3 = Exemption(
+    applies=is_access_log_target,
+    condition=any_item(
+        "rules", expect({"applyServerSideEncryptionByDefault.sseAlgorithm": "AES256"})
+    ),
+)
+
 companion_rule(
     "GF-S3-006",
     "Ensure every S3 bucket is encrypted by default with SSE-KMS and a customer managed key",
@@ -96,9 +126,11 @@ companion_rule(
             }
         ),
     ),
+    exemption=ACCESS_LOG_TARGET_SSE_S3,
     missing="add one with sseAlgorithm='aws:kms' and kmsMasterKeyId=<your CMK>",
     wrong="its default encryption is not SSE-KMS with a key: set "
-    "applyServerSideEncryptionByDefault.sseAlgorithm='aws:kms' and kmsMasterKeyId",
+    "applyServerSideEncryptionByDefault.sseAlgorithm='aws:kms' and kmsMasterKeyId "
+    "(SSE-S3 only on a server access log target)",
     checkov=["CKV_AWS_145", "CKV_AWS_19"],
     trivy=["AVD-AWS-0088", "AVD-AWS-0132"],
 )
@@ -112,6 +144,7 @@ companion_rule(
     companion=SSE,
     ref="bucket",
     condition=any_item("rules", expect({"bucketKeyEnabled": True})),
+    exemption=ACCESS_LOG_TARGET_SSE_S3,  # a bucket key applies to SSE-KMS only
     missing="add one with bucketKeyEnabled=True",
     wrong="bucketKeyEnabled is not True: set it on the encryption rule (cuts KMS request costs)",
 )
@@ -234,3 +267,56 @@ key_rule(
     checkov=["CKV_AWS_20", "CKV_AWS_57"],
     trivy=["AVD-AWS-0092"],
 )
+
+
+@rule(
+    "GF-S3-013",
+    "Ensure buckets of a protected environment do not set forceDestroy",
+    severity="high",
+    types=[BUCKET],
+)
+def protected_bucket_not_force_destroy(bucket: Resource, ctx: RuleContext):
+    """Protected: the bucket's `gpuforge.dev/protected` tag, else the context (spec `protected`)."""
+    force = bucket.get("forceDestroy")
+    if force is MISSING or force is False:
+        return
+    protected = ctx.protected_of(bucket.props)
+    if force is UNKNOWN or (protected is UNKNOWN and force is True):
+        yield UNKNOWN
+    elif force is True and protected is True:
+        yield (
+            "forceDestroy is True on a protected environment: `pulumi destroy` would delete "
+            "every object; set storage.force_destroy: false"
+        )
+
+
+@rule(
+    "GF-S3-014",
+    "Ensure every S3 data bucket has server access logging",
+    severity="medium",
+    types=[BUCKET],
+    stack=True,
+    checkov=["CKV_AWS_18"],
+    trivy=["AVD-AWS-0089"],
+)
+def bucket_access_logging(bucket: Resource, stack: Stack, ctx: RuleContext):
+    """A bucket that receives access logs is not a data bucket: it does not log itself."""
+    target = is_access_log_target(bucket, stack)
+    if target is True:
+        return
+    inline = as_list(bucket.get("loggings"))
+    if inline is not UNKNOWN and any(
+        isinstance(x, Mapping) and get(x, "targetBucket") is not MISSING for x in inline
+    ):
+        return
+    loggings, ref_unknown = stack.children(bucket, LOGGING, "bucket", "bucket")
+    targets = [lg.get("targetBucket") for lg in loggings]
+    if any(isinstance(t, str) and t for t in targets):
+        return
+    if target is UNKNOWN or ref_unknown or inline is UNKNOWN or UNKNOWN in targets:
+        yield UNKNOWN
+        return
+    yield (
+        "no BucketLogging names this bucket: add one (bucket=<bucket>, targetBucket=<a log "
+        "bucket>, targetPrefix='<bucket>/') so every request to its data is recorded"
+    )

@@ -15,7 +15,7 @@ from .context import RuleContext
 from .declarative import Parent, companion_rule, empty, expect
 from .rule import rule
 from .stack import Resource, Stack
-from .values import MISSING, UNKNOWN, as_list, get
+from .values import MISSING, UNKNOWN, as_list, get, parse_policy, statements
 
 VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -119,6 +119,70 @@ def baseline_endpoints(vpc: Resource, stack: Stack, ctx: RuleContext):
         f"missing VPC endpoints: {', '.join(missing)}: add them (network.endpoints in the "
         "spec) so image pulls and credentials stay inside the VPC"
     )
+
+
+def _is_any(value: Any) -> bool:
+    """A wildcard principal, action or resource: `*`, `{"AWS": "*"}`, `s3:*`, `arn:aws:s3:::*`."""
+    if isinstance(value, dict):
+        return any(_is_any(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_is_any(v) for v in value)
+    return isinstance(value, str) and (
+        value == "*" or value.endswith(":*") and value.count(":") <= 1 or value.endswith(":::*")
+    )
+
+
+def _full_access_statements(policy: Any) -> Any:
+    """Sids of Allow statements with `*` principal, action and resource and no condition."""
+    doc = parse_policy(policy)
+    if doc is UNKNOWN or doc is None:
+        return UNKNOWN
+    found = []
+    for i, st in enumerate(statements(doc)):
+        if (
+            isinstance(st, dict)
+            and st.get("Effect") == "Allow"
+            and not st.get("Condition")
+            and _is_any(st.get("Principal"))
+            and _is_any(st.get("Action"))
+            and _is_any(st.get("Resource"))
+        ):
+            found.append(str(st.get("Sid") or f"#{i}"))
+    return found
+
+
+@rule(
+    "GF-VPC-008",
+    "Ensure gateway VPC endpoints have a policy that limits what they reach",
+    severity="high",
+    types=[ENDPOINT],
+)
+def gateway_endpoint_policy(endpoint: Resource, ctx: RuleContext):
+    """Gateway endpoints only: their route carries every request of the subnets to the
+    service, so without a policy nodes reach any bucket (or table) in the world through
+    them. Interface endpoints are reached only by name and only for their API, whose
+    access IAM governs; their policies are not checked here."""
+    kind = endpoint.get("vpcEndpointType")
+    if kind is UNKNOWN:
+        yield UNKNOWN
+        return
+    if kind not in (MISSING, "Gateway"):  # the provider's default type is Gateway
+        return
+    policy = endpoint.get("policy")
+    if policy is MISSING or policy == "":
+        yield (
+            "this gateway endpoint has no policy (AWS then allows full access to the "
+            "service): give it one that allows only the buckets the VPC needs"
+        )
+        return
+    found = _full_access_statements(policy)
+    if found is UNKNOWN:
+        yield UNKNOWN
+    elif found:
+        yield (
+            f"statement {', '.join(found)} allows every principal every action on every "
+            "resource: allow only the buckets the VPC needs"
+        )
 
 
 def _ingress_entries(res: Resource) -> Any:

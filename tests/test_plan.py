@@ -60,6 +60,16 @@ VIOLATIONS = {
         "GF-S3-009",
         "aws:s3/bucket:Bucket",
     ),
+    "force_destroy on the protected prod": (
+        lambda d: d["storage"].update(force_destroy=True),
+        "GF-S3-013",
+        "aws:s3/bucket:Bucket",
+    ),
+    "flow logs kept 90 days, below the 365-day minimum": (
+        lambda d: d["network"].update(flow_logs_retention_days=90),
+        "GF-LOG-003",
+        "aws:cloudwatch/logGroup:LogGroup",
+    ),
     "rotation removed": (
         lambda d: d["encryption"].update(rotation=False),
         "GF-KMS-001",

@@ -10,7 +10,8 @@ Coverage (each module's docstring lists what is not modelled):
   SecurityGroupEgressRule, DefaultSecurityGroup, FlowLog, LaunchTemplate (ec2);
   Role, RolePolicy, RolePolicyAttachment, Policy, OpenIdConnectProvider (iam);
   Key, Alias (kms); Bucket and its PublicAccessBlock, ServerSideEncryptionConfiguration,
-  Versioning, LifecycleConfiguration, Policy, OwnershipControls (s3); LogGroup (logs);
+  Versioning, LifecycleConfiguration, Policy, OwnershipControls, Logging (s3);
+  LogGroup (logs);
   NodeGroup (eks).
 - moto plus the emulator's state (``emulator.state``): eks Cluster (accessConfig).
 - The emulator's state, references checked in moto: eks Addon, AccessEntry,

@@ -7,7 +7,9 @@ The following are not yet implemented:
 - PlacementGroup: moto has no placement groups; kept in the emulator's state
   (strategy and partition count are validated, nothing else).
 - LaunchTemplate: the AMI, security groups and instance profile are not checked to
-  exist (AWS checks them at launch, not at CreateLaunchTemplate either).
+  exist (AWS checks them at launch, not at CreateLaunchTemplate either). A volume's
+  ``kmsKeyId`` is checked to exist (stricter than AWS, which fails only at launch);
+  its key policy is not evaluated.
 - VpcEndpoint: the service name is not checked against the region's endpoint
   services; the policy is stored, not evaluated; gateway endpoints get no prefix list.
 - Eip, NatGateway: addresses are moto's; no quota.
@@ -23,6 +25,7 @@ from ..errors import AwsError
 from ._base import (
     Context,
     camel,
+    check_kms_key,
     num,
     pascal,
     policy_text,
@@ -522,6 +525,10 @@ def launch_template_data(inputs: dict) -> dict:
 def launch_template(ctx: Context, name: str, inputs: dict) -> tuple[str, dict]:
     tags = ctx.tags(inputs)
     lt_name = ctx.physical_name(name, inputs, kind="lt")
+    for mapping in inputs.get("blockDeviceMappings") or []:
+        key = (mapping.get("ebs") or {}).get("kmsKeyId")
+        if key:
+            check_kms_key(ctx, key)  # NotFoundException
     kwargs: dict[str, Any] = {
         "LaunchTemplateName": lt_name,
         "LaunchTemplateData": launch_template_data(inputs),

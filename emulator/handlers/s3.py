@@ -7,7 +7,14 @@ moto validates bucket names (``InvalidBucketName``), duplicates
 The following are not yet implemented:
 - BucketServerSideEncryptionConfiguration: a KMS key is checked to exist (stricter
   than AWS, which fails only at the first write); the key policy is not evaluated.
-- BucketPolicy: stored, not evaluated.
+- BucketPolicy: stored, not evaluated (except by BucketLogging, below).
+- BucketLogging: moto checks that the target bucket exists in the same region and
+  that its policy lets ``logging.s3.amazonaws.com`` put objects under the prefix (or
+  its ACL the log-delivery group); ``targetGrants`` and ``targetObjectKeyFormat`` are
+  passed through unchecked; the SSE-KMS restriction on targets is not enforced.
+  moto reads the target's policy statements in order and fails (``InternalError``)
+  on a string ``Principal`` ("*") before the statement that grants the logging
+  service; gpuforge's access-log bucket policy puts that grant first.
 - Bucket: object lock configuration, CORS, website and replication are not modelled.
 """
 
@@ -139,6 +146,25 @@ def ownership_controls(ctx: Context, name: str, inputs: dict) -> tuple[str, dict
     return bucket_name, {}
 
 
+def logging(ctx: Context, name: str, inputs: dict) -> tuple[str, dict]:
+    bucket_name = require(inputs, "bucket")
+    enabled: dict[str, Any] = {
+        "TargetBucket": require(inputs, "targetBucket"),
+        "TargetPrefix": inputs.get("targetPrefix") or "",
+    }
+    if inputs.get("targetGrants"):
+        enabled["TargetGrants"] = pascal(inputs["targetGrants"], renames={"id": "ID"})
+    if inputs.get("targetObjectKeyFormat"):
+        enabled["TargetObjectKeyFormat"] = pascal(inputs["targetObjectKeyFormat"])
+    s3 = ctx.client("s3")
+    # InvalidTargetBucketForLogging when the target is missing or does not let S3 write
+    s3.put_bucket_logging(Bucket=bucket_name, BucketLoggingStatus={"LoggingEnabled": enabled})
+    stored = s3.get_bucket_logging(Bucket=bucket_name).get("LoggingEnabled") or {}
+    if stored.get("TargetBucket") != enabled["TargetBucket"]:
+        raise AwsError("InternalError", f"logging of {bucket_name} was not stored")
+    return bucket_name, {"targetPrefix": enabled["TargetPrefix"]}
+
+
 HANDLERS = {
     "aws:s3/bucket:Bucket": bucket,
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": public_access_block,
@@ -149,5 +175,6 @@ HANDLERS = {
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": lifecycle,
     "aws:s3/bucketPolicy:BucketPolicy": bucket_policy,
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": ownership_controls,
+    "aws:s3/bucketLogging:BucketLogging": logging,
 }
 STATE_BACKED: set[str] = set()

@@ -17,7 +17,7 @@ ENVIRONMENT_NAME_MAX = 20
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
 
 RESERVED_TAG_PREFIXES = {
-    f"{TAG_PREFIX}/": "gpuforge's own tags (environment, managed-by, pool, bucket)",
+    f"{TAG_PREFIX}/": "gpuforge's own tags (environment, managed-by, protected, pool, bucket)",
     "kubernetes.io/cluster/": "the tag EKS and its load balancers use to find the cluster",
     "k8s.io/cluster-autoscaler/": "the tags the cluster autoscaler discovers node groups by",
 }

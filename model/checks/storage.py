@@ -23,6 +23,12 @@ def check_storage(spec: EnvironmentSpec) -> None:
                 f"{bucket.name!r} is not a valid bucket name: it {problem}",
                 "lower-case letters, digits and '-'",
             )
+        if bucket.name == names.ACCESS_LOGS_BUCKET:
+            raise SpecError(
+                path,
+                f"{bucket.name!r} is the name of the platform's own S3 access-log bucket",
+                "choose another name",
+            )
         # gpuforge-<env>-<name>- plus the 7-character hash suffix must fit.
         full = names.bucket_name_length(spec.environment, bucket.name)
         if full > aws_limits.BUCKET_NAME_MAX:

@@ -23,9 +23,12 @@ from tests.components.mocks import build
 LT = "aws:ec2/launchTemplate:LaunchTemplate"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 LAUNCHED = ["instance", "volume", "network-interface"]
+VOLUME_KEY = "arn:aws:kms:us-east-1:123456789012:key/0000aaaa-11bb-22cc-33dd-444444eeeeee"
 
 
-def assert_node_baseline(template: dict, disk_gib: int, tags: dict[str, str]) -> None:
+def assert_node_baseline(
+    template: dict, disk_gib: int, tags: dict[str, str], volume_key: str
+) -> None:
     md = template["metadataOptions"]
     assert md["httpTokens"] == "required"
     assert md["httpPutResponseHopLimit"] == 1
@@ -36,6 +39,7 @@ def assert_node_baseline(template: dict, disk_gib: int, tags: dict[str, str]) ->
         "volumeSize": disk_gib,
         "volumeType": "gp3",
         "encrypted": "true",
+        "kmsKeyId": volume_key,
         "deleteOnTermination": "true",
     }
     specs = template["tagSpecifications"]
@@ -48,6 +52,10 @@ def assert_node_baseline(template: dict, disk_gib: int, tags: dict[str, str]) ->
 def test_every_pool_kind_gets_the_baseline_through_its_named_template(env):
     spec, b = built(env)
     templates = {lt.name: lt.inputs for lt in b.of(LT)}
+    # every node volume, system and GPU, is under the environment's own EBS key (the
+    # mocks' ARNs end with the key's logical name)
+    [ebs_key] = {t["blockDeviceMappings"][0]["ebs"]["kmsKeyId"] for t in templates.values()}
+    assert ebs_key.startswith("arn:aws:kms:") and ebs_key.endswith(f"gpuforge-{env}-ebs")
     disk = {f"gpuforge-{env}-system": spec.cluster.system_pool.disk_gib}
     disk |= {f"gpuforge-{env}-{p.name}-ng": p.disk_gib for p in spec.gpu_pools}
     assert {ng.name for ng in b.of(NODE_GROUP)} == set(disk), "a pool kind lost its node group"
@@ -60,7 +68,7 @@ def test_every_pool_kind_gets_the_baseline_through_its_named_template(env):
         assert template["name"] == ref["name"]
         template_tags = {k: v for k, v in ng.inputs["tags"].items() if k in template["tags"]}
         assert template_tags == template["tags"]
-        assert_node_baseline(template, disk[ng.name], template["tags"])
+        assert_node_baseline(template, disk[ng.name], template["tags"], ebs_key)
         assert template["tags"]["gpuforge.dev/environment"] == env
         assert ng.inputs["updateConfig"] == {"maxUnavailable": 1}
         scaling = ng.inputs["scalingConfig"]
@@ -82,6 +90,7 @@ def _build_node_group(**changes) -> tuple[dict, dict]:
         min_size=0,
         max_size=3,
         disk_gib=120,
+        volume_key_arn=VOLUME_KEY,
         tags={"team": "ml"},
         **changes,
     )
@@ -106,7 +115,7 @@ def test_helper_sets_the_baseline_and_keeps_what_a_pool_kind_adds():
         taints=[{"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}],
         template_extras={"instance_market_options": {"market_type": "capacity-block"}},
     )
-    assert_node_baseline(template, 120, {"team": "ml"})
+    assert_node_baseline(template, 120, {"team": "ml"}, VOLUME_KEY)
     assert template["name"] == "pool-lt"
     assert template["updateDefaultVersion"] is True
     assert template["instanceMarketOptions"] == {"marketType": "capacity-block"}
@@ -140,6 +149,7 @@ def test_a_pool_kind_cannot_replace_the_baseline(key):
                 min_size=1,
                 max_size=1,
                 disk_gib=20,
+                volume_key_arn=VOLUME_KEY,
                 template_extras={key: {}},
             ),
         )

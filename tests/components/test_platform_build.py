@@ -25,6 +25,7 @@ T = {
     "key": "aws:kms/key:Key",
     "alias": "aws:kms/alias:Alias",
     "bucket": "aws:s3/bucket:Bucket",
+    "logging": "aws:s3/bucketLogging:BucketLogging",
     "cluster": "aws:eks/cluster:Cluster",
     "addon": "aws:eks/addon:Addon",
     "node_group": "aws:eks/nodeGroup:NodeGroup",
@@ -154,7 +155,11 @@ def test_endpoints_default_sg_and_flow_logs(env):
 def test_keys_rotate_with_windows_and_no_wildcard_principal(env):
     spec, b = built(env)
     keys = b.of(T["key"])
-    assert len(keys) == 3
+    assert len(keys) == 4
+    slr = (
+        "arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/"
+        "AWSServiceRoleForAutoScaling"
+    )
     for key in keys:
         assert key.inputs["enableKeyRotation"] is True
         assert key.inputs["rotationPeriodInDays"] == spec.encryption.rotation_period_days
@@ -162,21 +167,37 @@ def test_keys_rotate_with_windows_and_no_wildcard_principal(env):
         policy = json.loads(key.inputs["policy"])
         for statement in policy["Statement"]:
             assert statement["Principal"] not in ("*", {"AWS": "*"})
-            assert statement["Principal"].get("AWS", "arn:aws:iam::123456789012:root") == (
-                "arn:aws:iam::123456789012:root"
-            )
+            aws = statement["Principal"].get("AWS", "arn:aws:iam::123456789012:root")
+            if key.name == f"gpuforge-{env}-ebs":
+                assert aws in ("arn:aws:iam::123456789012:root", slr)
+            else:
+                assert aws == "arn:aws:iam::123456789012:root"
     logs = json.loads(b.named(T["key"], f"gpuforge-{env}-logs").inputs["policy"])
     service = [s for s in logs["Statement"] if "Service" in s["Principal"]]
     assert service[0]["Principal"]["Service"] == f"logs.{spec.region}.amazonaws.com"
     assert "kms:EncryptionContext:aws:logs:arn" in service[0]["Condition"]["ArnLike"]
     aliases = {a.inputs["name"] for a in b.of(T["alias"])}
-    assert aliases == {f"alias/gpuforge-{env}-{p}" for p in ("secrets", "storage", "logs")}
+    assert aliases == {f"alias/gpuforge-{env}-{p}" for p in ("secrets", "storage", "logs", "ebs")}
+    # the EBS key: what AWS documents for the Auto Scaling service-linked role, no more
+    ebs = json.loads(b.named(T["key"], f"gpuforge-{env}-ebs").inputs["policy"])
+    by_sid = {st["Sid"]: st for st in ebs["Statement"]}
+    use = by_sid["AutoScalingUsesKeyForNodeVolumes"]
+    assert use["Principal"] == {"AWS": slr} and "Condition" not in use
+    assert sorted(use["Action"]) == sorted(
+        ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+    )
+    grant = by_sid["AutoScalingGrantsKeyToEc2"]
+    assert grant["Principal"] == {"AWS": slr} and grant["Action"] == "kms:CreateGrant"
+    assert grant["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+    others = {k.name: json.loads(k.inputs["policy"]) for k in keys if not k.name.endswith("-ebs")}
+    assert slr not in json.dumps(others), "only the EBS key lets Auto Scaling use it"
 
 
 def test_every_bucket_gets_its_five_companions(env):
     spec, b = built(env)
     buckets = {r.name.removeprefix(f"gpuforge-{env}-"): r for r in b.of(T["bucket"])}
-    assert set(buckets) == {x.name for x in spec.storage.buckets}
+    assert set(buckets) == {x.name for x in spec.storage.buckets} | {"access-logs"}
+    logs_bucket = buckets["access-logs"].inputs["bucket"]
     for bucket_spec in spec.storage.buckets:
         bucket = buckets[bucket_spec.name]
         assert bucket.inputs["bucket"].startswith(f"gpuforge-{env}-{bucket_spec.name}-")
@@ -218,6 +239,70 @@ def test_every_bucket_gets_its_five_companions(env):
         arn = f"arn:aws:s3:::{bucket.inputs['bucket']}"
         assert deny["Resource"] == [arn, f"{arn}/*"]
         assert own["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
+        [logging] = [r.inputs for r in b.of(T["logging"]) if r.inputs["bucket"] == bucket.id]
+        assert logging["targetBucket"] == logs_bucket
+        assert logging["targetPrefix"] == f"{bucket_spec.name}/"
+
+
+def test_access_log_bucket_has_the_baseline_with_sse_s3_and_takes_only_s3_logs(env):
+    spec, b = built(env)
+    logs = b.named(T["bucket"], f"gpuforge-{env}-access-logs")
+    assert logs.inputs["forceDestroy"] is spec.storage.force_destroy
+    data_arns = sorted(f"arn:aws:s3:::{r.inputs['bucket']}" for r in b.of(T["bucket"]) if r != logs)
+
+    def companion(kind: str) -> dict:
+        [found] = [r.inputs for r in b.of(kind) if r.inputs["bucket"] == logs.id]
+        return found
+
+    pab = companion(BUCKET_COMPANIONS[0])
+    assert all(pab[f] is True for f in ("blockPublicAcls", "blockPublicPolicy"))
+    assert all(pab[f] is True for f in ("ignorePublicAcls", "restrictPublicBuckets"))
+    # S3 cannot deliver access logs into an SSE-KMS bucket: SSE-S3 here, and nowhere else
+    [rule] = companion(BUCKET_COMPANIONS[1])["rules"]
+    assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
+    assert companion(BUCKET_COMPANIONS[2])["versioningConfiguration"]["status"] == "Enabled"
+    by_id = {r["id"]: r for r in companion(BUCKET_COMPANIONS[3])["rules"]}
+    assert by_id["expire-objects"]["expiration"] == {
+        "days": spec.storage.access_logs_expiration_days
+    }
+    assert "abort-incomplete-multipart-uploads" in by_id
+    assert companion(BUCKET_COMPANIONS[5])["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
+    policy = json.loads(companion(BUCKET_COMPANIONS[4])["policy"])
+    by_sid = {st["Sid"]: st for st in policy["Statement"]}
+    arn = f"arn:aws:s3:::{logs.inputs['bucket']}"
+    assert by_sid["DenyInsecureTransport"]["Resource"] == [arn, f"{arn}/*"]
+    delivery = by_sid["S3ServerAccessLogDelivery"]
+    assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert delivery["Action"] == "s3:PutObject" and delivery["Resource"] == f"{arn}/*"
+    assert delivery["Condition"] == {
+        "ArnLike": {"aws:SourceArn": data_arns},
+        "StringEquals": {"aws:SourceAccount": "123456789012"},
+    }
+    assert not [r for r in b.of(T["logging"]) if r.inputs["bucket"] == logs.id]
+
+
+def test_s3_gateway_endpoint_reaches_only_the_environments_and_the_nodes_aws_buckets(env):
+    spec, b = built(env)
+    [gateway] = [e.inputs for e in b.of(T["endpoint"]) if e.inputs["vpcEndpointType"] == "Gateway"]
+    policy = json.loads(gateway["policy"])
+    by_sid = {st["Sid"]: st for st in policy["Statement"]}
+    data = sorted(
+        f"arn:aws:s3:::{r.inputs['bucket']}"
+        for r in b.of(T["bucket"])
+        if not r.name.endswith("-access-logs")
+    )
+    assert by_sid["EnvironmentBuckets"]["Resource"] == [
+        r for arn in data for r in (arn, f"{arn}/*")
+    ]
+    aws = by_sid["AwsOwnedBucketsNodesRead"]
+    assert aws["Action"] == "s3:GetObject"
+    region = spec.region
+    assert aws["Resource"] == [
+        f"arn:aws:s3:::prod-{region}-starport-layer-bucket/*",
+        f"arn:aws:s3:::al2023-repos-{region}-de612dc2/*",
+        f"arn:aws:s3:::prod-registry-k8s-io-{region}/*",
+    ]
+    assert set(by_sid) == {"EnvironmentBuckets", "AwsOwnedBucketsNodesRead"}
 
 
 def test_cluster_is_encrypted_private_and_logs_everything(env):

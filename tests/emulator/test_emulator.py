@@ -310,3 +310,45 @@ def test_speedups_patch_moto_only_while_an_account_is_open():
         partitions = originals[1]().get_available_partitions()
         assert eks_utils.Session().get_available_partitions() == partitions
     assert (kms_models.generate_private_key, eks_utils.Session) == originals
+
+
+def _logging_program(grant: bool):
+    def program():
+        import pulumi
+        import pulumi_aws as aws
+
+        data = aws.s3.Bucket("data", bucket="gf-test-data")
+        logs = aws.s3.Bucket("logs", bucket="gf-test-logs")
+        after = []
+        if grant:
+            statement = {
+                "Effect": "Allow",
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": "arn:aws:s3:::gf-test-logs/*",
+            }
+            policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+            after.append(aws.s3.BucketPolicy("logs", bucket=logs.bucket, policy=policy))
+        aws.s3.BucketLogging(
+            "data",
+            bucket=data.bucket,
+            target_bucket=logs.bucket,
+            target_prefix="data/",
+            opts=pulumi.ResourceOptions(depends_on=after),
+        )
+
+    return program
+
+
+def test_bucket_logging_is_created_in_s3_and_needs_the_targets_permission():
+    with EmulatedAccount() as account:
+        result = run_program(_logging_program(grant=True), stack="ok", account=account)
+        assert "aws:s3/bucketLogging:BucketLogging" in result.emulated_types
+        stored = account.client("s3").get_bucket_logging(Bucket="gf-test-data")
+        assert stored["LoggingEnabled"] == {"TargetBucket": "gf-test-logs", "TargetPrefix": "data/"}
+    with EmulatedAccount() as account, pytest.raises(EmulationError) as caught:
+        run_program(_logging_program(grant=False), stack="bad", account=account)
+    assert (caught.value.resource_type, caught.value.aws_code) == (
+        "aws:s3/bucketLogging:BucketLogging",
+        "InvalidTargetBucketForLogging",
+    )

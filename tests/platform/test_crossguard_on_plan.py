@@ -12,7 +12,9 @@ from tests.policies.helpers import assert_same_as_evaluate
 def test_crossguard_policies_on_emulated_resources(built):
     triples = policy_view(built.report.resources)
     context = policies.RuleContext(
-        environment=built.env, monthly_budget_usd=built.spec.cost.monthly_budget_usd
+        environment=built.env,
+        monthly_budget_usd=built.spec.cost.monthly_budget_usd,
+        protected=built.spec.protected,
     )
     assert assert_same_as_evaluate(triples, context) == set()
     # and the pack sees a violation when one is there: drop rotation from every key
@@ -22,4 +24,4 @@ def test_crossguard_policies_on_emulated_resources(built):
             props["enableKeyRotation"] = False
     found = assert_same_as_evaluate(weakened, context)
     assert {rule for rule, _, _ in found} == {"GF-KMS-001"}
-    assert len(found) == 3
+    assert len(found) == 4  # secrets, storage, logs, ebs

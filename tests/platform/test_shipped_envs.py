@@ -122,7 +122,7 @@ def test_buckets_are_private_encrypted_versioned_and_tls_only(built):
 def test_kms_keys_rotate_and_keep_a_deletion_window(built):
     kms = built.client("kms")
     keys = [k["KeyId"] for k in kms.list_keys()["Keys"]]
-    assert len(keys) == 3
+    assert len(keys) == 4
     for key in keys:
         assert kms.get_key_rotation_status(KeyId=key)["KeyRotationEnabled"] is True
         policy = json.loads(kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"])
@@ -130,7 +130,8 @@ def test_kms_keys_rotate_and_keep_a_deletion_window(built):
         assert "*" not in principals and {"AWS": "*"} not in principals
     aliases = {a["AliasName"] for a in kms.list_aliases()["Aliases"]}
     env = built.env
-    assert {f"alias/gpuforge-{env}-{p}" for p in ("secrets", "storage", "logs")} <= aliases
+    purposes = ("secrets", "storage", "logs", "ebs")
+    assert {f"alias/gpuforge-{env}-{p}" for p in purposes} <= aliases
 
 
 def test_cluster_encrypts_secrets_logs_everything_and_is_private(built):

@@ -41,6 +41,9 @@ def _config(context: policies.RuleContext) -> dict[str, Any]:
         config["monthlyBudgetUsd"] = context.monthly_budget_usd
     if context.today is not None:
         config["today"] = context.today.isoformat()
+    if context.protected is not None:
+        config["protected"] = context.protected
+    config["minLogRetentionDays"] = context.min_log_retention_days
     return config
 
 

@@ -149,3 +149,9 @@ def test_the_example_pack_config_is_read_as_written() -> None:
                 assert isinstance(setting, json_types[CONFIG_SCHEMA[key]["type"]]), (name, key)
     assert _context({}, example["GF-COST-002"]).monthly_budget_usd == 20000.0
     assert _context({}, example["GF-COST-001"]).environment == "dev"
+
+
+def test_config_from_env_reads_protected_and_the_log_retention_minimum() -> None:
+    env = {"GPUFORGE_PROTECTED": "true", "GPUFORGE_MIN_LOG_RETENTION_DAYS": "90"}
+    assert config_from_env(env) == {"protected": True, "minLogRetentionDays": 90}
+    assert config_from_env({"GPUFORGE_PROTECTED": "false"}) == {"protected": False}
