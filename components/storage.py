@@ -9,6 +9,8 @@ Per bucket: public access block (all four), SSE-KMS with the storage key and
 an S3 bucket key, a TLS-only bucket policy, versioning (Enabled, or Suspended
 when the spec turns it off), lifecycle (abort incomplete multipart uploads,
 expire noncurrent versions) and BucketOwnerEnforced ownership (ACLs off).
+Each bucket is tagged with its logical name and what training pods may do in
+it (`training_access`), so that the policy rules can hold pod roles to it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pulumi
 from pulumi_aws import s3
 
 from gpuforge.components import _aws
-from gpuforge.model.names import BUCKET_TAG, bucket_name
+from gpuforge.model.names import BUCKET_TAG, TRAINING_ACCESS_TAG, bucket_name
 from gpuforge.model.spec import BucketSpec
 
 
@@ -68,7 +70,7 @@ class ObjectStore(pulumi.ComponentResource):
                     lambda acct, b=spec.name: bucket_name(acct, args.region, args.environment, b)
                 ),
                 force_destroy=args.force_destroy,
-                tags={BUCKET_TAG: spec.name},
+                tags={BUCKET_TAG: spec.name, TRAINING_ACCESS_TAG: spec.training_access},
                 opts=child,
             )
             pab = s3.BucketPublicAccessBlock(

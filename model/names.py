@@ -22,6 +22,9 @@ NODE_ROLE_TAG = f"{TAG_PREFIX}/node-role"
 """Marks the system node group (`system`); never set on GPU pools."""
 BUCKET_TAG = f"{TAG_PREFIX}/bucket"
 """The logical name of a bucket (`datasets`, `checkpoints`)."""
+TRAINING_ACCESS_TAG = f"{TAG_PREFIX}/training-access"
+"""What training pods may do in a bucket (`read-only`, `read-write`, `none`): the policy
+rules hold pod roles to it."""
 
 # -- Kubernetes labels ----------------------------------------------------------
 
