@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from gpuforge.model.cidrs import DEFAULT_PUBLIC_BUDGET_PREFIX
 from gpuforge.model.names import ENVIRONMENT_TAG
 
 from .values import is_unknown, tags_of
@@ -21,11 +22,16 @@ class RuleContext:
     `monthly_budget_usd` is the most one node group may cost per month at its max size
     (None: no budget, the budget rule passes). `today` pins the date for date-dependent
     rules (the EKS support calendar); None means the real date.
+    `public_cidr_budget` is a prefix length: what a public endpoint or an internet-facing
+    security group rule lets in may total at most as many public addresses as one
+    `/public_cidr_budget` of the same family (default 16; 0 allows everything but the
+    whole internet, which is always a finding).
     """
 
     environment: str | None = None
     monthly_budget_usd: float | None = None
     today: date | None = None
+    public_cidr_budget: int = DEFAULT_PUBLIC_BUDGET_PREFIX
 
     def environment_of(self, props: Mapping[str, Any]) -> str | None:
         tag = tags_of(props).get(ENVIRONMENT_TAG)

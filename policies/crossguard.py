@@ -5,11 +5,13 @@ the rule ID is the policy name, the title its description, severity and enforcem
 to the SDK's enums. `build_policies(config)` returns the list without starting anything,
 so tests can call each policy's `validate`; `serve()` starts the pack (it never returns).
 
-Configuration (environment and monthly budget), lowest precedence first:
-1. `build_policies(config)`'s argument / the environment variables GPUFORGE_ENV and
-   GPUFORGE_MONTHLY_BUDGET_USD (read by `serve`), else the Pulumi stack name (PULUMI_STACK);
+Configuration (environment, monthly budget, public-address budget), lowest precedence first:
+1. `build_policies(config)`'s argument / the environment variables GPUFORGE_ENV,
+   GPUFORGE_MONTHLY_BUDGET_USD and GPUFORGE_PUBLIC_CIDR_BUDGET (read by `serve`), else the
+   Pulumi stack name (PULUMI_STACK);
 2. per-policy config from `--policy-pack-config`, e.g.
-   `{"GF-COST-002": {"monthlyBudgetUsd": 20000}, "GF-COST-001": {"environment": "dev"}}`;
+   `{"GF-COST-002": {"monthlyBudgetUsd": 20000}, "GF-COST-001": {"environment": "dev"},
+   "GF-EKS-002": {"publicCidrBudget": 24}}`;
 3. a resource's own `gpuforge.dev/environment` tag (for the environment).
 
 Unknown values: pulumi_policy hands props through a proxy that raises UnknownValueError
@@ -54,6 +56,13 @@ CONFIG_SCHEMA = {
         "description": "most one node group may cost per month at its max size",
     },
     "today": {"type": "string", "description": "ISO date for the EKS support calendar"},
+    "publicCidrBudget": {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 128,
+        "description": "prefix length: public access may total at most one /N of addresses "
+        "per address family (default 16)",
+    },
 }
 
 
@@ -61,10 +70,13 @@ def _context(base: Mapping[str, Any], override: Mapping[str, Any] | None) -> Rul
     merged = {**base, **{k: v for k, v in (override or {}).items() if v is not None}}
     budget = merged.get("monthlyBudgetUsd", merged.get("monthly_budget_usd"))
     today = merged.get("today")  # ISO date; pins the EKS support calendar (tests)
+    cidr_budget = merged.get("publicCidrBudget", merged.get("public_cidr_budget"))
+    extra = {} if cidr_budget in (None, "") else {"public_cidr_budget": int(cidr_budget)}
     return RuleContext(
         environment=merged.get("environment"),
         monthly_budget_usd=float(budget) if budget not in (None, "") else None,
         today=date.fromisoformat(today) if isinstance(today, str) and today else None,
+        **extra,
     )
 
 
@@ -124,13 +136,16 @@ def build_policies(
 
 
 def config_from_env(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
-    """Pack-wide defaults from GPUFORGE_ENV / GPUFORGE_MONTHLY_BUDGET_USD / PULUMI_STACK."""
+    """Pack-wide defaults from GPUFORGE_ENV / GPUFORGE_MONTHLY_BUDGET_USD /
+    GPUFORGE_PUBLIC_CIDR_BUDGET / PULUMI_STACK."""
     config: dict[str, Any] = {}
     environment = env.get("GPUFORGE_ENV") or env.get("PULUMI_STACK")
     if environment:
         config["environment"] = environment
     if env.get("GPUFORGE_MONTHLY_BUDGET_USD"):
         config["monthlyBudgetUsd"] = float(env["GPUFORGE_MONTHLY_BUDGET_USD"])
+    if env.get("GPUFORGE_PUBLIC_CIDR_BUDGET"):
+        config["publicCidrBudget"] = int(env["GPUFORGE_PUBLIC_CIDR_BUDGET"])
     return config
 
 

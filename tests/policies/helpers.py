@@ -41,6 +41,8 @@ def _config(context: policies.RuleContext) -> dict[str, Any]:
         config["monthlyBudgetUsd"] = context.monthly_budget_usd
     if context.today is not None:
         config["today"] = context.today.isoformat()
+    if context.public_cidr_budget != policies.RuleContext().public_cidr_budget:
+        config["publicCidrBudget"] = context.public_cidr_budget
     return config
 
 
