@@ -7,6 +7,7 @@ import click
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # the check ran and found problems
 EXIT_USAGE = 2  # bad usage or bad input
+EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
 
 
 class GpuforgeError(click.ClickException):

@@ -11,13 +11,19 @@ import sys
 
 import click
 
-from gpuforge.cli.errors import EXIT_USAGE
+from gpuforge.cli.errors import EXIT_INTERRUPTED, EXIT_USAGE
 
 # command name -> (module in gpuforge.cli, attribute, one-line help shown by `gpuforge --help`)
 COMMANDS = {
     "render": ("render", "render", "Write Pulumi.<env>.yaml from stacks/<env>.yaml."),
     "validate": ("validate", "validate", "Check an environment spec and summarise it."),
     "plan": ("plan", "plan", "Preview an environment offline, with policy findings and cost."),
+    "launch": ("launch", "launch", "Check a training job against an environment and launch it."),
+    "jobs": ("jobs", "jobs", "List an environment's training jobs: state, size, age, cost."),
+    "status": ("jobs", "status", "Show one job: ranks, events, and why it waits."),
+    "logs": ("jobs", "logs", "Print a job's logs, prefixed by rank (-f to follow)."),
+    "cancel": ("jobs", "cancel", "Stop a job and delete its objects."),
+    "emulate": ("emulate", "emulate", "Serve an emulated Kubernetes API on 127.0.0.1."),
 }
 
 
@@ -48,6 +54,14 @@ class LazyGroup(click.Group):
                 raise
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_USAGE)
+        except KeyboardInterrupt:
+            # Click would print "Aborted!" and exit 1, which means "found problems".
+            if ctx.obj and ctx.obj.get("debug"):
+                import traceback
+
+                traceback.print_exc()
+            click.echo("error: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -61,10 +75,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
     Each environment is one short spec, stacks/<env>.yaml. `render` turns it
     into Pulumi stack config, `validate` checks it and shows what it would
     run and cost, `plan` builds it in an emulated AWS account and checks it
-    against the security and cost policy.
+    against the security and cost policy. `launch` checks a training job
+    (JOB.yaml) against an environment and sends it, or prints it with --dry-run.
 
     \b
-    Exit codes: 0 ok, 1 the check ran and found problems, 2 bad usage or input.
+    Exit codes: 0 ok, 1 the check ran and found problems, 2 bad usage or input,
+    130 interrupted (Ctrl-C).
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug

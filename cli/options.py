@@ -29,3 +29,18 @@ output_option = click.option(
     show_default=True,
     help="Table for people, JSON (on stdout) for programs.",
 )
+
+
+def cluster_options(f):
+    """`--kubeconfig` and `--context`: reach a cluster other than the environment's EKS."""
+    f = click.option(
+        "--context",
+        metavar="NAME",
+        help="kubeconfig context to use (with --kubeconfig, or the default kubeconfig).",
+    )(f)
+    return click.option(
+        "--kubeconfig",
+        type=click.Path(dir_okay=False),
+        help="Use this kubeconfig instead of the environment's EKS cluster "
+        "(e.g. the one `gpuforge emulate k8s` writes).",
+    )(f)

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from gpuforge.cli.errors import EXIT_FINDINGS, GpuforgeError
+from gpuforge.cli.errors import EXIT_FINDINGS, BadInput, GpuforgeError
 from gpuforge.cli.options import output_option, required_env_option
 
 
@@ -23,7 +23,12 @@ def plan(env: str, output: str, tree: bool) -> None:
     Pulumi CLI, then checks every resource against the policy rules and
     estimates the monthly cost at minimum and maximum scale.
 
-    Exit 0 when no mandatory rule fails, 1 when one does, 2 on bad input.
+    The same spec gives the same JSON, byte for byte, apart from `seconds`: ids,
+    ARNs, endpoints and timestamps come from a seeded emulated account. CI can
+    keep a golden file: `gpuforge plan -e prod -o json | jq 'del(.seconds)'`.
+
+    Exit 0 when no mandatory rule fails, 1 when one does, 2 on bad input,
+    130 when interrupted (Ctrl-C).
 
     \b
     Examples:
@@ -33,6 +38,8 @@ def plan(env: str, output: str, tree: bool) -> None:
     """
     from gpuforge.model.loader import load_env
 
+    if tree and output == "json":
+        raise BadInput("plan: --tree draws a table; it cannot go with -o json")
     path, spec = load_env(env)
     report = _run(spec, show_progress=output == "table")
     if output == "json":

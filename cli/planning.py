@@ -107,7 +107,9 @@ def plan(spec: EnvironmentSpec, *, account: Any = None, mode: str = "inprocess")
     from gpuforge.program import main as program
 
     if account is None:
-        with EmulatedAccount(region=spec.region, mode=mode) as fresh:
+        # The account validate checked the admins against, so plan accepts what validate did.
+        account_id = spec.expected_account
+        with EmulatedAccount(region=spec.region, mode=mode, account_id=account_id) as fresh:
             return plan(spec, account=fresh)
     started = time.perf_counter()
     seed_preexisting(account, spec)

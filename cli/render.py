@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 from gpuforge.cli.errors import EXIT_FINDINGS, BadInput
 from gpuforge.cli.options import env_option
+
+
+@dataclass
+class _Target:
+    path: Path
+    shown: str
+    text: str
+    current: str
+    up_to_date: bool
+    command: str
 
 
 @click.command()
@@ -18,7 +30,15 @@ from gpuforge.cli.options import env_option
     is_flag=True,
     help="Write nothing; exit 1 and show a diff when a committed file is stale or missing.",
 )
-def render(env: str | None, all_envs: bool, check: bool) -> None:
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help="Write the stack file here (a file, or a directory for Pulumi.<env>.yaml) "
+    "instead of beside Pulumi.yaml. Not with --all.",
+)
+def render(env: str | None, all_envs: bool, check: bool, out: Path | None) -> None:
     """Write Pulumi.<env>.yaml from stacks/<env>.yaml.
 
     The stack file holds the environment's whole spec as namespaced Pulumi
@@ -26,48 +46,130 @@ def render(env: str | None, all_envs: bool, check: bool) -> None:
     provider. Every spec is validated before anything is written, so a bad
     spec leaves all files as they were.
 
+    The file is shared with Pulumi: render replaces only the config keys it
+    writes, and keeps what Pulumi adds (the encrypted data key, `secure:`
+    values, other config keys, a secrets provider set with Pulumi). --check
+    compares only what render owns. A stack file that belongs to another spec
+    (stacks/<env>.yaml of the same environment) is never overwritten: render
+    such a copy with --out.
+
     \b
     Examples:
       gpuforge render -e dev
       gpuforge render --all --check     # in CI: fail when a file is stale
+      gpuforge render -e ../team-a/prod.yaml --out ../team-a/
     """
     from gpuforge.model.loader import available_envs, load_env, project_root
-    from gpuforge.model.rendering import diff, render_stack, stack_file, write_atomically
 
     if bool(env) == all_envs:
         raise BadInput("render: give -e ENV or --all (not both)")
+    if out is not None and all_envs:
+        raise BadInput("render: --out names one file; it cannot go with --all")
     root = project_root()
     names = available_envs(root) if all_envs else [env]
     if not names:
         raise BadInput(f"{root / 'stacks'}: no environment specs found")
 
-    rendered: list[tuple[Path, str]] = []
-    for name in names:
-        path, spec = load_env(name, root)
-        source = _relative(path, root)
-        rendered.append((stack_file(root, spec.environment), render_stack(spec, source)))
+    # Read and check everything first: one bad spec or stack file means nothing is written.
+    targets = [_prepare(*load_env(name, root), root, out) for name in names]
 
     stale = 0
-    for target, text in rendered:
-        current = target.read_text() if target.is_file() else ""
-        shown = _relative(target, root)
-        if current == text:
-            click.echo(f"{shown}: up to date", err=True)
+    for t in targets:
+        if t.up_to_date:
+            click.echo(f"{t.shown}: up to date", err=True)
             continue
         if check:
             stale += 1
-            what = "stale" if current else "missing"
-            click.echo(f"{shown}: {what}; run `gpuforge render -e {target.stem[7:]}`", err=True)
-            click.echo(diff(current, text, shown), nl=False)
+            what = "stale" if t.current else "missing"
+            click.echo(f"{t.shown}: {what}; run `{t.command}`", err=True)
+            click.echo(_diff(t), nl=False)
         else:
-            write_atomically(target, text)
-            click.echo(f"{shown}: written", err=True)
+            from gpuforge.model.rendering import write_atomically
+
+            write_atomically(t.path, t.text)
+            click.echo(f"{t.shown}: written", err=True)
     if stale:
         raise SystemExit(EXIT_FINDINGS)
 
 
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(root))
-    except ValueError:
-        return str(path)
+def _prepare(spec_path: Path, spec, root: Path, out: Path | None) -> _Target:
+    from gpuforge.model.errors import SpecError
+    from gpuforge.model.rendering import (
+        is_current,
+        read_stack_file,
+        render_stack,
+        secret_conflicts,
+        stack_file,
+    )
+
+    target = _target_path(out, root, spec.environment)
+    shown = _shown(target)
+    existing = read_stack_file(target, shown)
+    _refuse_foreign_target(spec_path, target, existing, shown)
+    conflicts = secret_conflicts(spec, existing)
+    if conflicts:
+        raise SpecError(
+            f"config.{conflicts[0]}",
+            "holds a Pulumi secret (secure:) where render writes the spec's value",
+            f"render never drops a secret: move it with `pulumi config rm {conflicts[0]}` "
+            "and set it under another key",
+            file=shown,
+        )
+    source = os.path.relpath(spec_path.resolve(), target.parent.resolve())
+    committed = spec_path.resolve() == (root / "stacks" / f"{spec.environment}.yaml").resolve()
+    if committed and target == stack_file(root, spec.environment):
+        command = f"gpuforge render -e {spec.environment}"
+    else:
+        command = f"gpuforge render -e {source}" + (f" --out {target.name}" if out else "")
+    text = render_stack(spec, source, existing, command)
+    return _Target(
+        path=target,
+        shown=shown,
+        text=text,
+        current=target.read_text() if existing is not None else "",
+        up_to_date=is_current(spec, existing),
+        command=command,
+    )
+
+
+def _target_path(out: Path | None, root: Path, environment: str) -> Path:
+    from gpuforge.model.rendering import stack_file
+
+    if out is None:
+        return stack_file(root, environment)
+    if out.is_dir():
+        return stack_file(out, environment)
+    if not out.parent.is_dir():
+        raise BadInput(f"render: --out {out}: no such directory {out.parent}")
+    return out
+
+
+def _refuse_foreign_target(spec_path: Path, target: Path, existing, shown: str) -> None:
+    """Never write over a spec, the project file, or the stack file of another spec."""
+    from gpuforge.model.loader import PROJECT_FILE, STACKS_DIR, display_path
+    from gpuforge.model.rendering import owner_of
+
+    resolved = target.resolve()
+    if resolved.name == PROJECT_FILE or resolved == spec_path.resolve():
+        raise BadInput(f"render: {shown} is not a stack file; give another --out PATH")
+    if resolved.parent.name == STACKS_DIR:
+        raise BadInput(f"render: {shown} is in {STACKS_DIR}/, where specs live; write elsewhere")
+    owner = owner_of(target, existing)
+    if owner is not None and owner.resolve() != spec_path.resolve():
+        raise BadInput(
+            f"render: {display_path(spec_path)} would overwrite {shown}, which belongs to "
+            f"{display_path(owner)} (give the copy its own environment, or write it "
+            "elsewhere with --out PATH)"
+        )
+
+
+def _diff(t: _Target) -> str:
+    from gpuforge.model.rendering import diff
+
+    return diff(t.current, t.text, t.shown)
+
+
+def _shown(path: Path) -> str:
+    from gpuforge.model.loader import display_path
+
+    return display_path(path)

@@ -11,9 +11,11 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Literal
 
-from . import _speedups
+from . import _speedups, determinism
 
 ACCOUNT_ID = "123456789012"  # moto's default account
 FAKE_KEY = "testing"
@@ -33,6 +35,7 @@ _ENV_KEYS = (
     "AWS_EC2_METADATA_DISABLED",
     "MOTO_IAM_LOAD_MANAGED_POLICIES",
     "MOTO_EC2_LOAD_DEFAULT_AMIS",
+    "MOTO_ACCOUNT_ID",
 )
 
 
@@ -43,6 +46,11 @@ class EmulatedAccount:
     :param mode: ``"inprocess"`` patches botocore in this process (``moto.mock_aws``);
         ``"server"`` runs ``moto.server.ThreadedMotoServer`` on 127.0.0.1 with a free
         port, so other processes can share the account through :attr:`env`.
+    :param account_id: the 12-digit account to emulate (moto's default when None); the
+        plan passes the spec's account so that its ARNs and admin roles line up.
+    :param seed: seeds the account's one source of ids (:attr:`random`); with the
+        fixed clock (:mod:`emulator.determinism`) the same calls give the same ids,
+        ARNs and timestamps in every run.
     """
 
     account_id = ACCOUNT_ID
@@ -50,12 +58,19 @@ class EmulatedAccount:
     _open: EmulatedAccount | None = None  # moto's backends are process-global
 
     def __init__(
-        self, region: str = "us-east-1", mode: Literal["inprocess", "server"] = "inprocess"
+        self,
+        region: str = "us-east-1",
+        mode: Literal["inprocess", "server"] = "inprocess",
+        account_id: str | None = None,
+        seed: int = determinism.DEFAULT_SEED,
     ) -> None:
         if mode not in ("inprocess", "server"):
             raise ValueError(f"mode must be 'inprocess' or 'server', not {mode!r}")
+        self.account_id = account_id or ACCOUNT_ID
         self.region = region
         self.mode = mode
+        self.seed = seed
+        self.random: Any = None  # moto's generator, seeded at start
         self.endpoint_url: str | None = None
         self._saved_env: dict[str, str | None] | None = None
         self._mock: Any = None
@@ -64,6 +79,7 @@ class EmulatedAccount:
         self._clients: dict[str, Any] = {}
         self._state: Any = None
         self._lock = threading.Lock()
+        self._draws = threading.Lock()
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -122,7 +138,10 @@ class EmulatedAccount:
                 host, port = self._server.get_host_and_port()
                 self.endpoint_url = f"http://{host}:{port}"
                 os.environ["AWS_ENDPOINT_URL"] = self.endpoint_url
+            self.random = determinism.seeded_random(self.seed)
+            determinism.freeze_clock()
         except BaseException:
+            determinism.thaw_clock()
             _speedups.uninstall()
             self._restore_env()
             EmulatedAccount._open = None
@@ -146,6 +165,8 @@ class EmulatedAccount:
                 self.endpoint_url = None
                 logging.getLogger("werkzeug").setLevel(self._werkzeug_level)
         finally:
+            self.random = None
+            determinism.thaw_clock()
             _speedups.uninstall()
             self._restore_env()
             EmulatedAccount._open = None
@@ -164,6 +185,7 @@ class EmulatedAccount:
             "AWS_SECRET_ACCESS_KEY": FAKE_KEY,
             "AWS_DEFAULT_REGION": self.region,
             "AWS_REGION": self.region,
+            "MOTO_ACCOUNT_ID": self.account_id,
         }
 
     @property
@@ -190,6 +212,18 @@ class EmulatedAccount:
             self._clients[service] = client
         return client
 
+    @contextmanager
+    def ids_for(self, key: str) -> Iterator[None]:
+        """Make the ids drawn inside this block depend only on the seed and `key`.
+
+        One block at a time: draws for two resources never interleave.
+        """
+        if not self.started:
+            raise RuntimeError("EmulatedAccount is not started (use it as a context manager)")
+        with self._draws:
+            self.random.seed(determinism.key_seed(self.seed, key))
+            yield
+
     @property
     def state(self) -> Any:
         """The emulator's own records for this account (:class:`emulator.state.EmulatorState`):
@@ -199,7 +233,9 @@ class EmulatedAccount:
 
             with self._lock:
                 if self._state is None:
-                    self._state = EmulatorState(self.account_id, self.region, self.partition)
+                    self._state = EmulatorState(
+                        self.account_id, self.region, self.partition, random=self.random
+                    )
         return self._state
 
     def backend(self, service: str, region: str | None = None) -> Any:

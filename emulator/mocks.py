@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import threading
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,20 +105,21 @@ class MotoMocks(pulumi.runtime.Mocks):
         pending = self.monitor.pending() if self.monitor else _Pending()
         inputs = dict(args.inputs or {})
         typ, name = args.typ, args.name
-        if typ.startswith("pulumi:providers:"):
-            res_id, outputs, kind = self._provider(typ, name, inputs), inputs, PROVIDER
-        elif args.custom is False:
-            res_id, outputs, kind = "", inputs, COMPONENT
-        elif typ in self._handlers:
-            ctx = Context(self.emulation, self._default_tags(args.provider))
-            try:
-                _check_region(ctx, inputs)
-                res_id, computed = self._handlers[typ](ctx, name, inputs)
-            except Exception as exc:  # noqa: BLE001 (every failure becomes an EmulationError)
-                raise self._fail(typ, name, exc) from exc
-            outputs, kind = {**inputs, **computed}, EMULATED
-        else:
-            res_id, outputs, kind = f"{name}-{uuid.uuid4().hex[:8]}", inputs, ECHOED
+        with self.emulation.account.ids_for(f"{typ}::{name}"):
+            if typ.startswith("pulumi:providers:"):
+                res_id, outputs, kind = self._provider(typ, name, inputs), inputs, PROVIDER
+            elif args.custom is False:
+                res_id, outputs, kind = "", inputs, COMPONENT
+            elif typ in self._handlers:
+                ctx = Context(self.emulation, self._default_tags(args.provider))
+                try:
+                    _check_region(ctx, inputs)
+                    res_id, computed = self._handlers[typ](ctx, name, inputs)
+                except Exception as exc:  # noqa: BLE001 (every failure becomes an EmulationError)
+                    raise self._fail(typ, name, exc) from exc
+                outputs, kind = {**inputs, **computed}, EMULATED
+            else:
+                res_id, outputs, kind = f"{name}-{self._suffix()}", inputs, ECHOED
         record = ResourceRecord(
             urn=pending.urn,
             type=typ,
@@ -140,7 +140,7 @@ class MotoMocks(pulumi.runtime.Mocks):
         return res_id, outputs
 
     def _provider(self, typ: str, name: str, inputs: dict) -> str:
-        provider_id = f"{name}-{uuid.uuid4().hex[:8]}"
+        provider_id = f"{name}-{self._suffix()}"
         if typ == "pulumi:providers:aws":
             raw = inputs.get("defaultTags")
             if isinstance(raw, str):  # provider inputs travel as JSON text
@@ -152,6 +152,10 @@ class MotoMocks(pulumi.runtime.Mocks):
             with self._lock:
                 self._provider_tags[provider_id] = dict(tags or {})
         return provider_id
+
+    def _suffix(self) -> str:
+        """Eight hex digits from the account's seeded generator (ids of echoed resources)."""
+        return self.emulation.account.random.get_random_hex(8)
 
     def _default_tags(self, provider_ref: str | None) -> dict[str, str]:
         if not provider_ref:
@@ -179,8 +183,10 @@ class MotoMocks(pulumi.runtime.Mocks):
                 self.echoed_invokes.add(args.token)
             return call_args
         ctx = Context(self.emulation)
+        key = f"{args.token}::{json.dumps(call_args, sort_keys=True, default=str)}"
         try:
-            return handler(ctx, call_args)
+            with self.emulation.account.ids_for(key):
+                return handler(ctx, call_args)
         except Exception as exc:  # noqa: BLE001 (every failure becomes an EmulationError)
             label = str(call_args.get("name") or args.token.rsplit(":", 1)[-1])
             raise self._fail(args.token, label, exc) from exc

@@ -11,12 +11,14 @@ access policy associations and pod identity associations, EC2 placement groups.
 
 from __future__ import annotations
 
+import random as _random
 import re
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from typing import Any
 
+from .determinism import timestamp
 from .errors import AwsError
 
 # Current default versions (us-east-1, Kubernetes 1.31–1.33); any vX.Y.Z-eksbuild.N is accepted.
@@ -67,15 +69,7 @@ ACCESS_ENTRY_TYPES = (
     "HYBRID_LINUX",
 )
 PLACEMENT_STRATEGIES = ("cluster", "partition", "spread")
-_ADDON_VERSION = re.compile(r"^v\d+\.\d+\.\d+-eksbuild\.\d+$")
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _hex(n: int) -> str:
-    return uuid.uuid4().hex[:n]
+_ADDON_VERSION = re.compile(r"v[0-9]+\.[0-9]+\.[0-9]+-eksbuild\.[0-9]+")
 
 
 @dataclass
@@ -87,7 +81,7 @@ class Addon:
     service_account_role_arn: str | None = None
     configuration_values: str | None = None
     status: str = "ACTIVE"
-    created_at: str = field(default_factory=_now)
+    created_at: str = field(default_factory=timestamp)
 
 
 @dataclass
@@ -98,7 +92,7 @@ class AccessEntry:
     username: str
     kubernetes_groups: list[str]
     arn: str
-    created_at: str = field(default_factory=_now)
+    created_at: str = field(default_factory=timestamp)
 
 
 @dataclass
@@ -108,7 +102,7 @@ class AccessPolicyAssociation:
     policy_arn: str
     scope_type: str
     namespaces: list[str]
-    associated_at: str = field(default_factory=_now)
+    associated_at: str = field(default_factory=timestamp)
 
 
 @dataclass
@@ -119,7 +113,7 @@ class PodIdentityAssociation:
     role_arn: str
     association_id: str
     arn: str
-    created_at: str = field(default_factory=_now)
+    created_at: str = field(default_factory=timestamp)
 
 
 @dataclass
@@ -135,7 +129,11 @@ class PlacementGroup:
 class EmulatorState:
     """The emulator's own records, one instance per emulated account."""
 
-    def __init__(self, account_id: str, region: str, partition: str = "aws") -> None:
+    def __init__(
+        self, account_id: str, region: str, partition: str = "aws", random: Any = None
+    ) -> None:
+        """`random`: the account's seeded generator (moto's `mock_random`); a fresh
+        unseeded one when the state is used on its own."""
         self.account_id = account_id
         self.region = region
         self.partition = partition
@@ -146,6 +144,13 @@ class EmulatorState:
         self.pod_identities: dict[str, PodIdentityAssociation] = {}
         self.placement_groups: dict[str, PlacementGroup] = {}
         self._lock = threading.RLock()
+        self._random = random or _random.Random()
+
+    def _hex(self, n: int) -> str:
+        return "".join(self._random.choice("0123456789abcdef") for _ in range(n))
+
+    def _uuid(self) -> str:
+        return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
 
     def _eks_arn(self, kind: str, path: str) -> str:
         return f"arn:{self.partition}:eks:{self.region}:{self.account_id}:{kind}/{path}"
@@ -179,7 +184,7 @@ class EmulatorState:
                 f"Addon {name} specified is not supported in the emulated account "
                 f"(known: {', '.join(sorted(DEFAULT_ADDON_VERSIONS))})",
             )
-        if version is not None and not _ADDON_VERSION.match(version):
+        if version is not None and not _ADDON_VERSION.fullmatch(version):
             raise AwsError(
                 "InvalidParameterException",
                 f"Addon version {version} specified is not supported for addon {name}",
@@ -191,7 +196,7 @@ class EmulatorState:
                 cluster=cluster,
                 name=name,
                 version=version or DEFAULT_ADDON_VERSIONS[name],
-                arn=self._eks_arn("addon", f"{cluster}/{name}/{uuid.uuid4()}"),
+                arn=self._eks_arn("addon", f"{cluster}/{name}/{self._uuid()}"),
                 service_account_role_arn=service_account_role_arn,
                 configuration_values=configuration_values,
             )
@@ -242,7 +247,7 @@ class EmulatorState:
                 username=username,
                 kubernetes_groups=list(kubernetes_groups or []),
                 arn=self._eks_arn(
-                    "access-entry", f"{cluster}/role/{self.account_id}/{role}/{_hex(8)}"
+                    "access-entry", f"{cluster}/role/{self.account_id}/{role}/{self._hex(8)}"
                 ),
             )
             self.access_entries[(cluster, principal_arn)] = entry
@@ -303,7 +308,7 @@ class EmulatorState:
                         f"Association already exists for namespace {namespace} and service "
                         f"account {service_account}",
                     )
-            assoc_id = f"a-{_hex(17)}"
+            assoc_id = f"a-{self._hex(17)}"
             assoc = PodIdentityAssociation(
                 cluster=cluster,
                 namespace=namespace,
@@ -343,7 +348,7 @@ class EmulatorState:
                     "InvalidPlacementGroup.Duplicate",
                     f"The placement group '{name}' already exists.",
                 )
-            group_id = f"pg-{_hex(17)}"
+            group_id = f"pg-{self._hex(17)}"
             group = PlacementGroup(
                 name=name,
                 strategy=strategy,

@@ -1,8 +1,9 @@
 """Who may do what, as the spec decides it: cluster admins and training pods' bucket access.
 
-The components build IAM and EKS access from these functions; the job runner asks
+The components build IAM and EKS access from these functions (the training role's
+policy follows `training_access` bucket by bucket); the job checker asks
 `writable_buckets(spec)` whether a checkpoint bucket can be written before it
-submits a job. Pure: no pulumi.
+submits a job, so the two cannot disagree. Pure: no pulumi.
 """
 
 from __future__ import annotations

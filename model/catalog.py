@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -55,12 +56,13 @@ def policy_date() -> date:
         ) from None
 
 
+_K8S_MINOR = re.compile(r"([0-9]{1,3})\.([0-9]{1,3})")
+
+
 def k8s_minor(version: str) -> tuple[int, int] | None:
-    """(1, 34) for "1.34"; None when `version` is not MAJOR.MINOR."""
-    parts = version.split(".")
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        return None
-    return int(parts[0]), int(parts[1])
+    """(1, 34) for "1.34"; None when `version` is not MAJOR.MINOR (ASCII digits only)."""
+    match = _K8S_MINOR.fullmatch(version)
+    return (int(match[1]), int(match[2])) if match else None
 
 
 def newest_eks_version() -> str:
@@ -127,6 +129,16 @@ def instance_type(name: str) -> InstanceType | None:
         usage_classes=tuple(raw["usage_classes"]),
         accelerator=Accelerator(**accel) if accel else None,
     )
+
+
+def all_types() -> list[str]:
+    """Every instance type the catalog knows."""
+    return list(_data()["instance_types"])
+
+
+def offering_zones(region: str, type_name: str) -> list[str]:
+    """The AZs of `region` that offer `type_name` (empty when none, or when unknown)."""
+    return [z for z, types in _data()["zones"].get(region, {}).items() if type_name in types]
 
 
 def accelerated_types() -> list[str]:

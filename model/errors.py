@@ -40,4 +40,24 @@ class SpecError(Exception):
         if self.field:
             parts.append(self.field)
         message = ": ".join(parts) + f": {self.problem}"
-        return message + (f" ({self.hint})" if self.hint else "")
+        return one_line(message + (f" ({self.hint})" if self.hint else ""))
+
+
+def one_line(text: str) -> str:
+    """`text` with line breaks and other invisible characters escaped (`\\n`, `\\u202e`).
+
+    A field path or a quoted value can carry whatever the spec held; the error
+    must still be one line, and must show what an editor would hide.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else _escape(c) for c in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if char in "\n\r\t":
+        return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}[char]
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"

@@ -48,6 +48,19 @@ LOCAL_QUEUE = "training"
 
 CLUSTER_QUEUE_PREFIX = "gpuforge"
 
+KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
+"""Label that submits a workload (Job, JobSet, TrainJob) to a Kueue LocalQueue (API v1beta2)."""
+
+PRIORITIES = ("high", "normal", "low")
+"""Job priorities; each is a cluster PriorityClass named by `priority_class`."""
+
+BUCKETS_CONFIGMAP = "gpuforge-buckets"
+"""ConfigMap in the training namespace: logical bucket name -> physical bucket name.
+
+Job pods read their checkpoint bucket from it (the physical name carries a hash of
+the AWS account, which a dry run does not know); the training runtime writes it.
+"""
+
 
 def cluster_name(environment: str) -> str:
     """The EKS cluster (and Pulumi platform component) name of an environment."""
@@ -62,6 +75,11 @@ def cluster_queue(environment: str) -> str:
 def resource_flavor(pool: str) -> str:
     """The Kueue ResourceFlavor of a GPU pool."""
     return f"pool-{pool}"
+
+
+def priority_class(priority: str) -> str:
+    """The PriorityClass of a job priority (`high`, `normal`, `low`)."""
+    return f"gpuforge-{priority}"
 
 
 def secrets_alias(environment: str) -> str:

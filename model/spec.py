@@ -3,24 +3,23 @@
 The renderer, the Pulumi program, the planner and the job checker all read an
 environment through `EnvironmentSpec`. Every field has a secure default; a
 weaker setting has to be written out and is then flagged by the policy rules.
+This module is the schema: fields, types, defaults and their docs.
 Structural problems (unknown keys, wrong types) are caught by pydantic;
-cross-field problems (EFA on a type without it, a pool in an AZ the VPC does
-not span) by `EnvironmentSpec._check`, which raises `SpecError` with the
-exact field path.
+cross-field problems and the limits AWS and Kubernetes enforce (EFA on a type
+without it, a pool in an AZ the VPC does not span, a node group name too long)
+by `gpuforge.model.checks`, run from `EnvironmentSpec._check`, which raise
+`SpecError` with the exact field path.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gpuforge.model import catalog, names
-from gpuforge.model.errors import SpecError
 from gpuforge.model.names import CONTROL_PLANE_LOG_TYPES
-from gpuforge.model.netplan import SubnetPlanError, ZoneSubnets, plan_subnets
+from gpuforge.model.netplan import ZoneSubnets, plan_subnets
 
 LOG_TYPES = CONTROL_PLANE_LOG_TYPES
 ENDPOINTS = (
@@ -37,20 +36,15 @@ ENDPOINTS = (
     "eks-auth",
 )
 DEFAULT_ENDPOINTS = ("s3", "ecr.api", "ecr.dkr", "sts", "logs")
+PRIVATE_NODE_ENDPOINTS = ("s3", "ecr.api", "ecr.dkr", "sts", "ec2", "eks", "eks-auth")
+"""What nodes without a NAT gateway need to pull images (ECR API, ECR registry and
+the S3 layer bucket), join the cluster (EC2, EKS) and get credentials (STS, and
+EKS Auth for Pod Identity); `nat: none` requires all of them."""
 # CloudWatch Logs accepts only these retention periods.
 LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
     1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
-
-_DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
-_LABEL_KEY = re.compile(
-    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
-    r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
-)
-_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
-_RESERVATION_ID = re.compile(r"^cr-[0-9a-f]{8}([0-9a-f]{9})?$")
-_IAM_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user|assumed-role)/[\w+=,.@/-]+$")
 
 
 class _Strict(BaseModel):
@@ -67,7 +61,8 @@ class NetworkSpec(_Strict):
     cidr: str = Field(
         "10.0.0.0/16",
         description="IPv4 CIDR of the VPC, /16 up to /21 (2 AZs) or /20 (3-4 AZs); "
-        "subnets are computed from it.",
+        "subnets are computed from it. Private ranges (RFC 1918) are best; loopback, "
+        "link-local, multicast, reserved and 172.17.0.0/16 are refused.",
     )
     azs: int | list[str] = Field(
         3, description="How many AZs to span (the region's first N) or their names. At least 2."
@@ -75,7 +70,8 @@ class NetworkSpec(_Strict):
     nat: Literal["single", "per-az", "none"] = Field(
         "per-az",
         description="NAT gateways: one per AZ (resilient), a single one (cheap) or none "
-        "(egress only through VPC endpoints).",
+        "(egress only through VPC endpoints: needs s3, ecr.api, ecr.dkr, sts, ec2, eks and "
+        "eks-auth in `endpoints`).",
     )
     endpoints: list[Literal[ENDPOINTS]] = Field(  # type: ignore[valid-type]
         list(DEFAULT_ENDPOINTS),
@@ -109,7 +105,10 @@ class ClusterSpec(_Strict):
         list(LOG_TYPES), description="Control-plane log types sent to CloudWatch."
     )
     admins: list[str] = Field(
-        [], description="IAM role/user ARNs granted cluster admin through EKS access entries."
+        [],
+        description="IAM role/user ARNs (`arn:aws:iam::<account>:role/<name>`) granted cluster "
+        "admin through EKS access entries; each once, all in one account (`account_id`). "
+        "Not an `assumed-role` session ARN: give the role's ARN.",
     )
     bootstrap_creator_admin: bool | None = Field(
         None,
@@ -126,8 +125,11 @@ class ClusterSpec(_Strict):
 
 
 class Taint(_Strict):
-    key: str = Field(description="Taint key, e.g. dedicated.")
-    value: str = Field("", description="Taint value.")
+    key: str = Field(
+        description="Taint key, e.g. dedicated (label-key syntax, at most 63 characters for "
+        "EKS); not a built-in taint key (nvidia.com/gpu, aws.amazon.com/neuron)."
+    )
+    value: str = Field("", description="Taint value (label-value syntax, at most 63).")
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = Field(
         "NoSchedule", description="What the taint does to pods that do not tolerate it."
     )
@@ -151,7 +153,12 @@ class GpuPoolSpec(_Strict):
     capacity_reservation_id: str | None = Field(
         None, description="ODCR or capacity block id (cr-...); required for capacity-block."
     )
-    labels: dict[str, str] = Field({}, description="Extra Kubernetes node labels.")
+    labels: dict[str, str] = Field(
+        {},
+        description="Extra Kubernetes node labels: keys at most 63 characters (EKS), values "
+        "1-63; not under gpuforge.dev/ (gpuforge's own) nor kubernetes.io/ or k8s.io/ "
+        "(a node cannot set those on itself).",
+    )
     taints: list[Taint] = Field([], description="Extra taints beside nvidia.com/gpu.")
 
     @property
@@ -221,12 +228,20 @@ class TrainingSpec(_Strict):
     queueing: Literal["kueue", "none"] = Field(
         "none", description="Queue jobs through Kueue (gang admission) or submit directly."
     )
-    max_gpus: int | None = Field(None, ge=1, description="Most GPUs one job may ask for.")
+    max_gpus: int | None = Field(
+        None,
+        ge=1,
+        description="Most GPUs one job may ask for (nodes x gpus_per_node); "
+        "`gpuforge launch` refuses more. Unset: no cap.",
+    )
 
 
 class CostSpec(_Strict):
     monthly_budget_usd: float | None = Field(
-        None, gt=0, description="Flag any pool whose maximum scale would cost more per month."
+        None,
+        gt=0,
+        allow_inf_nan=False,
+        description="Flag any pool whose maximum scale would cost more per month.",
     )
 
 
@@ -234,7 +249,13 @@ class EnvironmentSpec(_Strict):
     """A whole environment: what `stacks/<env>.yaml` holds."""
 
     environment: str = Field(description="Environment name; equals the file name in stacks/.")
-    region: str = Field(description="AWS region, e.g. us-east-1.")
+    region: str = Field(description="AWS region, e.g. us-east-1 (the `aws` partition).")
+    account_id: str | None = Field(
+        None,
+        description="The 12-digit AWS account the environment deploys into, quoted "
+        '("012345678901"). When set, every `cluster.admins` ARN must be in it; when not, '
+        "the admins must all be in one account. `plan` emulates this account.",
+    )
     tags: dict[str, str] = Field({}, description="Tags on every AWS resource.")
     network: NetworkSpec = Field(default_factory=NetworkSpec, description="The VPC.")
     cluster: ClusterSpec = Field(default_factory=ClusterSpec, description="The EKS cluster.")
@@ -249,6 +270,14 @@ class EnvironmentSpec(_Strict):
     cost: CostSpec = Field(default_factory=CostSpec, description="Cost guard-rails.")
 
     # -- derived, never stored ------------------------------------------------
+
+    @property
+    def expected_account(self) -> str | None:
+        """The account the environment deploys into: `account_id`, else the admins' account."""
+        if self.account_id is not None:
+            return self.account_id
+        accounts = {arn.split(":")[4] for arn in self.cluster.admins}
+        return accounts.pop() if len(accounts) == 1 else None
 
     @property
     def zones(self) -> list[str]:
@@ -273,309 +302,7 @@ class EnvironmentSpec(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> EnvironmentSpec:
-        _check_identity(self)
-        _check_network(self)
-        _check_cluster(self.cluster)
-        for i, pool in enumerate(self.gpu_pools):
-            _check_pool(self, f"gpu_pools[{i}]", pool)
-        _check_unique("gpu_pools", [p.name for p in self.gpu_pools], "pool")
-        for i, bucket in enumerate(self.storage.buckets):
-            _check_bucket(self, f"storage.buckets[{i}]", bucket)
-        _check_unique("storage.buckets", [b.name for b in self.storage.buckets], "bucket")
-        window = self.encryption.key_deletion_window_days
-        if not 7 <= window <= 30:
-            raise SpecError(
-                "encryption.key_deletion_window_days",
-                f"{window} is outside what KMS allows",
-                "use 7 to 30 days",
-            )
-        if not _DNS_LABEL.match(self.training.namespace):
-            raise SpecError(
-                "training.namespace",
-                f"{self.training.namespace!r} is not a valid Kubernetes namespace",
-                "lower-case letters, digits and '-'",
-            )
+        from gpuforge.model.checks import check_environment
+
+        check_environment(self)
         return self
-
-
-def _check_identity(spec: EnvironmentSpec) -> None:
-    if not _DNS_LABEL.match(spec.environment) or len(spec.environment) > 20:
-        raise SpecError(
-            "environment",
-            f"{spec.environment!r} is not a valid environment name",
-            "lower-case letters, digits and '-', at most 20 characters",
-        )
-    regions = catalog.regions()
-    if spec.region not in regions:
-        near = catalog.close_names(spec.region, list(regions))
-        raise SpecError(
-            "region",
-            f"unknown AWS region {spec.region!r}",
-            f"did you mean {', '.join(near)}?" if near else "e.g. us-east-1, eu-west-1",
-        )
-    for key, value in spec.tags.items():
-        if key.lower().startswith("aws:") or not 1 <= len(key) <= 128 or len(value) > 256:
-            raise SpecError(
-                f"tags.{key}",
-                "not a valid AWS tag",
-                "keys 1-128 characters and not starting with aws:, values up to 256",
-            )
-
-
-def _check_retention(path: str, days: int) -> None:
-    if days not in LOG_RETENTION_DAYS:
-        nearest = min(LOG_RETENTION_DAYS, key=lambda d: abs(d - days))
-        raise SpecError(
-            path, f"{days} is not a CloudWatch Logs retention period", f"nearest allowed: {nearest}"
-        )
-
-
-def _check_network(spec: EnvironmentSpec) -> None:
-    net = spec.network
-    try:
-        ipaddress.ip_network(net.cidr, strict=True)
-    except ValueError as exc:
-        raise SpecError(
-            "network.cidr", f"{net.cidr!r} is not a valid network CIDR: {exc}", "e.g. 10.0.0.0/16"
-        ) from None
-    if isinstance(net.azs, int):
-        available = catalog.zones(spec.region)
-        if not 2 <= net.azs <= (len(available) or 6):
-            raise SpecError(
-                "network.azs",
-                f"{net.azs} AZs requested",
-                f"EKS needs at least 2; {spec.region} has {len(available) or 'at most 6'}",
-            )
-    else:
-        known = catalog.zones(spec.region)
-        for i, zone in enumerate(net.azs):
-            if known and zone not in known:
-                raise SpecError(
-                    f"network.azs[{i}]",
-                    f"{zone!r} is not an availability zone of {spec.region}",
-                    f"choose from {', '.join(known)}",
-                )
-        if len(set(net.azs)) != len(net.azs):
-            raise SpecError("network.azs", "lists an AZ twice", "name each AZ once")
-        if len(net.azs) < 2:
-            raise SpecError("network.azs", "EKS needs subnets in at least 2 AZs", "list 2 or more")
-    try:
-        plan_subnets(net.cidr, spec.zones)
-    except SubnetPlanError as exc:
-        raise SpecError("network.cidr", str(exc), exc.hint) from None
-    _check_retention("network.flow_logs_retention_days", net.flow_logs_retention_days)
-    if len(set(net.endpoints)) != len(net.endpoints):
-        raise SpecError("network.endpoints", "lists an endpoint twice", "name each endpoint once")
-
-
-def _check_cluster(cluster: ClusterSpec) -> None:
-    _check_k8s_version(cluster.version)
-    for i, cidr in enumerate(cluster.public_access_cidrs):
-        try:
-            ipaddress.ip_network(cidr, strict=True)
-        except ValueError as exc:
-            raise SpecError(
-                f"cluster.public_access_cidrs[{i}]",
-                f"{cidr!r} is not a valid CIDR: {exc}",
-                "e.g. 203.0.113.0/24",
-            ) from None
-    if cluster.public_endpoint and not cluster.public_access_cidrs:
-        raise SpecError(
-            "cluster.public_access_cidrs",
-            "a public endpoint needs the CIDRs allowed to reach it",
-            "list your office/VPN ranges; 0.0.0.0/0 must be written out and is flagged",
-        )
-    if cluster.public_access_cidrs and not cluster.public_endpoint:
-        raise SpecError(
-            "cluster.public_access_cidrs",
-            "set while public_endpoint is false",
-            "set public_endpoint: true or remove the CIDRs",
-        )
-    _check_retention("cluster.log_retention_days", cluster.log_retention_days)
-    if len(set(cluster.log_types)) != len(cluster.log_types):
-        raise SpecError("cluster.log_types", "lists a log type twice", "name each type once")
-    if not cluster.admins and not cluster.bootstrap_creator_admin:
-        raise SpecError(
-            "cluster.admins",
-            "nobody could use the Kubernetes API: no admins are listed and the cluster "
-            "creator's admin access is off",
-            "list your admins' role ARNs under cluster.admins, or write "
-            "bootstrap_creator_admin: true (the deployer keeps admin; flagged by GF-EKS-006)",
-        )
-    for i, arn in enumerate(cluster.admins):
-        if not _IAM_ARN.match(arn):
-            raise SpecError(
-                f"cluster.admins[{i}]",
-                f"{arn!r} is not an IAM role or user ARN",
-                "e.g. arn:aws:iam::123456789012:role/platform-admin",
-            )
-    system = cluster.system_pool
-    if catalog.instance_type(system.instance_type) is None:
-        near = catalog.close_names(system.instance_type, _all_types())
-        raise SpecError(
-            "cluster.system_pool.instance_type",
-            f"unknown instance type {system.instance_type!r}",
-            f"did you mean {', '.join(near)}?" if near else "e.g. m7i.large",
-        )
-    if system.min > system.max or system.max < 1:
-        raise SpecError(
-            "cluster.system_pool.min",
-            f"min {system.min} is greater than max {system.max}"
-            if system.min > system.max
-            else "max must be at least 1",
-            "add-ons need at least one node: use min <= max, max >= 1",
-        )
-
-
-def _check_k8s_version(version: str) -> None:
-    minor = catalog.k8s_minor(version)
-    newest = catalog.newest_eks_version()
-    if minor is None or minor < (1, 0):
-        raise SpecError(
-            "cluster.version", f"{version!r} is not a Kubernetes version", f"e.g. {newest!r}"
-        )
-    if minor > (catalog.k8s_minor(newest) or (0, 0)):
-        return  # newer than the calendar gpuforge ships: EKS adds versions, allow it
-    today = catalog.policy_date()
-    support = catalog.eks_support(version)
-    if support is None or today > support[1]:
-        supported = catalog.eks_supported_versions(today) or [newest]
-        ended = f" (extended support ended {support[1]})" if support else ""
-        raise SpecError(
-            "cluster.version",
-            f"EKS no longer runs Kubernetes {version}{ended}",
-            f"supported: {', '.join(supported)}",
-        )
-
-
-def _all_types() -> list[str]:
-    return list(catalog._data()["instance_types"])
-
-
-def _check_pool(spec: EnvironmentSpec, path: str, pool: GpuPoolSpec) -> None:
-    if not _DNS_LABEL.match(pool.name) or len(pool.name) > 32:
-        raise SpecError(
-            f"{path}.name",
-            f"{pool.name!r} is not a valid pool name",
-            "lower-case letters, digits and '-', at most 32 characters",
-        )
-    instance = catalog.instance_type(pool.instance_type)
-    if instance is None:
-        near = catalog.similar_accelerated_types(pool.instance_type)
-        raise SpecError(
-            f"{path}.instance_type",
-            f"unknown instance type {pool.instance_type!r}",
-            f"close names: {', '.join(near)}" if near else "e.g. g6.xlarge, p5.48xlarge",
-        )
-    if instance.accelerator is None:
-        raise SpecError(
-            f"{path}.instance_type",
-            f"{pool.instance_type} has no GPU or accelerator",
-            "GPU pools need e.g. g6.xlarge, g5.12xlarge, p4d.24xlarge, p5.48xlarge",
-        )
-    if pool.min > pool.max:
-        raise SpecError(
-            f"{path}.min", f"min {pool.min} is greater than max {pool.max}", "min <= max"
-        )
-    if pool.az is not None and pool.az not in spec.zones:
-        raise SpecError(
-            f"{path}.az",
-            f"{pool.az!r} is not one of the VPC's AZs",
-            f"choose from {', '.join(spec.zones)}",
-        )
-    if pool.efa:
-        if not instance.efa:
-            efa_types = [t for t in catalog.accelerated_types() if catalog.instance_type(t).efa]
-            near = catalog.close_names(pool.instance_type, efa_types) or efa_types[:4]
-            raise SpecError(
-                f"{path}.efa",
-                f"{pool.instance_type} does not support EFA",
-                f"EFA types include {', '.join(near)}",
-            )
-        if pool.az is None:
-            raise SpecError(
-                f"{path}.az",
-                "an EFA pool must sit in a single AZ",
-                f"set az: to one of {', '.join(spec.zones)}",
-            )
-    wanted_class = pool.capacity
-    if instance.usage_classes and wanted_class not in instance.usage_classes:
-        raise SpecError(
-            f"{path}.capacity",
-            f"AWS does not sell {pool.instance_type} as {wanted_class}",
-            f"available: {', '.join(instance.usage_classes)}",
-        )
-    rid = pool.capacity_reservation_id
-    if pool.capacity == "capacity-block" and rid is None:
-        raise SpecError(
-            f"{path}.capacity_reservation_id",
-            "a capacity-block pool needs the reservation id of the block",
-            "copy the cr-... id from the EC2 console or `aws ec2 describe-capacity-reservations`",
-        )
-    if rid is not None:
-        if pool.capacity == "spot":
-            raise SpecError(
-                f"{path}.capacity_reservation_id",
-                "spot capacity cannot use a capacity reservation",
-                "use capacity: on-demand or capacity-block",
-            )
-        if not _RESERVATION_ID.match(rid):
-            raise SpecError(
-                f"{path}.capacity_reservation_id",
-                f"{rid!r} is not a capacity reservation id",
-                "it looks like cr-0123456789abcdef0",
-            )
-        if pool.az is None:
-            raise SpecError(
-                f"{path}.az",
-                "a capacity reservation lives in one AZ",
-                "set az: to the reservation's AZ",
-            )
-    for key, value in pool.labels.items():
-        if not _LABEL_KEY.match(key) or not _LABEL_VALUE.match(value) or len(value) > 63:
-            raise SpecError(
-                f"{path}.labels.{key}",
-                "not a valid Kubernetes label",
-                "keys like team or example.com/team; values up to 63 of [A-Za-z0-9-_.]",
-            )
-    for j, taint in enumerate(pool.taints):
-        if not _LABEL_KEY.match(taint.key):
-            raise SpecError(
-                f"{path}.taints[{j}].key",
-                f"{taint.key!r} is not a valid taint key",
-                "same syntax as label keys",
-            )
-    if spec.training.max_gpus is not None and instance.gpus > spec.training.max_gpus:
-        raise SpecError(
-            f"{path}.instance_type",
-            f"one {pool.instance_type} node has {instance.gpus} GPUs, more than "
-            f"training.max_gpus ({spec.training.max_gpus})",
-            "raise training.max_gpus or choose a smaller instance type",
-        )
-
-
-def _check_bucket(spec: EnvironmentSpec, path: str, bucket: BucketSpec) -> None:
-    if not _DNS_LABEL.match(bucket.name):
-        raise SpecError(
-            f"{path}.name",
-            f"{bucket.name!r} is not a valid bucket name",
-            "lower-case letters, digits and '-'",
-        )
-    # gpuforge-<env>-<name>- plus the 7-character hash suffix must fit in 63.
-    full = names.bucket_name_length(spec.environment, bucket.name)
-    if full > 63:
-        raise SpecError(
-            f"{path}.name",
-            f"{bucket.name!r} makes a bucket name of {full} characters",
-            "S3 allows 63: shorten the bucket or environment name",
-        )
-
-
-def _check_unique(path: str, names: list[str], what: str) -> None:
-    seen: set[str] = set()
-    for i, name in enumerate(names):
-        if name in seen:
-            raise SpecError(
-                f"{path}[{i}].name", f"duplicate {what} name {name!r}", "names must be unique"
-            )
-        seen.add(name)

@@ -20,6 +20,7 @@ NAMESPACE = "gpuforge"
 # spec section -> config key (Pulumi config keys are camelCase by convention)
 SECTIONS = {
     "environment": "environment",
+    "account_id": "accountId",
     "tags": "tags",
     "network": "network",
     "cluster": "cluster",
@@ -44,7 +45,8 @@ def config_from_spec(spec: EnvironmentSpec) -> dict[str, Any]:
         "aws:defaultTags": {"tags": default_tags(spec)},
     }
     for section, key in SECTIONS.items():
-        config[f"{NAMESPACE}:{key}"] = data[section]
+        if data[section] is not None:  # an unset optional field (account_id) is left out
+            config[f"{NAMESPACE}:{key}"] = data[section]
     return config
 
 
@@ -69,7 +71,9 @@ def spec_from_config(get: Callable[[str], str | None]) -> EnvironmentSpec:
 
 
 def _decode(raw: Any) -> Any:
-    if not isinstance(raw, str):
+    # Only objects and lists arrive as JSON: a scalar such as account_id "012345678901"
+    # stays the string it is (json.loads would make it a number).
+    if not isinstance(raw, str) or not raw.lstrip().startswith(("{", "[")):
         return raw
     try:
         return json.loads(raw)

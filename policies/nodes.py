@@ -24,12 +24,16 @@ LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 PLACEMENT_GROUP = "aws:ec2/placementGroup:PlacementGroup"
 
 GPU_TAINT_KEY = "nvidia.com/gpu"
-_ACCELERATOR = re.compile(r"^(p\d+|g\d+|gr\d+|trn\d+|inf\d+|dl\d+)[a-z]*\.", re.IGNORECASE)
+_ACCELERATOR = re.compile(
+    r"(p[0-9]+|g[0-9]+|gr[0-9]+|trn[0-9]+|inf[0-9]+|dl[0-9]+)[a-z]*\.", re.IGNORECASE
+)
 
 
 def is_accelerator_type(instance_type: Any) -> bool:
     """True for GPU/accelerator instance types (p*, g*, gr*, trn*, inf*, dl* families)."""
-    return isinstance(instance_type, str) and bool(_ACCELERATOR.match(instance_type))
+    return isinstance(instance_type, str) and bool(
+        _ACCELERATOR.match(instance_type)
+    )  # a prefix: the family
 
 
 def launch_template_of(ng: Resource, stack: Stack) -> Any:

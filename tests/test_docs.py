@@ -35,3 +35,16 @@ def test_catalog_is_generated_from_installed_aws_data():
     # A newer moto may add types; the ones gpuforge ships specs for must match AWS's data.
     for name in ("p5.48xlarge", "p4d.24xlarge", "g6.xlarge", "g5.12xlarge", "g6e.12xlarge"):
         assert committed["instance_types"][name] == fresh["instance_types"][name], name
+
+
+def test_job_reference_is_current():
+    gen = _load("gen_job_docs")
+    text = gen.DOC.read_text()
+    assert gen.updated(text) == text, "run: .venv/bin/python scripts/gen_job_docs.py"
+
+
+def test_every_job_field_is_documented():
+    gen = _load("gen_job_docs")
+    spec_docs = gen._spec_docs()
+    undocumented = [row for row in spec_docs.rows(gen.JobSpec) if row.endswith("|  |")]
+    assert undocumented == []

@@ -159,17 +159,30 @@ def test_bad_input_exits_2_before_emulating(runner, project):
     assert runner.invoke(cli, ["plan"]).exit_code == 2
 
 
-def test_aws_refusal_is_one_clear_line(runner, project):
-    """An admin role in another account cannot get an EKS access entry: AWS says why."""
-    _edit_prod(
-        project, lambda d: d["cluster"].update(admins=["arn:aws:iam::999999999999:role/ops"])
-    )
+def test_aws_refusal_is_one_clear_line(runner, project, monkeypatch):
+    """An admin role that does not exist in the account gets no EKS access entry: AWS says why."""
+    monkeypatch.setattr("gpuforge.cli.planning.seed_preexisting", lambda account, spec: None)
     result = runner.invoke(cli, ["plan", "-e", "prod"])
     assert result.exit_code == 1
     line = result.stderr.strip().splitlines()[-1]
     assert line.startswith("error: plan: the emulated AWS account refused a resource: ")
     assert 'aws:eks/accessEntry:AccessEntry "gpuforge-prod-admin-0"' in line
     assert "Traceback" not in result.output
+
+
+def test_plan_emulates_the_spec_account(runner, project):
+    """What validate accepts, plan accepts: admins of the spec's account get access entries."""
+    _edit_prod(
+        project,
+        lambda d: (
+            d.update(account_id="999999999999")
+            or d["cluster"].update(admins=["arn:aws:iam::999999999999:role/ops/platform-admin"])
+        ),
+    )
+    result, doc = _plan_json(runner, "prod")
+    assert result.exit_code == 0, result.output
+    arns = [v for v in doc["outputs"]["roleArns"].values()]
+    assert arns and all(":999999999999:" in arn for arn in arns), arns
 
 
 def test_colliding_subnets_fail_with_the_aws_error(runner, project, monkeypatch):

@@ -185,11 +185,6 @@ CASES = {
         "encryption.key_deletion_window_days",
         "7 to 30",
     ),
-    "gpus over job cap": (
-        _set("gpu_pools.0.instance_type", "g6.48xlarge"),
-        "gpu_pools[0].instance_type",
-        "more than training.max_gpus",
-    ),
     "bad label": (
         _set("gpu_pools.0.labels", {"bad key!": "x"}),
         "gpu_pools[0].labels.bad key!",

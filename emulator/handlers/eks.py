@@ -15,7 +15,8 @@ The following are not yet implemented in moto and live in the emulator's state
 
 Not modelled at all: add-on configuration schemas, Kubernetes version skew between
 cluster and node groups, node group updates, capacity or quotas; the certificate
-authority data and OIDC issuer are moto's placeholders (real shape, not real PKI).
+authority data is moto's placeholder (real shape, not real PKI); the endpoint and OIDC
+issuer are AWS-shaped, drawn per cluster from the account's seeded generator.
 """
 
 from __future__ import annotations
@@ -34,6 +35,22 @@ from ._base import Context, camel, check_kms_key, check_role, num, require
 LOG_TYPES = CONTROL_PLANE_LOG_TYPES  # what AWS accepts: every type there is
 TAINT_EFFECTS = ("NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE")
 DEFAULT_VERSION = "1.33"
+
+
+def _own_endpoint_and_issuer(ctx: Context, cluster: str) -> dict:
+    """Give the cluster an API endpoint and OIDC issuer of its own, shaped as AWS's.
+
+    moto draws both once per process when it is imported, so every cluster shared them
+    and they changed from one process to the next; these come from the account's
+    seeded generator, so the same cluster gets the same ones in every run.
+    """
+    ident = ctx.emulation.account.random.get_random_hex(32).upper()
+    endpoint = f"https://{ident}.gr7.{ctx.region}.eks.amazonaws.com"
+    issuer = f"https://oidc.eks.{ctx.region}.amazonaws.com/id/{ident}"
+    model = ctx.emulation.account.backend("eks").clusters[cluster]
+    model.endpoint = endpoint
+    model.identity = {"oidc": {"issuer": issuer}}
+    return {"endpoint": endpoint, "identity": model.identity}
 
 
 def _describe_cluster(ctx: Context, cluster: str) -> dict:
@@ -113,6 +130,7 @@ def cluster(ctx: Context, name: str, inputs: dict) -> tuple[str, dict]:
     if not kwargs["logging"]:
         del kwargs["logging"]
     created = eks.create_cluster(**kwargs)["cluster"]
+    created.update(_own_endpoint_and_issuer(ctx, cluster_name))
 
     sg_id = ec2.create_security_group(
         GroupName=f"eks-cluster-sg-{cluster_name}-{zlib.crc32(created['arn'].encode()):08x}",
@@ -253,7 +271,7 @@ def _check_launch_template(ctx: Context, template: dict) -> dict:
     lt = found["LaunchTemplates"][0]
     latest = num(lt.get("LatestVersionNumber", 1))
     if version not in ("$Latest", "$Default") and (
-        not version.isdigit() or not 1 <= int(version) <= latest
+        not (version.isascii() and version.isdigit()) or not 1 <= int(version) <= latest
     ):
         raise AwsError(
             "InvalidParameterException",

@@ -22,15 +22,15 @@ from ._base import Context, require
 EKS_AMI_BUILD = "20250715"
 _K8S_PATCH = {"1.29": 15, "1.30": 14, "1.31": 10, "1.32": 6, "1.33": 2, "1.34": 0}
 _EKS_AMI = re.compile(
-    r"^/aws/service/eks/optimized-ami/(?P<k8s>\d+\.\d+)/"
+    r"/aws/service/eks/optimized-ami/(?P<k8s>[0-9]+\.[0-9]+)/"
     r"(?:amazon-linux-2023/(?P<arch>x86_64|arm64)/(?P<variant>standard|nvidia|neuron)"
-    r"|(?P<al2>amazon-linux-2(?:-gpu|-arm64)?))/recommended(?:/(?P<field>[a-z_]+))?$"
+    r"|(?P<al2>amazon-linux-2(?:-gpu|-arm64)?))/recommended(?:/(?P<field>[a-z_]+))?"
 )
 _seed_lock = threading.Lock()
 
 
 def _seed_eks_ami(ctx: Context, name: str) -> None:
-    match = _EKS_AMI.match(name)
+    match = _EKS_AMI.fullmatch(name)
     if not match:
         return
     k8s = match["k8s"]
@@ -62,9 +62,9 @@ def _seed_eks_ami(ctx: Context, name: str) -> None:
 
 
 def _put_public_parameter(ctx: Context, name: str, value: str) -> None:
-    from datetime import UTC, datetime
-
     from moto.ssm.models import Parameter
+
+    from ..determinism import EPOCH
 
     backend = ctx.emulation.account.backend("ssm")
     backend._parameters[name].append(  # noqa: SLF001 (AWS-owned names cannot be put via the API)
@@ -76,7 +76,7 @@ def _put_public_parameter(ctx: Context, name: str, value: str) -> None:
             description=None,
             allowed_pattern=None,
             keyid=None,
-            last_modified_date=datetime.now(UTC),
+            last_modified_date=EPOCH,
             version=1,
             data_type="aws:ec2:image" if name.endswith("image_id") else "text",
         )

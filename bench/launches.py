@@ -1,0 +1,78 @@
+"""Launches per second against the emulated Kubernetes API (`gpuforge.emulator.kubernetes`).
+
+Method: one `EmulatedKubernetes` on 127.0.0.1 in this process; each launch is a
+full `gpuforge.jobs.cluster.submit` of a 2-node job (headless Service + Indexed
+Job, the indexed-job backend's shape): load the kubeconfig, check the name is
+free, create both objects. N launches one after another, three rounds; then
+`list_jobs` over all of them and `cancel` of each. Prints a Markdown table.
+
+    .venv/bin/python bench/launches.py [N]
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the tests' hand-built manifests (until the renderer lands)
+
+from gpuforge.emulator.kubernetes import EmulatedKubernetes  # noqa: E402
+from gpuforge.jobs import cluster  # noqa: E402
+from gpuforge.model.loader import load_env  # noqa: E402
+from tests.jobs.conftest import INDEXED, indexed_manifests, job_spec  # noqa: E402
+
+
+def main(n: int = 50) -> None:
+    _, spec = load_env(str(ROOT / "stacks" / "prod.yaml"))
+    rows = []
+    rates, list_ms, cancel_rates = [], [], []
+    for round_ in range(3):  # a fresh API each round: kmock scans every stored object per request
+        with EmulatedKubernetes() as api, tempfile.TemporaryDirectory() as tmp:
+            config = str(api.write_kubeconfig(Path(tmp) / "kubeconfig"))
+            ns = f"bench{round_}"
+            env = spec.model_copy(
+                update={"training": spec.training.model_copy(update={"namespace": ns})}
+            )
+            start = time.perf_counter()
+            for i in range(n):
+                job = job_spec(name=f"job-{i}")
+                cluster.submit(
+                    job,
+                    env,
+                    indexed_manifests(job, ns),
+                    INDEXED,
+                    kubeconfig=config,
+                    say=lambda _line: None,
+                )
+            rates.append(n / (time.perf_counter() - start))
+            start = time.perf_counter()
+            listed = cluster.list_jobs(env, kubeconfig=config)
+            list_ms.append((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
+            for record in listed:
+                cluster.cancel(env, record.name, kubeconfig=config)
+            cancel_rates.append(len(listed) / (time.perf_counter() - start))
+    rows.append(
+        (
+            "launch (submit: 2 objects)",
+            f"{min(rates):.1f}",
+            f"{statistics.median(rates):.1f}",
+            f"{max(rates):.1f}",
+        )
+    )
+    print(f"N={n} launches per round, 3 rounds\n")
+    print("| operation | min /s | median /s | max /s |\n| --- | ---: | ---: | ---: |")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    print(
+        f"\n`list_jobs` over {n} jobs: median {statistics.median(list_ms):.0f} ms; "
+        f"cancel: median {statistics.median(cancel_rates):.1f} jobs/s"
+    )
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 50)

@@ -1,0 +1,55 @@
+"""`gpuforge emulate k8s`: serve the emulated Kubernetes API for trying gpuforge offline."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+
+@click.group()
+def emulate() -> None:
+    """Serve emulated APIs on 127.0.0.1, to try gpuforge without a cloud."""
+
+
+@emulate.command("k8s")
+@click.option(
+    "--kubeconfig",
+    type=click.Path(dir_okay=False),
+    default="emulated.kubeconfig",
+    show_default=True,
+    help="Where to write the kubeconfig for the emulated API (mode 0600).",
+)
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="TCP port (0: a free one).")
+def k8s(kubeconfig: str, port: int) -> None:
+    """Serve an emulated Kubernetes API until Ctrl-C.
+
+    A stateful in-memory API (kmock) on 127.0.0.1 that the job commands talk
+    to with --kubeconfig. It stores objects but runs no controllers: a launched
+    job stays Pending with no pods. Its token is a random placeholder, not a
+    credential.
+
+    \b
+    Example:
+      gpuforge emulate k8s --kubeconfig emulated.kubeconfig &
+      gpuforge jobs -e dev --kubeconfig emulated.kubeconfig
+    """
+    from gpuforge.emulator.kubernetes import EmulatedKubernetes
+
+    api = EmulatedKubernetes(port=port)
+    try:
+        api.start()
+    except (RuntimeError, OSError) as exc:
+        from gpuforge.cli.errors import GpuforgeError
+
+        raise GpuforgeError(f"cannot serve the emulated Kubernetes API: {exc}") from None
+    path = api.write_kubeconfig(kubeconfig)
+    click.echo(f"emulated Kubernetes API at {api.url}", err=True)
+    click.echo(f"kubeconfig: {path} (use --kubeconfig {path}); Ctrl-C stops it", err=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+    finally:
+        api.stop()

@@ -1,0 +1,188 @@
+"""`gpuforge launch`: check a training job against an environment, render it, send it."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from gpuforge.cli.errors import BadInput, GpuforgeError
+from gpuforge.cli.options import output_option, required_env_option
+
+
+@click.command()
+@click.argument("job_file", metavar="JOB.yaml")
+@required_env_option
+@click.option(
+    "--dry-run", is_flag=True, help="Print the manifests and a summary; send nothing to a cluster."
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a job field, e.g. --set nodes=2 --set checkpoint.every_steps=500. Repeatable.",
+)
+@click.option("--wait", is_flag=True, help="Follow the job until it ends; exit 1 if it fails.")
+@click.option("--replace", is_flag=True, help="Delete a job of the same name first.")
+@click.option("--kubeconfig", metavar="PATH", help="Use this kubeconfig, not the environment's.")
+@click.option("--context", metavar="NAME", help="Context in --kubeconfig to use.")
+@output_option
+def launch(
+    job_file: str,
+    env: str,
+    dry_run: bool,
+    overrides: tuple[str, ...],
+    wait: bool,
+    replace: bool,
+    kubeconfig: str | None,
+    context: str | None,
+    output: str,
+) -> None:
+    """Check a training job against an environment and launch it.
+
+    JOB.yaml describes a PyTorch job (image, pool, nodes, GPUs, command run
+    under torchrun, checkpoints); see docs/jobs.md. Before anything is sent the
+    job is checked against the environment: the pool exists, the GPUs, nodes,
+    CPU and memory fit, the job stays within training.max_gpus, and the
+    checkpoint bucket is one training pods may write. A job that can never run
+    is refused with the reason and what would fit (exit 2).
+
+    --dry-run prints the manifests as YAML on stdout and a summary on stderr
+    (pool, nodes x GPUs, EFA or TCP transport, cost per hour at full size);
+    with -o json, one JSON document.
+
+    \b
+    Examples:
+      gpuforge launch examples/jobs/llama-2x8-h100.yaml -e prod --dry-run
+      gpuforge launch examples/jobs/single-node.yaml -e dev --set nodes=2 --dry-run
+      gpuforge launch job.yaml -e prod --wait
+    """
+    from gpuforge.jobs import backends
+    from gpuforge.jobs.fit import check_fit
+    from gpuforge.jobs.spec import load_job_located
+    from gpuforge.model.errors import SpecError
+    from gpuforge.model.loader import load_env
+
+    if dry_run and (wait or replace):
+        raise BadInput("launch: --dry-run sends nothing; --wait and --replace do not apply")
+    _, spec = load_env(env)
+    job, locate = load_job_located(job_file, overrides)
+    backend = backends.get(job.backend)
+    try:
+        fit = check_fit(job, spec, priority_settable=backend.priority_settable)
+        manifests = backend.render(job, spec)
+    except SpecError as exc:
+        raise locate(exc) from None
+
+    if dry_run:
+        if output == "json":
+            click.echo(json.dumps(_document(job, fit, manifests, sent=False), indent=2))
+        else:
+            _print_manifests(manifests)
+            _print_summary(fit, job, sent=False)
+        return
+
+    submit = _cluster_submit()
+    if output != "json":
+        _print_summary(fit, job, sent=True)
+    result = submit(
+        job,
+        spec,
+        manifests,
+        backend,
+        replace=replace,
+        wait=wait,
+        kubeconfig=kubeconfig,
+        context=context,
+    )
+    if output == "json":
+        doc = _document(job, fit, manifests, sent=True)
+        doc["result"] = result
+        click.echo(json.dumps(doc, indent=2, default=str))
+
+
+def _cluster_submit():
+    """`gpuforge.jobs.cluster.submit`, imported only when a job is really sent."""
+    try:
+        from gpuforge.jobs.cluster import submit
+    except ModuleNotFoundError as exc:
+        if exc.name != "gpuforge.jobs.cluster":
+            raise
+        raise GpuforgeError(
+            "launch: this gpuforge cannot send jobs to a cluster yet "
+            "(gpuforge.jobs.cluster is missing); use --dry-run"
+        ) from None
+    return submit
+
+
+def _document(job, fit, manifests: list[dict], *, sent: bool) -> dict:
+    return {
+        "job": job.name,
+        "dry_run": not sent,
+        "sent": sent,
+        "summary": fit.as_dict(),
+        "manifests": manifests,
+    }
+
+
+def _print_manifests(manifests: list[dict]) -> None:
+    import yaml
+
+    click.echo(yaml.safe_dump_all(manifests, sort_keys=False), nl=False)
+
+
+def summary_lines(fit, job) -> list[str]:
+    """The dry run's summary: placement, transport, resources, queue, checkpoints, cost."""
+    plural = "s" if fit.total_gpus > 1 else ""
+    lines = [
+        f"pool {fit.pool}: {fit.nodes} node{'s' if fit.nodes > 1 else ''} x "
+        f"{fit.gpus_per_node} {fit.gpu_model} = {fit.total_gpus} GPU{plural} "
+        f"({fit.instance_type})",
+    ]
+    if fit.transport == "efa":
+        rdma = ", GPUDirect RDMA" if fit.efa_rdma else ""
+        lines.append(f"transport: EFA ({fit.efa_devices_per_node} devices per node{rdma})")
+    elif fit.nodes > 1:
+        lines.append(
+            f"transport: TCP - pool {fit.pool} has no EFA, so NCCL talks between nodes over "
+            "sockets (far slower for large models)"
+        )
+    else:
+        lines.append("transport: TCP (pool without EFA; one node, so no traffic between nodes)")
+    lines.append(
+        f"per node: {fit.cpu_milli_per_node / 1000:g} CPUs, "
+        f"{fit.memory_mib_per_node / 1024:.1f} GiB memory "
+        f"(allocatable {fit.allocatable_cpu_milli / 1000:g} CPUs, "
+        f"{fit.allocatable_memory_mib / 1024:.1f} GiB)"
+    )
+    queue = f"Kueue LocalQueue {fit.queue}" if fit.queue else "none (submitted directly)"
+    priority = fit.priority_class or "the runtime's (TrainJob cannot set one)"
+    lines.append(f"queue: {queue}; priority: {priority}")
+    if job.checkpoint:
+        lines.append(
+            f"checkpoints: {job.checkpoint.uri} every {job.checkpoint.every_steps} steps; "
+            f"up to {job.max_restarts} restarts"
+        )
+    else:
+        lines.append(f"checkpoints: none (a restart starts over); up to {job.max_restarts}")
+    if fit.hourly_usd is None:
+        lines.append(f"cost: unknown (no price for {fit.instance_type})")
+    else:
+        lines.append(
+            f"cost: ${fit.hourly_usd:,.2f}/h at full size "
+            f"({fit.nodes} x ${fit.hourly_per_node_usd:,.2f}; {fit.price_source})"
+        )
+    return lines
+
+
+def _print_summary(fit, job, *, sent: bool) -> None:
+    what = "launching" if sent else "dry run, nothing sent"
+    head = (
+        f"job {fit.job} on {fit.environment} (namespace {fit.namespace}, "
+        f"backend {fit.backend}): {what}"
+    )
+    click.echo(head, err=True)
+    for line in summary_lines(fit, job):
+        prefix = "  warning: " if line.startswith("transport: TCP -") else "  "
+        click.echo(prefix + line, err=True)

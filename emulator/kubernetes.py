@@ -1,0 +1,261 @@
+"""The emulated Kubernetes API: kmock's stateful emulator served on 127.0.0.1.
+
+``EmulatedKubernetes`` runs ``kmock.KubernetesEmulator`` behind ``kmock.Server`` on a
+daemon thread with its own asyncio loop, so synchronous code (the CLI, the tests,
+the benchmark) talks to it over real HTTP with the official ``kubernetes`` client::
+
+    with EmulatedKubernetes() as api:
+        api.write_kubeconfig("kubeconfig.yaml")
+        ...  # gpuforge launch job.yaml -e dev --kubeconfig kubeconfig.yaml
+
+It declares the built-in resources (kmock's bundled list) and the custom resources
+gpuforge uses (JobSet, TrainJob, Kueue LocalQueue and Workload, from
+``gpuforge.jobs.resources``). What it adds to kmock:
+
+- a bearer token: requests without the token the kubeconfig names get 401;
+- pod logs: ``set_log(namespace, pod, text)`` is what ``pods/<name>/log`` answers
+  (kmock alone answers the Pod object);
+- ``reject(predicate)``: refuse matching requests *before* anything is stored,
+  as a real API server's admission does (a kmock reaction runs after the write).
+
+What it does not do (kmock 0.8): no controllers (nothing creates a Job's pods or
+events; a test or ``put`` does), no label or field selectors (filter on the
+client), no server-side watch from the Python client, no garbage collection, no
+Namespace objects, no server-filled uid/resourceVersion/creationTimestamp.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import secrets
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gpuforge.jobs import resources
+
+Predicate = Callable[[Any], bool]
+"""A test on a kmock ``Request`` (attributes: method, action, resource, namespace,
+name, subresource, data, headers)."""
+
+
+def _emulator_class():
+    import kmock
+
+    class _Emulator(kmock.KubernetesEmulator):
+        """kmock's emulator with a token check, pod logs and admission-time rejections."""
+
+        def configure(self, token: str) -> None:
+            self.gpuforge_token = token
+            self.gpuforge_logs: dict[tuple[str, str], str] = {}
+            self.gpuforge_rejections: list[tuple[Predicate, Any]] = []
+
+        async def _handle(self, request):
+            import aiohttp.web
+
+            auth = {k.lower(): v for k, v in request.headers.items()}.get("authorization")
+            if auth != f"Bearer {self.gpuforge_token}":
+                raise kmock.KubernetesError(
+                    status=401, reason="Unauthorized", message="Unauthorized", details={"kind": ""}
+                )
+            for predicate, error in list(self.gpuforge_rejections):
+                if predicate(request):
+                    raise error
+            res = request.resource
+            if res is not None and res.plural == "pods" and request.subresource == "log":
+                text = self.gpuforge_logs.get((request.namespace, request.name))
+                if text is None and not any(
+                    not o.deleted for o in self._pods(request.namespace, request.name)
+                ):
+                    raise kmock.KubernetesObjectNotFoundError()
+                return aiohttp.web.Response(text=text or "", content_type="text/plain")
+            return await super()._handle(request)
+
+        def _pods(self, namespace, name):
+            return [
+                obj
+                for (res, ns, n), obj in self.objects.items()
+                if res.plural == "pods" and ns == namespace and n == name
+            ]
+
+    return _Emulator
+
+
+class EmulatedKubernetes:
+    """A stateful Kubernetes API on 127.0.0.1, served from a daemon thread.
+
+    :param port: TCP port (0: a free one).
+    """
+
+    def __init__(self, port: int = 0) -> None:
+        self.port = port
+        self.token = f"gpuforge-emulated-{secrets.token_hex(8)}"
+        self.url: str | None = None
+        self._emulator: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def __enter__(self) -> EmulatedKubernetes:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("EmulatedKubernetes already started")
+        self._thread = threading.Thread(target=self._serve, name="emulated-k8s", daemon=True)
+        self._thread.start()
+        self._ready.wait(30)
+        if self._error is not None:
+            raise RuntimeError(f"the emulated Kubernetes API did not start: {self._error}")
+        if self.url is None:
+            raise RuntimeError("the emulated Kubernetes API did not start within 30 s")
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(10)
+        self._thread = None
+        self.url = None
+
+    def _serve(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except BaseException as exc:  # reported to start()
+            self._error = exc
+            self._ready.set()
+
+    async def _main(self) -> None:
+        import kmock
+
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        emulator = _emulator_class()()
+        emulator.configure(self.token)
+        declare_resources(emulator)
+        async with (
+            emulator,
+            kmock.Server(emulator, host="127.0.0.1", port=self.port or None) as srv,
+        ):
+            self._emulator = emulator
+            self.url = str(srv.url).rstrip("/")
+            self._ready.set()
+            await self._stop.wait()
+
+    # -- access ------------------------------------------------------------------
+
+    @property
+    def emulator(self) -> Any:
+        """The kmock emulator (for faults: ``api.emulator[criteria] << 500``)."""
+        if self._emulator is None:
+            raise RuntimeError("EmulatedKubernetes is not started")
+        return self._emulator
+
+    def call(self, fn: Callable[[], Any]) -> Any:
+        """Run `fn` on the server's loop thread (safe against concurrent requests)."""
+        assert self._loop is not None
+
+        async def run():
+            return fn()
+
+        future: concurrent.futures.Future = asyncio.run_coroutine_threadsafe(run(), self._loop)
+        return future.result(10)
+
+    def put(self, obj: dict) -> None:
+        """Store an object directly, as a controller would (no HTTP)."""
+        resource = resources.for_kind(obj["apiVersion"], obj["kind"])
+        key = (_kmock_resource(resource), obj["metadata"].get("namespace"), obj["metadata"]["name"])
+
+        def store():
+            objects = self.emulator.objects
+            if key in objects and not objects[key].deleted:
+                objects[key].patch(obj)
+            elif key in objects:
+                objects[key].create(obj)
+            else:
+                objects[key] = obj
+
+        self.call(store)
+
+    def stored(self, resource: resources.Resource, namespace: str) -> list[dict]:
+        """The live objects of one resource in one namespace, as stored."""
+
+        def read():
+            return [
+                obj.raw
+                for (res, ns, _), obj in self.emulator.objects.items()
+                if (res.group or "", res.version, res.plural)
+                == (resource.group, resource.version, resource.plural)
+                and ns == namespace
+                and not obj.deleted
+            ]
+
+        return self.call(read)
+
+    def set_log(self, namespace: str, pod: str, text: str) -> None:
+        """What `GET pods/<pod>/log` answers from now on."""
+        self.call(lambda: self.emulator.gpuforge_logs.__setitem__((namespace, pod), text))
+
+    def reject(self, predicate: Predicate, status: int = 500, message: str = "rejected") -> None:
+        """Refuse requests matching `predicate` before anything is stored."""
+        import kmock
+
+        error = kmock.KubernetesError(status=status, reason="Rejected", message=message)
+        self.call(lambda: self.emulator.gpuforge_rejections.append((predicate, error)))
+
+    # -- kubeconfig ----------------------------------------------------------------
+
+    def kubeconfig(self, context: str = "gpuforge-emulated") -> dict:
+        """A kubeconfig for this API (its token is a random placeholder, not a credential)."""
+        if self.url is None:
+            raise RuntimeError("EmulatedKubernetes is not started")
+        return {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": context, "cluster": {"server": self.url}}],
+            "users": [{"name": context, "user": {"token": self.token}}],
+            "contexts": [{"name": context, "context": {"cluster": context, "user": context}}],
+            "current-context": context,
+        }
+
+    def write_kubeconfig(self, path: str | Path, context: str = "gpuforge-emulated") -> Path:
+        """Write the kubeconfig (mode 0600) and return its path."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(self.kubeconfig(context), sort_keys=False))
+        path.chmod(0o600)
+        return path
+
+
+def _kmock_resource(resource: resources.Resource) -> Any:
+    import kmock
+
+    return kmock.resource(resource.group, resource.version, resource.plural)
+
+
+def declare_resources(emulator: Any) -> None:
+    """Declare the built-in resources and gpuforge's custom resources on `emulator`."""
+    import kmock
+
+    emulator.resources.load_bundled()
+    for resource in resources.CUSTOM:
+        key = f"{resource.api_version}/{resource.plural}"
+        emulator.resources[key] = kmock.ResourceInfo(
+            kind=resource.kind,
+            namespaced=resource.namespaced,
+            verbs={"create", "get", "list", "delete", "patch"},
+            subresources={"status"},
+        )

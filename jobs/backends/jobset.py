@@ -1,0 +1,76 @@
+"""`jobset`: one JobSet (`jobset.x-k8s.io/v1alpha2`) holding the same Indexed Job.
+
+Field names from kubernetes-sigs/jobset v0.12.0 (f22e565),
+`api/jobset/v1alpha2/jobset_types.go`. JobSet makes the headless Service itself
+(`network.subdomain`, default the JobSet's name) and names pods
+`<jobset>-<replicatedJob>-<jobIndex>-<podIndex>`, so rank 0 is
+`<name>-node-0-0.<name>.<namespace>.svc`. One replicated job, `node`, with
+`completions = parallelism = nodes`: a pod's rank is its completion index.
+The gang fails together as in `indexed-job`, and JobSet's `failurePolicy` then
+recreates the whole gang up to `max_restarts` times (`Recreate`).
+"""
+
+from __future__ import annotations
+
+from gpuforge.jobs import contract, pod
+from gpuforge.jobs.fit import check_fit
+from gpuforge.jobs.spec import JobSpec
+from gpuforge.model.spec import EnvironmentSpec
+
+REPLICATED_JOB = "node"
+
+
+def rendezvous_endpoint(job: JobSpec, env: EnvironmentSpec) -> str | None:
+    if job.nodes == 1:
+        return None
+    host = f"{job.name}-{REPLICATED_JOB}-0-0.{job.name}.{env.training.namespace}.svc"
+    return f"{host}:{contract.RENDEZVOUS_PORT}"
+
+
+class JobSetBackend:
+    name = "jobset"
+    primary = ("jobset.x-k8s.io/v1alpha2", "JobSet", "jobsets")
+    priority_settable = True
+
+    def render(self, job: JobSpec, env: EnvironmentSpec) -> list[dict]:
+        fit = check_fit(job, env, priority_settable=self.priority_settable)
+        rendezvous = rendezvous_endpoint(job, env)
+        argv = pod.torchrun(job, fit, rendezvous)
+        command = pod.wait_for_dns(f"${{{contract.RENDEZVOUS}%:*}}", argv) if rendezvous else argv
+        template = {
+            "metadata": {"labels": pod.labels(job, fit)},
+            "spec": pod.pod_spec(job, env, fit, command, rendezvous),
+        }
+        spec: dict = {
+            "replicatedJobs": [
+                {
+                    "name": REPLICATED_JOB,
+                    "replicas": 1,
+                    "template": {
+                        "metadata": {"labels": pod.labels(job, fit)},
+                        "spec": pod.indexed_job_spec(job, fit, template),
+                    },
+                }
+            ],
+            "network": {
+                "enableDNSHostnames": True,
+                "subdomain": job.name,
+                "publishNotReadyAddresses": True,
+            },
+            "successPolicy": {"operator": "All"},
+            "failurePolicy": {"maxRestarts": job.max_restarts, "restartStrategy": "Recreate"},
+            "ttlSecondsAfterFinished": pod.TTL_SECONDS_AFTER_FINISHED,
+        }
+        if fit.queue:
+            spec["suspend"] = True
+        return [
+            {
+                "apiVersion": self.primary[0],
+                "kind": "JobSet",
+                "metadata": pod.metadata(job, fit, job.name, workload=True),
+                "spec": spec,
+            }
+        ]
+
+
+BACKEND = JobSetBackend()

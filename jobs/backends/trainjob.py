@@ -1,0 +1,107 @@
+"""`trainjob`: a Kubeflow Trainer v2 TrainJob (`trainer.kubeflow.org/v1alpha1`).
+
+Field names from kubeflow/trainer v2.3.0 (658725b),
+`pkg/apis/trainer/v1alpha1/trainjob_types.go`. The job runs on the
+`torch-distributed` ClusterTrainingRuntime that Trainer ships
+(`charts/kubeflow-trainer/files/runtimes/torch-distributed.yaml`: one replicated job
+and container, both named `node`). Trainer's torch plugin sets torchrun's `PET_NNODES`,
+`PET_NPROC_PER_NODE`, `PET_NODE_RANK` (the completion index) and `PET_MASTER_ADDR`
+(`<name>-node-0-0.<name>`, rank 0), so the command is `torchrun --max-restarts=N ...`
+and the rendezvous is Trainer's static one on rank 0. Placement (node selector,
+tolerations, service account, /dev/shm, labels) goes in `runtimePatches`, the
+only place v2.3 allows it. What it cannot say: a PriorityClass (an explicit
+`priority:` is refused) and a TTL after finishing (the runtime's).
+"""
+
+from __future__ import annotations
+
+from gpuforge.jobs import pod
+from gpuforge.jobs.fit import check_fit
+from gpuforge.jobs.spec import JobSpec
+from gpuforge.model import names
+from gpuforge.model.spec import EnvironmentSpec
+
+RUNTIME = "torch-distributed"
+NODE = "node"
+"""Trainer's name for the trainer replicated job and its container (constants.Node)."""
+PATCH_MANAGER = "gpuforge.dev/launch"
+
+
+class TrainJobBackend:
+    name = "trainjob"
+    primary = ("trainer.kubeflow.org/v1alpha1", "TrainJob", "trainjobs")
+    priority_settable = False
+
+    def render(self, job: JobSpec, env: EnvironmentSpec) -> list[dict]:
+        fit = check_fit(job, env, priority_settable=self.priority_settable)
+        pool = env.pool(fit.pool)
+        assert pool is not None, "checked by check_fit"
+        argv = ["torchrun", f"--max-restarts={job.max_restarts}", *job.argv]
+        labels = {"labels": pod.labels(job, fit)}
+        pod_patch = {
+            "metadata": labels,
+            "spec": {
+                "serviceAccountName": names.TRAINING_SERVICE_ACCOUNT,
+                "nodeSelector": pod.node_selector(pool),
+                "tolerations": pod.tolerations(pool),
+                "securityContext": pod.POD_SECURITY,
+                "volumes": [pod.shm_volume(fit)],
+                "containers": [
+                    {
+                        "name": NODE,
+                        "volumeMounts": [pod.SHM_MOUNT],
+                        "securityContext": pod.CONTAINER_SECURITY,
+                    }
+                ],
+            },
+        }
+        spec: dict = {
+            "runtimeRef": {
+                "name": RUNTIME,
+                "apiGroup": "trainer.kubeflow.org",
+                "kind": "ClusterTrainingRuntime",
+            },
+            "trainer": {
+                "image": job.image,
+                "command": pod.wait_for_dns("$PET_MASTER_ADDR", argv),
+                "env": pod.env(job, env, fit, rendezvous=None),
+                "numNodes": job.nodes,
+                "numProcPerNode": fit.gpus_per_node,
+                "resourcesPerNode": pod.resources(fit),
+            },
+            "runtimePatches": [
+                {
+                    "manager": PATCH_MANAGER,
+                    "trainingRuntimeSpec": {
+                        "template": {
+                            "metadata": labels,
+                            "spec": {
+                                "replicatedJobs": [
+                                    {
+                                        "name": NODE,
+                                        "template": {
+                                            "metadata": labels,
+                                            "spec": {"template": pod_patch},
+                                        },
+                                    }
+                                ]
+                            },
+                        }
+                    },
+                }
+            ],
+            "activeDeadlineSeconds": job.timeout_seconds,
+        }
+        if fit.queue:
+            spec["suspend"] = True
+        return [
+            {
+                "apiVersion": self.primary[0],
+                "kind": "TrainJob",
+                "metadata": pod.metadata(job, fit, job.name, workload=True),
+                "spec": spec,
+            }
+        ]
+
+
+BACKEND = TrainJobBackend()

@@ -1,0 +1,221 @@
+"""Will this job ever run in this environment? Refuse it before anything is sent.
+
+`check_fit(job, env)` checks the job against the environment's model (the pool,
+its instance type and scale, `training.max_gpus`, the buckets, the node's
+allocatable CPU and memory) and returns what the job will get and cost, or raises
+a `SpecError` naming the job field, the reason and what would fit (exit 2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from gpuforge.jobs.spec import JobSpec
+from gpuforge.model import names, pools, pricing
+from gpuforge.model.access import writable_buckets
+from gpuforge.model.errors import SpecError
+from gpuforge.model.spec import EnvironmentSpec, GpuPoolSpec
+
+
+@dataclass(frozen=True)
+class FitReport:
+    """What the job gets on its pool, and what it costs at full size."""
+
+    job: str
+    environment: str
+    namespace: str
+    backend: str
+    pool: str
+    instance_type: str
+    gpu_model: str
+    accelerator_resource: str
+    nodes: int
+    gpus_per_node: int
+    total_gpus: int
+    node_gpus: int
+    transport: str
+    """`efa` or `tcp`."""
+    efa_devices_per_node: int
+    efa_rdma: bool
+    cpu_milli_per_node: int
+    memory_mib_per_node: int
+    allocatable_cpu_milli: int
+    allocatable_memory_mib: int
+    queue: str | None
+    """The Kueue LocalQueue, or None when the environment does not queue."""
+    priority_class: str | None
+    """The PriorityClass the pods get, or None when the backend cannot set one."""
+    checkpoint_bucket: str | None
+    hourly_per_node_usd: float | None
+    hourly_usd: float | None
+    """Cost per hour at full size (`nodes` whole nodes, on-demand list price); None if unknown."""
+    price_source: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def check_fit(job: JobSpec, env: EnvironmentSpec, *, priority_settable: bool = True) -> FitReport:
+    """The job's placement and cost, or a `SpecError` on the job field that can never fit.
+
+    `priority_settable` is False for backends that cannot set a pod priority
+    (TrainJob): an explicit `priority:` is then refused rather than ignored.
+    """
+    pool = _pool(job, env)
+    shape = pools.node_shape(pool)
+    gpus = _gpus_per_node(job, env, pool, shape.accelerators)
+    _nodes(job, env, pool)
+    _total(job, env, gpus)
+    bucket = _checkpoint_bucket(job, env)
+    queue = _queue(job, env)
+    if not priority_settable and "priority" in job.model_fields_set:
+        raise SpecError(
+            "priority",
+            f"the {job.backend} backend cannot set a pod priority",
+            "remove priority:, or use backend: indexed-job or jobset",
+        )
+    room = pools.allocatable(pool)
+    cpu = job.cpu_milli or room.cpu_milli * gpus // shape.accelerators
+    memory = job.memory_mib or room.memory_mib * gpus // shape.accelerators
+    _fits_node(job, pool, room, cpu, memory)
+    price = pricing.hourly_usd(pool.instance_type)
+    accel = pool.instance.accelerator
+    return FitReport(
+        job=job.name,
+        environment=env.environment,
+        namespace=env.training.namespace,
+        backend=job.backend,
+        pool=pool.name,
+        instance_type=pool.instance_type,
+        gpu_model=accel.model if accel else "-",
+        accelerator_resource=shape.accelerator_resource,
+        nodes=job.nodes,
+        gpus_per_node=gpus,
+        total_gpus=gpus * job.nodes,
+        node_gpus=shape.accelerators,
+        transport=pools.transport(pool),
+        efa_devices_per_node=shape.efa_devices,
+        efa_rdma=pools.efa_rdma(pool),
+        cpu_milli_per_node=cpu,
+        memory_mib_per_node=memory,
+        allocatable_cpu_milli=room.cpu_milli,
+        allocatable_memory_mib=room.memory_mib,
+        queue=queue,
+        priority_class=names.priority_class(job.priority) if priority_settable else None,
+        checkpoint_bucket=bucket,
+        hourly_per_node_usd=price,
+        hourly_usd=None if price is None else price * job.nodes,
+        price_source=pricing.citation(),
+    )
+
+
+def _describe(pool: GpuPoolSpec) -> str:
+    inst = pool.instance
+    model = inst.accelerator.model if inst.accelerator else "?"
+    return f"{pool.name} ({pool.instance_type}, {inst.gpus}x {model}, up to {pool.max} nodes)"
+
+
+def _pool(job: JobSpec, env: EnvironmentSpec) -> GpuPoolSpec:
+    pool = env.pool(job.pool)
+    if pool is None:
+        known = "; ".join(_describe(p) for p in env.gpu_pools) or "none"
+        raise SpecError(
+            "pool", f"{env.environment} has no GPU pool {job.pool!r}", f"its pools: {known}"
+        )
+    return pool
+
+
+def _gpus_per_node(job: JobSpec, env: EnvironmentSpec, pool: GpuPoolSpec, node_gpus: int) -> int:
+    if job.gpus_per_node is None:
+        return node_gpus
+    if job.gpus_per_node > node_gpus:
+        bigger = [p.name for p in env.gpu_pools if p.instance.gpus >= job.gpus_per_node]
+        alt = f", or a pool with more: {', '.join(bigger)}" if bigger else ""
+        raise SpecError(
+            "gpus_per_node",
+            f"{job.gpus_per_node} GPUs per node, but a {pool.instance_type} node has {node_gpus}",
+            f"use gpus_per_node: {node_gpus} or fewer{alt}",
+        )
+    return job.gpus_per_node
+
+
+def _nodes(job: JobSpec, env: EnvironmentSpec, pool: GpuPoolSpec) -> None:
+    if job.nodes > pool.max:
+        index = env.gpu_pools.index(pool)
+        raise SpecError(
+            "nodes",
+            f"{job.nodes} nodes, but pool {pool.name} scales to at most {pool.max}",
+            f"use nodes: {pool.max} or fewer, or raise gpu_pools[{index}].max "
+            f"in the {env.environment} spec",
+        )
+
+
+def _total(job: JobSpec, env: EnvironmentSpec, gpus: int) -> None:
+    cap = env.training.max_gpus
+    total = gpus * job.nodes
+    if cap is None or total <= cap:
+        return
+    if gpus <= cap:
+        fits = f"nodes: {cap // gpus} with {gpus} GPUs each"
+    else:
+        fits = f"nodes: 1 with gpus_per_node: {cap}"
+    raise SpecError(
+        "nodes" if job.nodes > 1 else "gpus_per_node",
+        f"{job.nodes} x {gpus} = {total} GPUs, more than training.max_gpus ({cap}) "
+        f"of {env.environment}",
+        f"at most {cap} GPUs per job fit, e.g. {fits}",
+    )
+
+
+def _checkpoint_bucket(job: JobSpec, env: EnvironmentSpec) -> str | None:
+    if job.checkpoint is None:
+        return None
+    bucket = job.checkpoint.bucket
+    writable = writable_buckets(env)
+    if bucket not in writable:
+        known = [b.name for b in env.storage.buckets]
+        problem = (
+            f"training pods may not write bucket {bucket!r}"
+            if bucket in known
+            else f"{env.environment} has no bucket {bucket!r}"
+        )
+        raise SpecError(
+            "checkpoint.uri",
+            problem,
+            f"buckets training pods may write: {', '.join(writable) or 'none'}",
+        )
+    return bucket
+
+
+def _queue(job: JobSpec, env: EnvironmentSpec) -> str | None:
+    if env.training.queueing != "kueue":
+        if job.queue is not None:
+            raise SpecError(
+                "queue",
+                f"{env.environment} does not queue jobs (training.queueing: none)",
+                "remove queue:, or enable Kueue in the environment",
+            )
+        return None
+    return job.queue or names.LOCAL_QUEUE
+
+
+def _fits_node(
+    job: JobSpec, pool: GpuPoolSpec, room: pools.Allocatable, cpu: int, memory: int
+) -> None:
+    node = pool.instance
+    if cpu > room.cpu_milli:
+        raise SpecError(
+            "cpu",
+            f"{cpu / 1000:g} CPUs per node, but a {pool.instance_type} node leaves "
+            f"{room.cpu_milli / 1000:g} of its {node.vcpus} for pods "
+            f"({room.reserved_cpu_milli / 1000:g} reserved for the kubelet and DaemonSets)",
+            f"use cpu: {room.cpu_milli}m or less",
+        )
+    if memory > room.memory_mib:
+        raise SpecError(
+            "memory",
+            f"{memory} MiB per node, but a {pool.instance_type} node leaves "
+            f"{room.memory_mib} MiB of its {node.memory_mib} for pods "
+            f"({room.reserved_memory_mib} MiB reserved for the kubelet, eviction and DaemonSets)",
+            f"use memory: {room.memory_mib}Mi or less",
+        )

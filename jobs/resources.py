@@ -1,0 +1,78 @@
+"""The Kubernetes API resources gpuforge creates or reads, written once.
+
+The cluster client builds request paths from this table, the emulated API
+declares the custom resources from it, and the job state reads the primary
+kinds from it. Pure data: no kubernetes import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One API resource: where it lives and what its objects are called."""
+
+    api_version: str
+    """`v1` for the core group, else `<group>/<version>`."""
+    kind: str
+    plural: str
+    namespaced: bool = True
+    custom: bool = False
+    """A custom resource (its CRD must be installed on the cluster)."""
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0]
+
+    @property
+    def version(self) -> str:
+        return self.api_version.rpartition("/")[2]
+
+    def path(self, namespace: str | None = None, name: str | None = None) -> str:
+        """The API path of the collection (no name) or of one object."""
+        base = f"/api/{self.version}" if not self.group else f"/apis/{self.api_version}"
+        if self.namespaced and namespace:
+            base += f"/namespaces/{namespace}"
+        base += f"/{self.plural}"
+        return f"{base}/{name}" if name else base
+
+
+SERVICE = Resource("v1", "Service", "services")
+POD = Resource("v1", "Pod", "pods")
+EVENT = Resource("v1", "Event", "events")
+CONFIG_MAP = Resource("v1", "ConfigMap", "configmaps")
+BATCH_JOB = Resource("batch/v1", "Job", "jobs")
+JOBSET = Resource("jobset.x-k8s.io/v1alpha2", "JobSet", "jobsets", custom=True)
+TRAINJOB = Resource("trainer.kubeflow.org/v1alpha1", "TrainJob", "trainjobs", custom=True)
+LOCAL_QUEUE = Resource("kueue.x-k8s.io/v1beta2", "LocalQueue", "localqueues", custom=True)
+WORKLOAD = Resource("kueue.x-k8s.io/v1beta2", "Workload", "workloads", custom=True)
+
+KNOWN = (SERVICE, POD, EVENT, CONFIG_MAP, BATCH_JOB, JOBSET, TRAINJOB, LOCAL_QUEUE, WORKLOAD)
+
+PRIMARY = (BATCH_JOB, JOBSET, TRAINJOB)
+"""Kinds whose object carries a job's status, one per backend."""
+
+OWNED = (BATCH_JOB, JOBSET, TRAINJOB, SERVICE, CONFIG_MAP, POD)
+"""Kinds `cancel` sweeps for objects labelled with the job (pods too: the
+emulated API has no garbage collector, and on a real one deleting them is harmless)."""
+
+CUSTOM = tuple(r for r in KNOWN if r.custom)
+
+
+def for_kind(api_version: str, kind: str) -> Resource:
+    """The resource of a manifest's apiVersion and kind."""
+    for resource in KNOWN:
+        if (resource.api_version, resource.kind) == (api_version, kind):
+            return resource
+    raise KeyError(f"gpuforge does not know the resource {api_version} {kind}")
+
+
+def from_primary(primary: tuple[str, str, str]) -> Resource:
+    """The resource of a backend's `primary` (api_version, kind, plural)."""
+    api_version, kind, plural = primary
+    resource = for_kind(api_version, kind)
+    if resource.plural != plural:
+        raise KeyError(f"{kind}: plural {plural!r} disagrees with {resource.plural!r}")
+    return resource

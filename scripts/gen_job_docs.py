@@ -1,0 +1,98 @@
+"""Regenerate the generated parts of docs/jobs.md from the job model.
+
+Between the BEGIN/END markers: the job spec fields (from `JobSpec`, as
+stacks/README.md is from `EnvironmentSpec`), the backends (from the registry), the
+`GPUFORGE_*` variables (from `gpuforge.jobs.contract`) and the node reserve (from
+`gpuforge.model.pools`). `tests/test_docs.py` fails when it is stale.
+
+    .venv/bin/python scripts/gen_job_docs.py
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from pathlib import Path
+
+from gpuforge.jobs import backends, contract
+from gpuforge.jobs.spec import JobSpec
+from gpuforge.model import pools
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "jobs.md"
+BEGIN, END = "<!-- BEGIN JOB REFERENCE -->", "<!-- END JOB REFERENCE -->"
+
+
+def _spec_docs():
+    spec = importlib.util.spec_from_file_location(
+        "gen_spec_docs", ROOT / "scripts/gen_spec_docs.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def fields() -> str:
+    head = "| field | type | default | meaning |\n| --- | --- | --- | --- |\n"
+    return head + "\n".join(_spec_docs().rows(JobSpec)) + "\n"
+
+
+def backend_table() -> str:
+    rows = ["| backend | status object | what it creates |", "| --- | --- | --- |"]
+    for name in backends.names():
+        backend = backends.get(name)
+        api, kind, _ = backend.primary
+        doc = _first_line(backend)
+        rows.append(f"| `{name}` | `{api}` {kind} | {doc} |")
+    return "\n".join(rows) + "\n"
+
+
+def _first_line(backend) -> str:
+    module = importlib.import_module(type(backend).__module__)
+    return (module.__doc__ or "").strip().splitlines()[0].split(": ", 1)[-1]
+
+
+def variables() -> str:
+    rows = ["| variable | meaning |", "| --- | --- |"]
+    rows += [f"| `{name}` | {meaning} |" for name, meaning in contract.MEANING.items()]
+    return "\n".join(rows) + "\n"
+
+
+def reserve() -> str:
+    return (
+        "| reserved on every GPU node | amount |\n| --- | --- |\n"
+        "| kube-reserved CPU | 6% of the first core, 1% of the second, 0.5% of the next two, "
+        "0.25% of each core above four |\n"
+        f"| kube-reserved memory | 11 MiB x {pools.ASSUMED_MAX_PODS} pods + 255 MiB = "
+        f"{pools.kube_reserved_memory_mib()} MiB |\n"
+        f"| eviction threshold | {pools.EVICTION_HARD_MEMORY_MIB} MiB |\n"
+        f"| DaemonSet headroom | {pools.DAEMONSET_CPU_MILLI}m CPU, "
+        f"{pools.DAEMONSET_MEMORY_MIB} MiB |\n"
+    )
+
+
+def generated() -> str:
+    return (
+        "\n### Job spec fields\n\n"
+        + fields()
+        + "\n### Backends\n\n"
+        + backend_table()
+        + "\n### Variables every rank gets\n\n"
+        + variables()
+        + "\n### What a node keeps for itself\n\n"
+        + reserve()
+    )
+
+
+def updated(text: str) -> str:
+    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
+    return text[:start] + "\n" + generated() + text[end:]
+
+
+def main() -> None:
+    DOC.write_text(updated(DOC.read_text()))
+    print(f"wrote {DOC}")
+
+
+if __name__ == "__main__":
+    main()
