@@ -21,7 +21,15 @@ from gpuforge.cli.errors import BadInput
     "--name",
     help="Pulumi project name. Default: the directory's name.",
 )
-def init(directory: Path, region: str, name: str | None) -> None:
+@click.option(
+    "--admin",
+    "admins",
+    multiple=True,
+    metavar="ARN",
+    help="IAM role ARN given cluster admin (repeatable). Default: a placeholder role of "
+    "an example account, to replace before `pulumi up`.",
+)
+def init(directory: Path, region: str, name: str | None, admins: tuple[str, ...]) -> None:
     """Start a platform repository that uses gpuforge as a dependency.
 
     Writes, into DIRECTORY (default: here; created when missing): Pulumi.yaml,
@@ -35,12 +43,13 @@ def init(directory: Path, region: str, name: str | None) -> None:
 
     \b
     Examples:
-      gpuforge init ml-platform --region eu-west-1
+      gpuforge init ml-platform --region eu-west-1 \\
+          --admin arn:aws:iam::111122223333:role/platform-admin
       cd ml-platform && gpuforge validate -e dev
     """
     from importlib.metadata import version
 
-    from gpuforge.model.scaffold import default_project_name, project_files
+    from gpuforge.model.scaffold import PLACEHOLDER_ADMIN, default_project_name, project_files
 
     target = directory.resolve()
     if target.exists() and not target.is_dir():
@@ -49,6 +58,7 @@ def init(directory: Path, region: str, name: str | None) -> None:
         region=region,
         name=name or default_project_name(target.name),
         version=version("gpuforge"),
+        admins=list(admins),
     )
     blocked = _conflicts(target, files)
     if blocked:
@@ -59,6 +69,12 @@ def init(directory: Path, region: str, name: str | None) -> None:
     _write_all(target, files)
     for path in files:
         click.echo(f"{directory / path}: written", err=True)
+    if not admins:
+        click.echo(
+            f"note: stacks/dev.yaml names a placeholder admin ({PLACEHOLDER_ADMIN}): "
+            "put your platform admins' role ARNs there before `pulumi up`",
+            err=True,
+        )
     where = "" if target == Path.cwd().resolve() else f"cd {directory} && "
     click.echo(f"Next: {where}gpuforge validate -e dev  (README.md has the deploy steps)", err=True)
 

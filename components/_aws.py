@@ -35,15 +35,32 @@ def policy_output(build: Any, *inputs: pulumi.Input[Any]) -> pulumi.Output[str]:
     return pulumi.Output.all(*inputs).apply(lambda values: policy_json(*build(*values)))
 
 
-def assume_role_policy(service: str, actions: tuple[str, ...] = ("sts:AssumeRole",)) -> str:
-    """A trust policy letting one AWS service principal assume a role."""
-    return policy_json(
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": service},
-            "Action": list(actions) if len(actions) > 1 else actions[0],
-        }
-    )
+def assume_role_policy(
+    service: str,
+    actions: tuple[str, ...] = ("sts:AssumeRole",),
+    condition: dict[str, dict[str, Any]] | None = None,
+) -> str:
+    """A trust policy letting one AWS service principal assume a role, under `condition`.
+
+    `condition` is where the confused-deputy guard goes (`aws:SourceAccount`,
+    `aws:SourceArn`), for the services that set those keys when they assume a role.
+    """
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": list(actions) if len(actions) > 1 else actions[0],
+    }
+    if condition:
+        statement["Condition"] = condition
+    return policy_json(statement)
+
+
+def source_condition(account: str, source_arn: str | None = None) -> dict[str, dict[str, str]]:
+    """A trust-policy condition: only this account's resources (and `source_arn`) may use it."""
+    condition: dict[str, dict[str, str]] = {"StringEquals": {"aws:SourceAccount": account}}
+    if source_arn:
+        condition["ArnLike"] = {"aws:SourceArn": source_arn}
+    return condition
 
 
 def managed_policy_arn(part: pulumi.Input[str], name: str) -> pulumi.Output[str]:

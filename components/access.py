@@ -4,6 +4,11 @@ The cluster authenticates through EKS access entries (`authenticationMode: API`,
 no aws-auth ConfigMap). Each principal in `cluster.admins` gets an access entry
 and AmazonEKSClusterAdminPolicy on the whole cluster. `access_config` is what
 the control plane declares; both live here so that access is changed in one place.
+
+The identity that creates the cluster (the deployer, often a CI role) gets no
+admin of its own unless the spec writes `cluster.bootstrap_creator_admin: true`
+(`gpuforge.model.access.creator_admin`): EKS would otherwise keep that grant for
+the cluster's lifetime, invisible among the access entries.
 """
 
 from __future__ import annotations
@@ -16,14 +21,11 @@ from pulumi_aws import eks
 ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
 
 
-def access_config() -> dict[str, Any]:
-    """The EKS cluster's `access_config`: access entries only.
-
-    The identity that creates the cluster also gets admin access at creation.
-    """
+def access_config(creator_admin: bool) -> dict[str, Any]:
+    """The EKS cluster's `access_config`: access entries only; the creator's admin as given."""
     return {
         "authentication_mode": "API",
-        "bootstrap_cluster_creator_admin_permissions": True,
+        "bootstrap_cluster_creator_admin_permissions": creator_admin,
     }
 
 

@@ -2,8 +2,8 @@
 
 `Cluster` declares, in this order, with itself as the parent of everything:
 
-1. `control_plane`: the cluster role, the control-plane log group, the EKS
-   cluster, and its IAM OIDC provider;
+1. `control_plane`: the cluster role, the control-plane log group and the EKS
+   cluster (no IAM OIDC provider: pods use EKS Pod Identity);
 2. `access`: an access entry with cluster admin for each `admins` principal;
 3. `addons`: vpc-cni, kube-proxy and eks-pod-identity-agent;
 4. `node_role`: the role of every node, system and GPU;
@@ -23,7 +23,7 @@ import pulumi
 
 from gpuforge.components import _aws, addons
 from gpuforge.components.access import grant_admins
-from gpuforge.components.control_plane import control_plane, oidc_provider
+from gpuforge.components.control_plane import control_plane
 from gpuforge.components.node_role import node_role
 from gpuforge.components.system_pool import system_pool
 from gpuforge.components.training_identity import training_identity
@@ -36,6 +36,10 @@ class ClusterArgs:
 
     cluster_name: str
     """EKS cluster name (`spec.cluster_name`); also names the control-plane log group."""
+
+    region: str
+    """AWS region of the cluster: its ARN in the cluster role's trust policy, and the S3
+    endpoint (`s3.<region>.amazonaws.com`) through which the training role may use the key."""
 
     version: str
     """Kubernetes version, e.g. `1.34`."""
@@ -55,8 +59,11 @@ class ClusterArgs:
     volume_key_arn: pulumi.Input[str]
     """KMS key of the system nodes' root volumes (`Encryption.ebs_key_arn`)."""
 
-    bucket_arns: list[pulumi.Input[str]] = field(default_factory=list)
-    """Buckets the training role may read and write (objects and ListBucket only)."""
+    read_bucket_arns: list[pulumi.Input[str]] = field(default_factory=list)
+    """Buckets training pods may only read (List, Get): `training_access: read-only`."""
+
+    write_bucket_arns: list[pulumi.Input[str]] = field(default_factory=list)
+    """Buckets training pods may also write (Put, Delete, AbortMultipartUpload)."""
 
     public_endpoint: bool = False
     """Expose the API server publicly. Off by default; needs `public_access_cidrs`."""
@@ -72,6 +79,9 @@ class ClusterArgs:
 
     admins: list[str] = field(default_factory=list)
     """IAM principal ARNs given AmazonEKSClusterAdminPolicy through access entries."""
+
+    bootstrap_creator_admin: bool = False
+    """Let the identity that creates the cluster keep cluster admin. Off by default."""
 
     system_instance_type: str = "m7i.large"
     """Instance type of the system node group."""
@@ -105,9 +115,7 @@ class Cluster(pulumi.ComponentResource):
     certificate_authority: pulumi.Output[str]
     """Base64 PEM of the cluster CA."""
     oidc_issuer: pulumi.Output[str]
-    """OIDC issuer URL of the cluster."""
-    oidc_provider_arn: pulumi.Output[str]
-    """ARN of the IAM OIDC provider for the issuer (for IRSA)."""
+    """OIDC issuer URL of the cluster (no IAM OIDC provider is created for it)."""
     cluster_security_group_id: pulumi.Output[str]
     """Security group EKS created for the control plane and nodes."""
     cluster_role_arn: pulumi.Output[str]
@@ -129,7 +137,6 @@ class Cluster(pulumi.ComponentResource):
 
         plane = control_plane(self, name, args, part)
         cluster = plane.cluster
-        oidc = oidc_provider(self, name, plane.issuer)
         grant_admins(self, name, cluster.name, args.admins, part)
         before_nodes = addons.before_nodes(self, name, cluster.name)
         nodes = node_role(self, name, args.cluster_name, part)
@@ -156,7 +163,6 @@ class Cluster(pulumi.ComponentResource):
             lambda ca: getattr(ca, "data", None)
         )
         self.oidc_issuer = plane.issuer
-        self.oidc_provider_arn = oidc.arn
         self.cluster_security_group_id = cluster.vpc_config.apply(
             lambda vc: getattr(vc, "cluster_security_group_id", None)
         )
@@ -171,7 +177,6 @@ class Cluster(pulumi.ComponentResource):
                 "endpoint": self.endpoint,
                 "certificate_authority": self.certificate_authority,
                 "oidc_issuer": self.oidc_issuer,
-                "oidc_provider_arn": self.oidc_provider_arn,
                 "cluster_security_group_id": self.cluster_security_group_id,
                 "cluster_role_arn": self.cluster_role_arn,
                 "node_role_arn": self.node_role_arn,

@@ -1,14 +1,19 @@
-"""The EKS control plane: its role, its log group, the cluster and the OIDC provider.
+"""The EKS control plane: its role, its log group and the cluster.
 
-- Cluster role: the AmazonEKSClusterPolicy managed policy, plus one inline
-  policy that lets it use the secrets key (EKS encrypts secrets as the cluster
-  role; the managed policy grants no KMS access).
+- Cluster role: trusted by `eks.amazonaws.com` only for this account and this
+  cluster's ARN (`aws:SourceAccount`, `aws:SourceArn`: the confused-deputy guard
+  EKS documents for cluster roles); the AmazonEKSClusterPolicy managed policy,
+  plus one inline policy that lets it use the secrets key (EKS encrypts secrets
+  as the cluster role; the managed policy grants no KMS access).
 - Secrets envelope encryption with the secrets key; API endpoint private
   (public only with explicit CIDRs); every spec log type enabled into a
   pre-created, KMS-encrypted `/aws/eks/<cluster>/cluster` log group; access as
   `access.access_config` says; the core add-ons are not bootstrapped by EKS
   (`addons.py` manages them).
-- An IAM OIDC provider for the cluster's issuer (for IRSA).
+
+No IAM OIDC provider: pods get AWS credentials through EKS Pod Identity, which
+needs none (an unused provider would only let IRSA trust policies appear later
+without review). The cluster's issuer URL is still exported.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ def control_plane(
     parent: pulumi.Resource, name: str, args: ClusterArgs, part: pulumi.Input[str]
 ) -> ControlPlane:
     """The cluster role, the control-plane log group and the EKS cluster."""
-    role, role_policies = cluster_role(parent, name, args, part)
+    role, role_policies = cluster_role(parent, name, args, part, _aws.account_id(parent))
     log_group = cloudwatch.LogGroup(
         f"{name}-control-plane",
         name=f"/aws/eks/{args.cluster_name}/cluster",
@@ -64,7 +69,7 @@ def control_plane(
             "resources": ["secrets"],
         },
         enabled_cluster_log_types=list(args.log_types),
-        access_config=access_config(),
+        access_config=access_config(args.bootstrap_creator_admin),
         # The core add-ons are managed as EKS add-ons (addons.py).
         bootstrap_self_managed_addons=False,
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[*role_policies, log_group]),
@@ -73,15 +78,25 @@ def control_plane(
 
 
 def cluster_role(
-    parent: pulumi.Resource, name: str, args: ClusterArgs, part: pulumi.Input[str]
+    parent: pulumi.Resource,
+    name: str,
+    args: ClusterArgs,
+    part: pulumi.Input[str],
+    account: pulumi.Input[str],
 ) -> tuple[iam.Role, list[pulumi.Resource]]:
     """The role EKS assumes, and the policies the cluster must wait for."""
     child = pulumi.ResourceOptions(parent=parent)
     role = iam.Role(
         f"{name}-cluster",
         description=f"EKS control plane of {args.cluster_name}",
-        assume_role_policy=_aws.assume_role_policy(
-            "eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")
+        assume_role_policy=pulumi.Output.all(part, account).apply(
+            lambda pa: _aws.assume_role_policy(
+                "eks.amazonaws.com",
+                ("sts:AssumeRole", "sts:TagSession"),
+                _aws.source_condition(
+                    pa[1], f"arn:{pa[0]}:eks:{args.region}:{pa[1]}:cluster/{args.cluster_name}"
+                ),
+            )
         ),
         opts=child,
     )
@@ -107,18 +122,6 @@ def cluster_role(
         opts=child,
     )
     return role, [managed, secrets_key]
-
-
-def oidc_provider(
-    parent: pulumi.Resource, name: str, issuer: pulumi.Input[str]
-) -> iam.OpenIdConnectProvider:
-    """The IAM OIDC provider of the cluster's issuer, for `sts.amazonaws.com` (IRSA)."""
-    return iam.OpenIdConnectProvider(
-        f"{name}-oidc",
-        url=issuer,
-        client_id_lists=["sts.amazonaws.com"],
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
 
 
 def _issuer(identities: list | None) -> str | None:

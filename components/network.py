@@ -5,7 +5,8 @@ subnet (NAT gateways, internet-facing load balancers), CIDRs from
 `components.netplan` via `EnvironmentSpec.subnets`. No subnet maps public IPs
 on launch. The default security group is adopted and emptied. Flow logs (ALL
 traffic) go to a KMS-encrypted CloudWatch log group through a role that may
-write to that log group only.
+write to that log group only, and that only this account's flow logs in this
+region may assume (`aws:SourceAccount`, `aws:SourceArn`).
 
 The S3 gateway endpoint carries all S3 traffic of the private subnets in the
 region (its route beats the NAT default route), so its policy is the data
@@ -270,18 +271,16 @@ class Network(pulumi.ComponentResource):
             kms_key_id=args.logs_key_arn,
             opts=child,
         )
-        account = _aws.account_id(self)
+        # Confused-deputy guard: only flow logs of this account, in this region.
         flow_role = iam.Role(
             f"{name}-flow-logs",
             description=f"VPC flow logs of {name} write to their log group",
-            assume_role_policy=account.apply(
-                lambda acct: _aws.policy_json(
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                        "Condition": {"StringEquals": {"aws:SourceAccount": acct}},
-                    }
+            assume_role_policy=pulumi.Output.all(_aws.partition(self), _aws.account_id(self)).apply(
+                lambda pa: _aws.assume_role_policy(
+                    "vpc-flow-logs.amazonaws.com",
+                    condition=_aws.source_condition(
+                        pa[1], f"arn:{pa[0]}:ec2:{args.region}:{pa[1]}:vpc-flow-log/*"
+                    ),
                 )
             ),
             opts=child,

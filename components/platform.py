@@ -22,7 +22,7 @@ from gpuforge.components.encryption import Encryption, EncryptionArgs
 from gpuforge.components.network import Network, NetworkArgs
 from gpuforge.components.nodepool import GpuNodePool, GpuNodePoolArgs
 from gpuforge.components.storage import ObjectStore, ObjectStoreArgs
-from gpuforge.model import catalog
+from gpuforge.model import access, catalog
 from gpuforge.model.names import TRAINING_SERVICE_ACCOUNT
 from gpuforge.model.spec import EnvironmentSpec
 from gpuforge.model.stack_config import default_tags
@@ -113,18 +113,21 @@ class Platform(pulumi.ComponentResource):
             name,
             ClusterArgs(
                 cluster_name=spec.cluster_name,
+                region=spec.region,
                 version=spec.cluster.version,
                 private_subnet_ids=list(network.private_subnet_ids.values()),
                 secrets_key_arn=keys.secrets_key_arn,
                 logs_key_arn=keys.logs_key_arn,
                 storage_key_arn=keys.storage_key_arn,
                 volume_key_arn=keys.ebs_key_arn,
-                bucket_arns=list(storage.bucket_arns.values()),
+                read_bucket_arns=[storage.bucket_arns[b] for b in access.read_only_buckets(spec)],
+                write_bucket_arns=[storage.bucket_arns[b] for b in access.writable_buckets(spec)],
                 public_endpoint=spec.cluster.public_endpoint,
                 public_access_cidrs=list(spec.cluster.public_access_cidrs),
                 log_types=list(spec.cluster.log_types),
                 log_retention_days=spec.cluster.log_retention_days,
                 admins=list(spec.cluster.admins),
+                bootstrap_creator_admin=access.creator_admin(spec),
                 system_instance_type=system.instance_type,
                 system_arch=system_arch,
                 system_min=system.min,

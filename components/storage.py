@@ -25,6 +25,9 @@ buckets (`aws:SourceAccount`, `aws:SourceArn`). It does not log itself.
 On a `protected` environment every bucket is tagged `gpuforge.dev/protected:
 true` explicitly (not only through the provider's default tags), so that the
 policy sees it at `pulumi preview`, before AWS has computed `tagsAll`.
+
+Each bucket is tagged with its logical name and what training pods may do in
+it (`training_access`), so that the policy rules can hold pod roles to it.
 """
 
 from __future__ import annotations
@@ -36,7 +39,14 @@ import pulumi
 from pulumi_aws import s3
 
 from gpuforge.components import _aws
-from gpuforge.model.names import ACCESS_LOGS_BUCKET, BUCKET_TAG, PROTECTED_TAG, bucket_name
+from gpuforge.model.access import NONE
+from gpuforge.model.names import (
+    ACCESS_LOGS_BUCKET,
+    BUCKET_TAG,
+    PROTECTED_TAG,
+    TRAINING_ACCESS_TAG,
+    bucket_name,
+)
 from gpuforge.model.spec import BucketSpec
 
 LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com"
@@ -88,7 +98,7 @@ class ObjectStore(pulumi.ComponentResource):
 
         data: dict[str, s3.Bucket] = {}
         for spec in args.buckets:
-            bucket = self._bucket(spec.name)
+            bucket = self._bucket(spec.name, {TRAINING_ACCESS_TAG: spec.training_access})
             pab = self._baseline(spec.name, bucket)
             self._encryption(spec.name, bucket, sse_kms=True)
             self._versioning(spec.name, bucket, spec.versioning)
@@ -98,7 +108,8 @@ class ObjectStore(pulumi.ComponentResource):
             self._policy(spec.name, bucket, pab, lambda arn, acct: [])
             data[spec.name] = bucket
 
-        logs = self._bucket(ACCESS_LOGS_BUCKET)
+        # Training pods get nothing here: the logs are for auditors, not jobs.
+        logs = self._bucket(ACCESS_LOGS_BUCKET, {TRAINING_ACCESS_TAG: NONE})
         pab = self._baseline(ACCESS_LOGS_BUCKET, logs)
         self._encryption(ACCESS_LOGS_BUCKET, logs, sse_kms=False)
         self._versioning(ACCESS_LOGS_BUCKET, logs, True)
@@ -137,9 +148,9 @@ class ObjectStore(pulumi.ComponentResource):
     def _child(self) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self)
 
-    def _bucket(self, logical: str) -> s3.Bucket:
+    def _bucket(self, logical: str, extra_tags: dict[str, str] | None = None) -> s3.Bucket:
         args = self._args
-        tags = {BUCKET_TAG: logical}
+        tags = {BUCKET_TAG: logical, **(extra_tags or {})}
         if args.protected:
             tags[PROTECTED_TAG] = "true"
         return s3.Bucket(

@@ -1,9 +1,17 @@
 """What training pods may do in AWS: a role bound to their service account by EKS Pod Identity.
 
-A role trusted by `pods.eks.amazonaws.com`, allowed only object access to the
-named buckets and Decrypt/GenerateDataKey on the storage key
-(`training_statements`, the whole policy in one function), bound to the
-service account `training` in the training namespace by a PodIdentityAssociation.
+The role is trusted by `pods.eks.amazonaws.com` for this account only
+(`aws:SourceAccount`) and only for the session tags Pod Identity sets for the
+`training` service account of the training namespace on this cluster. No
+`aws:SourceArn`: Pod Identity's source ARN is not documented, and a trust policy
+that names one was reported to stop credentials being issued.
+
+Its one policy (`training_statements`, the whole policy in one function) follows
+each bucket's `training_access` in the spec: `read-only` buckets get List and
+Get, `read-write` buckets also Put, Delete and AbortMultipartUpload, `none`
+buckets nothing. The storage key may be used only through S3 in the
+environment's region (`kms:ViaService`), and GenerateDataKey only when some
+bucket is writable. A PodIdentityAssociation binds the role to the service account.
 """
 
 from __future__ import annotations
@@ -14,10 +22,17 @@ import pulumi
 from pulumi_aws import eks, iam
 
 from gpuforge.components import _aws
+from gpuforge.model.access import (
+    LIST_BUCKET_ACTIONS,
+    READ_OBJECT_ACTIONS,
+    WRITE_OBJECT_ACTIONS,
+)
 from gpuforge.model.names import TRAINING_SERVICE_ACCOUNT
 
 if TYPE_CHECKING:
     from gpuforge.components.cluster import ClusterArgs
+
+POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
 
 
 def training_identity(
@@ -36,17 +51,25 @@ def training_identity(
     role = iam.Role(
         f"{name}-training",
         description=f"Training pods of {args.cluster_name} (EKS Pod Identity)",
-        assume_role_policy=_aws.assume_role_policy(
-            "pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")
+        assume_role_policy=_aws.account_id(parent).apply(
+            lambda acct: _aws.assume_role_policy(
+                POD_IDENTITY_SERVICE,
+                ("sts:AssumeRole", "sts:TagSession"),
+                pod_identity_condition(acct, args.cluster_name, args.training_namespace),
+            )
         ),
         opts=child,
     )
-    iam.RolePolicy(
-        f"{name}-training-data",
-        role=role.id,
-        policy=_aws.policy_output(training_statements, args.storage_key_arn, *args.bucket_arns),
-        opts=child,
-    )
+    readable, writable = list(args.read_bucket_arns), list(args.write_bucket_arns)
+    if readable or writable:  # every bucket `none`: no policy at all (IAM refuses an empty one)
+        iam.RolePolicy(
+            f"{name}-training-data",
+            role=role.id,
+            policy=pulumi.Output.all(args.storage_key_arn, readable, writable).apply(
+                lambda v: _aws.policy_json(*training_statements(v[0], args.region, v[1], v[2]))
+            ),
+            opts=child,
+        )
     eks.PodIdentityAssociation(
         f"{name}-training",
         cluster_name=cluster_name,
@@ -58,35 +81,63 @@ def training_identity(
     return role
 
 
-def training_statements(key_arn: str, *bucket_arns: str) -> list[dict]:
-    """Object access to the named buckets and use of their key; nothing else."""
+def pod_identity_condition(account: str, cluster: str, namespace: str) -> dict:
+    """This account, and the session tags Pod Identity sets for this cluster's training pods."""
+    condition = _aws.source_condition(account)
+    condition["StringEquals"].update(
+        {
+            "aws:RequestTag/eks-cluster-name": cluster,
+            "aws:RequestTag/kubernetes-namespace": namespace,
+            "aws:RequestTag/kubernetes-service-account": TRAINING_SERVICE_ACCOUNT,
+        }
+    )
+    return condition
+
+
+def training_statements(
+    key_arn: str, region: str, read_bucket_arns: list[str], write_bucket_arns: list[str]
+) -> list[dict]:
+    """List/Get on readable buckets, also Put/Delete on writable ones, the key through S3 only.
+
+    `read_bucket_arns` are the read-only buckets, `write_bucket_arns` the read-write ones
+    (a bucket is in one list at most; `none` buckets in neither).
+    """
+    every = [*read_bucket_arns, *write_bucket_arns]
     statements: list[dict] = []
-    if bucket_arns:
+    if every:
         statements += [
             {
                 "Sid": "ListBuckets",
                 "Effect": "Allow",
-                "Action": "s3:ListBucket",
-                "Resource": list(bucket_arns),
+                "Action": list(LIST_BUCKET_ACTIONS),
+                "Resource": every,
             },
             {
-                "Sid": "ReadWriteObjects",
+                "Sid": "ReadObjects",
                 "Effect": "Allow",
-                "Action": [
-                    "s3:GetObject",
-                    "s3:PutObject",
-                    "s3:DeleteObject",
-                    "s3:AbortMultipartUpload",
-                ],
-                "Resource": [f"{arn}/*" for arn in bucket_arns],
+                "Action": list(READ_OBJECT_ACTIONS),
+                "Resource": [f"{arn}/*" for arn in every],
             },
         ]
-    statements.append(
-        {
-            "Sid": "UseStorageKey",
-            "Effect": "Allow",
-            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-            "Resource": key_arn,
-        }
-    )
+    if write_bucket_arns:
+        statements.append(
+            {
+                "Sid": "WriteObjects",
+                "Effect": "Allow",
+                "Action": list(WRITE_OBJECT_ACTIONS),
+                "Resource": [f"{arn}/*" for arn in write_bucket_arns],
+            }
+        )
+    if every:
+        statements.append(
+            {
+                "Sid": "UseStorageKeyThroughS3",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"]
+                if write_bucket_arns
+                else ["kms:Decrypt"],
+                "Resource": key_arn,
+                "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
+            }
+        )
     return statements

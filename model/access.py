@@ -1,17 +1,47 @@
-"""What training pods may do with the environment's buckets.
+"""Who may do what, as the spec decides it: cluster admins and training pods' bucket access.
 
-The training role (components/cluster.py, EKS Pod Identity on the `training`
-service account) is granted read and write on every bucket of the environment
-today. `writable_buckets` states that in one place so the job checker can refuse
-a checkpoint URI the pods could not write; a least-privilege change narrows it
-here and the checker follows.
+The components build IAM and EKS access from these functions (the training role's
+policy follows `training_access` bucket by bucket); the job checker asks
+`writable_buckets(spec)` whether a checkpoint bucket can be written before it
+submits a job, so the two cannot disagree. Pure: no pulumi.
 """
 
 from __future__ import annotations
 
 from gpuforge.model.spec import EnvironmentSpec
 
+READ_ONLY, READ_WRITE, NONE = "read-only", "read-write", "none"
+
+READ_OBJECT_ACTIONS = ("s3:GetObject",)
+WRITE_OBJECT_ACTIONS = ("s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload")
+LIST_BUCKET_ACTIONS = ("s3:ListBucket",)
+
+
+def creator_admin(spec: EnvironmentSpec) -> bool:
+    """Whether the identity that creates the cluster keeps cluster admin.
+
+    Only when the spec says `cluster.bootstrap_creator_admin: true`; otherwise the
+    `cluster.admins` access entries are the only way in (the spec refuses an
+    environment that has neither).
+    """
+    return spec.cluster.bootstrap_creator_admin is True
+
+
+def training_access(spec: EnvironmentSpec) -> dict[str, str]:
+    """Logical bucket name -> what training pods may do there (`read-only`, ...)."""
+    return {b.name: b.training_access for b in spec.storage.buckets}
+
 
 def writable_buckets(spec: EnvironmentSpec) -> list[str]:
-    """Logical names of the buckets training pods may write (checkpoints go to one)."""
-    return [bucket.name for bucket in spec.storage.buckets]
+    """The logical names of the buckets training pods may write (checkpoints go there)."""
+    return [name for name, mode in training_access(spec).items() if mode == READ_WRITE]
+
+
+def read_only_buckets(spec: EnvironmentSpec) -> list[str]:
+    """The logical names of the buckets training pods may read but not write."""
+    return [name for name, mode in training_access(spec).items() if mode == READ_ONLY]
+
+
+def readable_buckets(spec: EnvironmentSpec) -> list[str]:
+    """The logical names of the buckets training pods may read (read-only or read-write)."""
+    return [name for name, mode in training_access(spec).items() if mode != NONE]

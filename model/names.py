@@ -24,6 +24,9 @@ BUCKET_TAG = f"{TAG_PREFIX}/bucket"
 """The logical name of a bucket (`datasets`, `checkpoints`)."""
 PROTECTED_TAG = f"{TAG_PREFIX}/protected"
 """`"true"` on the resources of a protected (production) environment (spec `protected`)."""
+TRAINING_ACCESS_TAG = f"{TAG_PREFIX}/training-access"
+"""What training pods may do in a bucket (`read-only`, `read-write`, `none`): the policy
+rules hold pod roles to it."""
 
 # -- Kubernetes labels ----------------------------------------------------------
 

@@ -117,7 +117,27 @@ def _pool(type_name: str, why: str) -> StarterPool:
     )
 
 
-def project_files(*, region: str, name: str, version: str) -> dict[str, str]:
+PLACEHOLDER_ADMIN = "arn:aws:iam::123456789012:role/platform-admin"
+"""The starter spec's admin when `init` is given none: it validates and plans offline (the
+emulated account is 123456789012); `pulumi up` needs the team's real role ARNs."""
+
+
+def _admins_block(admins: list[str] | None) -> str:
+    """The starter spec's `cluster.admins`, with a note when it is the placeholder."""
+    lines = []
+    if not admins:
+        lines += [
+            "  # Replace with your platform admins' IAM role ARNs before `pulumi up`: they get",
+            "  # cluster admin through EKS access entries (the deployer keeps none).",
+        ]
+    lines.append("  admins:")
+    lines += [f"    - {arn}" for arn in admins or [PLACEHOLDER_ADMIN]]
+    return "\n".join(lines) + "\n"
+
+
+def project_files(
+    *, region: str, name: str, version: str, admins: list[str] | None = None
+) -> dict[str, str]:
     """Every file of a new platform repository, by path relative to its root.
 
     Raises SpecError for a bad region or project name. The starter spec is
@@ -129,6 +149,7 @@ def project_files(*, region: str, name: str, version: str) -> dict[str, str]:
     values = {
         "name": name,
         "version": version,
+        "admins_block": _admins_block(admins),
         "region": region,
         "k8s_version": catalog.EKS_DEFAULT_VERSION,
         "gpu_pool": pool.name if pool else None,

@@ -110,6 +110,12 @@ class ClusterSpec(_Strict):
         "admin through EKS access entries; each once, all in one account (`account_id`). "
         "Not an `assumed-role` session ARN: give the role's ARN.",
     )
+    bootstrap_creator_admin: bool | None = Field(
+        None,
+        description="Let the identity that creates the cluster (the deployer) keep cluster "
+        "admin outside the access entries, for the cluster's lifetime. Off unless written "
+        "`true`, and then flagged by GF-EKS-006; while off, `admins` must name someone.",
+    )
     log_retention_days: int = Field(
         365, description="Retention of the control-plane log group (a CloudWatch Logs period)."
     )
@@ -162,10 +168,21 @@ class GpuPoolSpec(_Strict):
         return found
 
 
+TRAINING_ACCESS = ("read-only", "read-write", "none")
+WRITABLE_BY_DEFAULT = ("checkpoints", "artifacts")
+"""Buckets that training pods may write unless the spec says otherwise."""
+
+
 class BucketSpec(_Strict):
     """One S3 bucket (the real name gets the environment and a unique suffix)."""
 
     name: str = Field(description="Logical name, e.g. datasets or checkpoints.")
+    training_access: Literal[TRAINING_ACCESS] = Field(  # type: ignore[valid-type]
+        "read-only",
+        description="What training pods may do in the bucket: `read-only` (Get/List), "
+        "`read-write` (also Put, Delete, AbortMultipartUpload) or `none`. Default: "
+        "`read-write` for `checkpoints` and `artifacts`, `read-only` for any other bucket.",
+    )
     versioning: bool = Field(True, description="Keep old object versions.")
     noncurrent_expiration_days: int = Field(
         30, ge=1, le=3650, description="Delete noncurrent versions after this many days."
@@ -173,6 +190,14 @@ class BucketSpec(_Strict):
     abort_multipart_days: int = Field(
         7, ge=1, le=365, description="Abort incomplete multipart uploads after this many days."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_access(cls, data: object) -> object:
+        written = isinstance(data, dict) and "training_access" in data
+        if isinstance(data, dict) and not written and data.get("name") in WRITABLE_BY_DEFAULT:
+            return {**data, "training_access": "read-write"}
+        return data
 
 
 def _default_buckets() -> list[BucketSpec]:

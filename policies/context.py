@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from gpuforge.model.cidrs import DEFAULT_PUBLIC_BUDGET_PREFIX
 from gpuforge.model.names import ENVIRONMENT_TAG, PROTECTED_TAG
 
 from .values import UNKNOWN, get, is_unknown, tags_of
@@ -26,6 +27,10 @@ class RuleContext:
     `protected` says the environment is a production one (spec `protected`); a resource's
     own `gpuforge.dev/protected` tag (in `tags` or `tagsAll`) wins over it.
     `min_log_retention_days` is the shortest retention a log group may have.
+    `public_cidr_budget` is a prefix length: what a public endpoint or an internet-facing
+    security group rule lets in may total at most as many public addresses as one
+    `/public_cidr_budget` of the same family (default 16; 0 allows everything but the
+    whole internet, which is always a finding).
     """
 
     environment: str | None = None
@@ -33,6 +38,7 @@ class RuleContext:
     today: date | None = None
     protected: bool | None = None
     min_log_retention_days: int = DEFAULT_MIN_LOG_RETENTION_DAYS
+    public_cidr_budget: int = DEFAULT_PUBLIC_BUDGET_PREFIX
 
     def protected_of(self, props: Mapping[str, Any]) -> Any:
         """True/False from the resource's protected tag, else `protected`; UNKNOWN if unsure."""

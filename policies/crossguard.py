@@ -5,13 +5,15 @@ the rule ID is the policy name, the title its description, severity and enforcem
 to the SDK's enums. `build_policies(config)` returns the list without starting anything,
 so tests can call each policy's `validate`; `serve()` starts the pack (it never returns).
 
-Configuration (environment, monthly budget, protected, minimum log retention), lowest
-precedence first:
+Configuration (environment, monthly budget, protected, minimum log retention, public-address
+budget), lowest precedence first:
 1. `build_policies(config)`'s argument / the environment variables GPUFORGE_ENV,
-   GPUFORGE_MONTHLY_BUDGET_USD, GPUFORGE_PROTECTED and GPUFORGE_MIN_LOG_RETENTION_DAYS
-   (read by `serve`), else the Pulumi stack name (PULUMI_STACK) for the environment;
+   GPUFORGE_MONTHLY_BUDGET_USD, GPUFORGE_PROTECTED, GPUFORGE_MIN_LOG_RETENTION_DAYS and
+   GPUFORGE_PUBLIC_CIDR_BUDGET (read by `serve`), else the Pulumi stack name (PULUMI_STACK)
+   for the environment;
 2. per-policy config from `--policy-pack-config`, e.g.
-   `{"GF-COST-002": {"monthlyBudgetUsd": 20000}, "GF-LOG-003": {"minLogRetentionDays": 90}}`;
+   `{"GF-COST-002": {"monthlyBudgetUsd": 20000}, "GF-LOG-003": {"minLogRetentionDays": 90},
+   "GF-EKS-002": {"publicCidrBudget": 24}}`;
 3. a resource's own `gpuforge.dev/environment` / `gpuforge.dev/protected` tag.
 
 Unknown values: pulumi_policy hands props through a proxy that raises UnknownValueError
@@ -65,6 +67,13 @@ CONFIG_SCHEMA = {
         "type": "integer",
         "description": "shortest retention a CloudWatch log group may have (default 365)",
     },
+    "publicCidrBudget": {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 128,
+        "description": "prefix length: public access may total at most one /N of addresses "
+        "per address family (default 16)",
+    },
 }
 
 
@@ -74,6 +83,8 @@ def _context(base: Mapping[str, Any], override: Mapping[str, Any] | None) -> Rul
     today = merged.get("today")  # ISO date; pins the EKS support calendar (tests)
     protected = merged.get("protected")
     retention = merged.get("minLogRetentionDays")
+    cidr_budget = merged.get("publicCidrBudget", merged.get("public_cidr_budget"))
+    extra = {} if cidr_budget in (None, "") else {"public_cidr_budget": int(cidr_budget)}
     return RuleContext(
         environment=merged.get("environment"),
         monthly_budget_usd=float(budget) if budget not in (None, "") else None,
@@ -82,6 +93,7 @@ def _context(base: Mapping[str, Any], override: Mapping[str, Any] | None) -> Rul
         min_log_retention_days=(
             int(retention) if retention not in (None, "") else DEFAULT_MIN_LOG_RETENTION_DAYS
         ),
+        **extra,
     )
 
 
@@ -149,7 +161,8 @@ def build_policies(
 
 def config_from_env(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
     """Pack-wide defaults from GPUFORGE_ENV / GPUFORGE_MONTHLY_BUDGET_USD / PULUMI_STACK,
-    GPUFORGE_PROTECTED (true/false) and GPUFORGE_MIN_LOG_RETENTION_DAYS."""
+    GPUFORGE_PROTECTED (true/false), GPUFORGE_MIN_LOG_RETENTION_DAYS and
+    GPUFORGE_PUBLIC_CIDR_BUDGET."""
     config: dict[str, Any] = {}
     if env.get("GPUFORGE_PROTECTED"):
         config["protected"] = _flag(env["GPUFORGE_PROTECTED"])
@@ -160,6 +173,8 @@ def config_from_env(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
         config["environment"] = environment
     if env.get("GPUFORGE_MONTHLY_BUDGET_USD"):
         config["monthlyBudgetUsd"] = float(env["GPUFORGE_MONTHLY_BUDGET_USD"])
+    if env.get("GPUFORGE_PUBLIC_CIDR_BUDGET"):
+        config["publicCidrBudget"] = int(env["GPUFORGE_PUBLIC_CIDR_BUDGET"])
     return config
 
 

@@ -1,7 +1,13 @@
-"""EKS control plane: secrets encryption, endpoint access, logging, supported version."""
+"""EKS control plane: secrets encryption, endpoint access, logging, supported version, and
+no cluster admin for whoever created the cluster.
+
+Endpoint CIDRs are judged by the addresses they cover (`gpuforge.model.cidrs`), never by
+how they are written: `0.0.0.0/1` + `128.0.0.0/1` is the whole internet too.
+"""
 
 from __future__ import annotations
 
+from gpuforge.model import cidrs as cidr_math
 from gpuforge.model.catalog import EKS_CALENDAR, k8s_minor, newest_eks_version
 from gpuforge.model.names import CONTROL_PLANE_LOG_TYPES
 
@@ -35,9 +41,27 @@ def secrets_encryption(cluster: Resource, ctx: RuleContext):
         )
 
 
+def open_to(cidrs: list, ctx: RuleContext) -> list[str]:
+    """What is wrong with letting `cidrs` in: the whole internet, or over the public budget."""
+    try:
+        return cidr_math.problems(cidrs, ctx.public_cidr_budget)
+    except (ValueError, TypeError, AttributeError):
+        bad = ", ".join(repr(c) for c in cidrs if not _parses(c))
+        return [f"{bad} is not a CIDR"]
+
+
+def _parses(cidr) -> bool:
+    try:
+        cidr_math.parse(cidr)
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return True
+
+
 @rule(
     "GF-EKS-002",
-    "Ensure the EKS public endpoint is off or limited to explicit CIDRs, never 0.0.0.0/0",
+    "Ensure the EKS public endpoint is off or open only to explicit CIDRs within the "
+    "public-address budget, never the whole internet in any split",
     severity="critical",
     types=[CLUSTER],
     checkov=["CKV_AWS_38", "CKV_AWS_39"],
@@ -60,8 +84,12 @@ def endpoint_public_access(cluster: Resource, ctx: RuleContext):
             "the public endpoint is on and vpcConfig.publicAccessCidrs is not set (EKS then "
             "allows 0.0.0.0/0): set endpointPublicAccess=False or list your CIDRs"
         )
-    elif any(c in ("0.0.0.0/0", "::/0") for c in cidrs):
-        yield "vpcConfig.publicAccessCidrs contains 0.0.0.0/0: list the CIDRs that need access"
+    else:
+        for problem in open_to(cidrs, ctx):
+            yield (
+                f"vpcConfig.publicAccessCidrs: {problem}: list only the CIDRs that need the "
+                "API server, or keep the endpoint private (reach it over a VPN or SSM)"
+            )
 
 
 @rule(
@@ -132,4 +160,24 @@ def supported_version(cluster: Resource, ctx: RuleContext):
         yield (
             f"version {version} left standard support on {end_standard} (extended support "
             f"costs extra per cluster hour): upgrade to {newest}"
+        )
+
+
+@rule(
+    "GF-EKS-006",
+    "Ensure the identity that creates an EKS cluster does not keep cluster admin "
+    "(bootstrapClusterCreatorAdminPermissions false)",
+    severity="high",
+    types=[CLUSTER],
+)
+def no_creator_admin(cluster: Resource, ctx: RuleContext):
+    bootstrap = cluster.get("accessConfig.bootstrapClusterCreatorAdminPermissions")
+    if bootstrap is UNKNOWN:
+        yield UNKNOWN
+    elif bootstrap is not False:  # unset: EKS grants it
+        shown = "not set (EKS's default is true)" if bootstrap is MISSING else repr(bootstrap)
+        yield (
+            f"accessConfig.bootstrapClusterCreatorAdminPermissions is {shown}: the deployer "
+            "keeps cluster admin for the cluster's lifetime, outside the access entries; set "
+            "it False and grant admin through access entries (cluster.admins in the spec)"
         )

@@ -1,4 +1,6 @@
-"""IAM: no wildcard actions or write-on-*, no admin policies, pod roles on named buckets only.
+"""IAM: no wildcard actions or write-on-*, no admin policies, pod roles on named buckets only,
+service trust policies that name their source, and pod roles that follow each bucket's
+training access and use KMS only through S3.
 
 Policy documents are read from `aws:iam/policy:Policy.policy`,
 `aws:iam/rolePolicy:RolePolicy.policy` and each `aws:iam/role:Role.inlinePolicies[].policy`
@@ -10,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+
+from gpuforge.model.names import TRAINING_ACCESS_TAG
 
 from .context import RuleContext
 from .rule import rule
@@ -252,3 +256,192 @@ def pod_role_named_buckets(role: Resource, stack: Stack, ctx: RuleContext):
             yield f"{arn} gives pods every bucket in the account: use a policy naming the buckets"
     if ref_unknown or attach_unknown:
         yield UNKNOWN
+
+
+def _pod_role_statements(role: Resource, stack: Stack) -> Iterator[tuple[str, Any]]:
+    """(label, Allow statement or UNKNOWN) of a role's inline policies and its RolePolicies."""
+    yield from _allow_statements(role)
+    policies, ref_unknown = stack.children(role, ROLE_POLICY, "role", name_prop="name")
+    for policy in policies:
+        for label, st in _allow_statements(policy):
+            yield f"RolePolicy {policy.name} {label}", st
+    if ref_unknown:
+        yield "RolePolicy", UNKNOWN
+
+
+# -- confused deputy ---------------------------------------------------------------------
+
+# Services that set aws:SourceAccount / aws:SourceArn when they assume a role, for the roles
+# gpuforge creates (EKS: "Cross-service confused deputy prevention in Amazon EKS" for cluster
+# roles; Pod Identity's documented trust policy; VPC flow logs' IAM role page). EC2 instance
+# roles are left out on purpose: EC2 sets neither key, so such a condition breaks the role.
+SOURCE_KEY_SERVICES = ("eks.amazonaws.com", POD_SERVICE_PRINCIPAL, "vpc-flow-logs.amazonaws.com")
+SOURCE_KEYS = ("aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths")
+
+
+def _condition_keys(st: dict) -> Any:
+    condition = st.get("Condition", MISSING)
+    if condition is MISSING:
+        return set()
+    if condition is UNKNOWN or not isinstance(condition, dict):
+        return UNKNOWN
+    keys: set[str] = set()
+    for block in condition.values():
+        if block is UNKNOWN or not isinstance(block, dict):
+            return UNKNOWN
+        keys |= {str(k).lower() for k in block}
+    return keys
+
+
+@rule(
+    "GF-IAM-006",
+    "Ensure roles trusted by AWS services name the source account or resource "
+    "(aws:SourceAccount / aws:SourceArn) against the confused deputy",
+    severity="medium",
+    types=[ROLE],
+)
+def service_trust_names_source(role: Resource, ctx: RuleContext):
+    doc = parse_policy(role.get("assumeRolePolicy"))
+    if doc is MISSING:
+        return
+    if doc is UNKNOWN or doc is None:
+        yield UNKNOWN
+        return
+    for st in as_list(doc.get("Statement", MISSING)):
+        if st is UNKNOWN or not isinstance(st, dict):
+            yield UNKNOWN
+            continue
+        principal = st.get("Principal")
+        if st.get("Effect") != "Allow" or not isinstance(principal, dict):
+            continue
+        services = as_list(principal.get("Service", MISSING))
+        if services is UNKNOWN or UNKNOWN in services:
+            yield UNKNOWN
+            continue
+        guarded = [s for s in services if s in SOURCE_KEY_SERVICES]
+        if not guarded:
+            continue
+        keys = _condition_keys(st)
+        if keys is UNKNOWN:
+            yield UNKNOWN
+        elif not keys & set(SOURCE_KEYS):
+            yield (
+                f"the trust policy lets {guarded} assume the role for any account's resources: "
+                "add Condition StringEquals aws:SourceAccount=<account> (and ArnLike "
+                "aws:SourceArn=<the cluster or flow-log ARN> where the service sets it)"
+            )
+
+
+# -- what pods may do ----------------------------------------------------------------------
+
+BUCKET = "aws:s3/bucket:Bucket"
+_S3_WRITE_VERBS = ("put", "delete", "abort", "restore", "replicate", "create", "update")
+
+
+def _bucket_of(resource: Any) -> Any:
+    """The bucket name of an S3 ARN (`arn:aws:s3:::b` or `.../key`), else None."""
+    if not isinstance(resource, str):
+        return None
+    parts = resource.split(":", 5)
+    if len(parts) != 6 or parts[2] != "s3":
+        return None
+    return parts[5].split("/", 1)[0] or None
+
+
+def _s3_writes(actions: list) -> list:
+    out = []
+    for a in actions:
+        if not isinstance(a, str):
+            continue
+        service, _, verb = a.lower().partition(":")
+        if a == "*" or (service == "s3" and ("*" in verb or verb.startswith(_S3_WRITE_VERBS))):
+            out.append(a)
+    return out
+
+
+@rule(
+    "GF-IAM-007",
+    "Ensure roles that pods assume write only to buckets whose training access is read-write",
+    severity="high",
+    types=[ROLE],
+    stack=True,
+)
+def pod_role_follows_bucket_access(role: Resource, stack: Stack, ctx: RuleContext):
+    trusted = _trusts_pods(role)
+    if trusted is not True:
+        if trusted is UNKNOWN:
+            yield UNKNOWN
+        return
+    access: dict[str, Any] = {}
+    for bucket in stack.of_type(BUCKET):
+        name, tags = bucket.get("bucket"), bucket.get("tags")
+        if name is UNKNOWN or tags is UNKNOWN:
+            yield UNKNOWN
+        elif isinstance(name, str) and isinstance(tags, dict) and TRAINING_ACCESS_TAG in tags:
+            access[name] = tags[TRAINING_ACCESS_TAG]
+    for label, st in _pod_role_statements(role, stack):
+        if st is UNKNOWN:
+            yield UNKNOWN
+            continue
+        actions = as_list(st.get("Action", MISSING))
+        resources = as_list(st.get("Resource", MISSING))
+        if UNKNOWN in (actions, resources) or UNKNOWN in actions or UNKNOWN in resources:
+            yield UNKNOWN
+            continue
+        s3_any = [a for a in actions if isinstance(a, str) and (a == "*" or a.startswith("s3:"))]
+        writes = _s3_writes(actions)
+        for resource in resources:
+            mode = access.get(_bucket_of(resource))
+            if mode == "none" and s3_any:
+                yield (
+                    f"{label} lets pods use {s3_any} on {resource}, a bucket tagged "
+                    f"{TRAINING_ACCESS_TAG}=none: remove it from the pod role"
+                )
+            elif mode == "read-only" and writes:
+                yield (
+                    f"{label} lets pods {writes} on {resource}, a bucket tagged "
+                    f"{TRAINING_ACCESS_TAG}=read-only: grant only Get/List there, or make the "
+                    "bucket read-write in the spec (storage.buckets[].training_access)"
+                )
+
+
+_KMS_USE = ("kms:decrypt", "kms:generatedatakey", "kms:encrypt", "kms:reencrypt")
+
+
+@rule(
+    "GF-IAM-008",
+    "Ensure roles that pods assume use KMS keys only through an AWS service (kms:ViaService)",
+    severity="medium",
+    types=[ROLE],
+    stack=True,
+)
+def pod_role_kms_via_service(role: Resource, stack: Stack, ctx: RuleContext):
+    trusted = _trusts_pods(role)
+    if trusted is not True:
+        if trusted is UNKNOWN:
+            yield UNKNOWN
+        return
+    for label, st in _pod_role_statements(role, stack):
+        if st is UNKNOWN:
+            yield UNKNOWN
+            continue
+        actions = as_list(st.get("Action", MISSING))
+        if actions is UNKNOWN or UNKNOWN in actions:
+            yield UNKNOWN
+            continue
+        kms = [
+            a
+            for a in actions
+            if isinstance(a, str)
+            and (a == "*" or a.lower() == "kms:*" or a.lower().startswith(_KMS_USE))
+        ]
+        if not kms:
+            continue
+        keys = _condition_keys(st)
+        if keys is UNKNOWN:
+            yield UNKNOWN
+        elif "kms:viaservice" not in keys:
+            yield (
+                f"{label} lets pods call {kms} directly: add Condition StringEquals "
+                "kms:ViaService=s3.<region>.amazonaws.com so the key works only through S3"
+            )

@@ -1,5 +1,12 @@
 """VPC: flow logs, default security group closed, no public IPs in private subnets, and no
-security group ingress from anywhere to SSH, RDP or all ports.
+security group ingress from the internet to SSH, RDP, HTTP or all ports.
+
+Ingress is judged per security group and by the addresses it covers
+(`gpuforge.model.cidrs`): the rules of one group (its inline `ingress`, and every
+SecurityGroupIngressRule / SecurityGroupRule naming it) are united, so `0.0.0.0/1` in one
+rule and `128.0.0.0/1` in another is the whole internet, and more public addresses than
+`RuleContext.public_cidr_budget` allows is flagged too. Each resource that contributes a
+public range to such a port fails; the others pass.
 
 VPC companions (FlowLog, DefaultSecurityGroup, VpcEndpoint) are matched by their `vpcId`
 against the Vpc's `id` prop, logical name or URN (see `Stack.children`). At preview a new
@@ -10,6 +17,8 @@ VPC's id is unknown, so these rules are UNKNOWN there and decided by the emulate
 from __future__ import annotations
 
 from typing import Any
+
+from gpuforge.model import cidrs as cidr_math
 
 from .context import RuleContext
 from .declarative import Parent, companion_rule, empty, expect
@@ -31,7 +40,7 @@ BASELINE_ENDPOINTS = {"s3": "Gateway", "ecr.api": "Interface", "ecr.dkr": "Inter
                       "sts": "Interface"}  # fmt: skip
 
 PRIVATE_SUBNET_TAG = "kubernetes.io/role/internal-elb"
-OPEN_CIDRS = ("0.0.0.0/0", "::/0")
+SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 
 
 VPCS = Parent(VPC, noun="VPC")
@@ -186,7 +195,7 @@ def gateway_endpoint_policy(endpoint: Resource, ctx: RuleContext):
 
 
 def _ingress_entries(res: Resource) -> Any:
-    """[(protocol, from_port, to_port, cidrs)] of a resource's ingress, or UNKNOWN."""
+    """[(protocol, from_port, to_port, cidrs)] of a resource's own ingress, or UNKNOWN."""
     if res.type == SG_INGRESS:
         cidrs = [get(res.props, "cidrIpv4"), get(res.props, "cidrIpv6")]
         return [
@@ -194,17 +203,25 @@ def _ingress_entries(res: Resource) -> Any:
                 res.get("ipProtocol"),
                 res.get("fromPort"),
                 res.get("toPort"),
-                [c for c in cidrs if c is not MISSING],
+                UNKNOWN if UNKNOWN in cidrs else [c for c in cidrs if c is not MISSING],
             )
         ]
-    ingress = as_list(res.get("ingress"))
-    if ingress is UNKNOWN:
-        return UNKNOWN
+    if res.type == SG_RULE:
+        kind = res.get("type")
+        if kind is UNKNOWN:
+            return UNKNOWN
+        if kind != "ingress":
+            return []
+        ingress = [res.props]
+    else:
+        ingress = as_list(res.get("ingress"))
+        if ingress is UNKNOWN:
+            return UNKNOWN
     out = []
     for rule_ in ingress:
         cidrs = as_list(get(rule_, "cidrBlocks"))
         v6 = as_list(get(rule_, "ipv6CidrBlocks"))
-        all_cidrs = UNKNOWN if UNKNOWN in (cidrs, v6) else [*cidrs, *v6]
+        all_cidrs = UNKNOWN if UNKNOWN in (cidrs, v6) or UNKNOWN in [*cidrs, *v6] else [*cidrs, *v6]
         out.append(
             (get(rule_, "protocol"), get(rule_, "fromPort"), get(rule_, "toPort"), all_cidrs)
         )
@@ -221,59 +238,102 @@ def _covers(protocol: Any, lo: Any, hi: Any, port: int | None) -> Any:
         return UNKNOWN
     if _all_protocols(protocol):
         return True
+    tcp = str(protocol).lower() in ("tcp", "6")
     if port is None:
-        return (
-            lo in (0, 1, MISSING)
-            and hi in (65535, MISSING)
-            and str(protocol).lower()
-            in (
-                "tcp",
-                "6",
-            )
-        )
-    if str(protocol).lower() not in ("tcp", "6"):
+        return lo in (0, 1, MISSING) and hi in (65535, MISSING) and tcp
+    if not tcp:
         return False
     if lo is MISSING or hi is MISSING:
         return UNKNOWN
     return lo <= port <= hi
 
 
-def _open_ingress(res: Resource, port: int | None, what: str):
+def _public(cidrs: list) -> bool:
+    """Does any of `cidrs` hold an address an internet host can come from?"""
+    try:
+        return any(fam.public for fam in cidr_math.exposure(cidrs).values())
+    except (ValueError, TypeError, AttributeError):
+        return True  # not a CIDR: the provider refuses it; do not call it private
+
+
+def _group(res: Resource, stack: Stack) -> list[Resource]:
+    """Every resource that adds ingress to the security group `res` is (or belongs to)."""
+    if res.type in (SG, DEFAULT_SG):
+        parent: Any = res
+        keys = stack.keys_of(res)
+    else:
+        ref = res.get("securityGroupId", computed=True)
+        parent = stack.find([SG, DEFAULT_SG], ref)
+        keys = stack.keys_of(parent) if isinstance(parent, Resource) else {ref} - {UNKNOWN}
+    members = [parent] if isinstance(parent, Resource) else []
+    for rule_ in stack.of_type(SG_INGRESS, SG_RULE):
+        ref = rule_.get("securityGroupId", computed=True)
+        if isinstance(ref, str) and ref in keys and rule_ not in members:
+            members.append(rule_)
+    return members if res in members else [*members, res]
+
+
+def _reaching(res: Resource, port: int | None) -> tuple[list[str], bool]:
+    """(CIDRs of `res`'s own entries that surely reach `port`, anything unknown?)"""
     entries = _ingress_entries(res)
     if entries is UNKNOWN:
-        yield UNKNOWN
-        return
-    for protocol, lo, hi, cidrs in entries:
-        open_ = (
-            UNKNOWN if cidrs is UNKNOWN or UNKNOWN in cidrs else any(c in OPEN_CIDRS for c in cidrs)
-        )
-        if open_ is False:
-            continue
+        return [], True
+    cidrs: list[str] = []
+    unknown = False
+    for protocol, lo, hi, entry_cidrs in entries:
         covers = _covers(protocol, lo, hi, port)
-        if covers is True and open_ is True:
-            yield (
-                f"ingress from {'/'.join(c for c in cidrs if c in OPEN_CIDRS)} reaches {what}: "
-                "allow only the CIDRs or security groups that need it"
-            )
-        elif covers is not False:
+        if covers is False:
+            continue
+        if entry_cidrs is UNKNOWN or covers is UNKNOWN:
+            unknown = unknown or entry_cidrs is UNKNOWN or _public(entry_cidrs)
+            continue
+        cidrs.extend(entry_cidrs)
+    return cidrs, unknown
+
+
+def _open_ingress(res: Resource, stack: Stack, ctx: RuleContext, port: int | None, what: str):
+    own, own_unknown = _reaching(res, port)
+    if not _public(own):
+        if own_unknown:
             yield UNKNOWN
+        return
+    cidrs: list[str] = []
+    group_unknown = False
+    for member in _group(res, stack):
+        member_cidrs, member_unknown = _reaching(member, port)
+        cidrs.extend(c for c in member_cidrs if c not in cidrs)
+        group_unknown = group_unknown or member_unknown
+    try:
+        problems = cidr_math.problems(cidrs, ctx.public_cidr_budget)
+    except (ValueError, TypeError, AttributeError):
+        problems = [f"{', '.join(map(repr, cidrs))} holds something that is not a CIDR"]
+    for problem in problems:
+        yield (
+            f"ingress to {what} from {problem}: allow only the CIDRs or security groups "
+            "that need it"
+        )
+    if not problems and (group_unknown or own_unknown):
+        yield UNKNOWN
 
 
-_SG_TYPES = [SG, DEFAULT_SG, SG_INGRESS]
+_SG_TYPES = [SG, DEFAULT_SG, SG_INGRESS, SG_RULE]
 
 for _id, _port, _what, _title, _ckv in (
     ("GF-VPC-004", 22, "port 22 (SSH)", "port 22", "CKV_AWS_24"),
     ("GF-VPC-005", 3389, "port 3389 (RDP)", "port 3389", "CKV_AWS_25"),
     ("GF-VPC-006", None, "all ports", "all ports", "CKV_AWS_277"),
+    ("GF-VPC-009", 80, "port 80 (HTTP)", "port 80", "CKV_AWS_260"),
 ):
 
-    def _check(res: Resource, ctx: RuleContext, _port=_port, _what=_what):
-        yield from _open_ingress(res, _port, _what)
+    def _check(res: Resource, stack: Stack, ctx: RuleContext, _port=_port, _what=_what):
+        yield from _open_ingress(res, stack, ctx, _port, _what)
 
     rule(
         _id,
-        f"Ensure no security group allows ingress from 0.0.0.0/0 or ::/0 to {_title}",
-        severity="critical" if _port is None else "high",
+        f"Ensure no security group lets the internet reach {_title} (0.0.0.0/0 or ::/0 in "
+        "any split, or more public addresses than the budget)",
+        severity="critical" if _port is None else "medium" if _port == 80 else "high",
         types=_SG_TYPES,
+        stack=True,
         checkov=[_ckv],
     )(_check)

@@ -12,7 +12,13 @@ import yaml
 from gpuforge.cli.main import cli
 from gpuforge.model import catalog
 from gpuforge.model.loader import load_env
-from gpuforge.model.scaffold import FILES, STARTER_GPU_TYPES, project_files, starter_pool
+from gpuforge.model.scaffold import (
+    FILES,
+    PLACEHOLDER_ADMIN,
+    STARTER_GPU_TYPES,
+    project_files,
+    starter_pool,
+)
 
 
 def _tree(root: Path) -> set[str]:
@@ -169,4 +175,28 @@ def test_a_failed_write_takes_back_what_it_wrote(runner, tmp_path, monkeypatch):
     result = runner.invoke(cli, ["init", str(target)])
     assert result.exit_code == 2
     assert "cannot write the project" in result.stderr and "Permission denied" in result.stderr
+    assert not target.exists()
+
+
+def test_admins_given_replace_the_placeholder(runner, tmp_path):
+    """`--admin` ARNs become cluster.admins; without them a placeholder says to replace it."""
+    mine = ["arn:aws:iam::111122223333:role/a", "arn:aws:iam::111122223333:role/b"]
+    args = ["init", str(tmp_path / "p"), "--admin", mine[0], "--admin", mine[1]]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "p" / "stacks" / "dev.yaml").read_text()
+    assert yaml.safe_load(text)["cluster"]["admins"] == mine
+    assert "Replace with your platform admins" not in text and "placeholder" not in result.stderr
+
+    result = runner.invoke(cli, ["init", str(tmp_path / "q")])
+    text = (tmp_path / "q" / "stacks" / "dev.yaml").read_text()
+    assert yaml.safe_load(text)["cluster"]["admins"] == [PLACEHOLDER_ADMIN]
+    assert "Replace with your platform admins" in text and "placeholder admin" in result.stderr
+
+
+def test_a_bad_admin_is_one_line_and_writes_nothing(runner, tmp_path):
+    target = tmp_path / "p"
+    result = runner.invoke(cli, ["init", str(target), "--admin", "arn:aws:iam::1:role/x"])
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "cluster.admins" in result.stderr
     assert not target.exists()

@@ -55,6 +55,23 @@ VIOLATIONS = {
         "GF-EKS-002",
         "aws:eks/cluster:Cluster",
     ),
+    "public endpoint open to the internet in two halves": (
+        lambda d: d["cluster"].update(
+            public_endpoint=True, public_access_cidrs=["0.0.0.0/1", "128.0.0.0/1"]
+        ),
+        "GF-EKS-002",
+        "aws:eks/cluster:Cluster",
+    ),
+    "public endpoint wider than the public-address budget": (
+        lambda d: d["cluster"].update(public_endpoint=True, public_access_cidrs=["198.18.0.0/15"]),
+        "GF-EKS-002",
+        "aws:eks/cluster:Cluster",
+    ),
+    "deployer keeps cluster admin": (
+        lambda d: d["cluster"].update(bootstrap_creator_admin=True),
+        "GF-EKS-006",
+        "aws:eks/cluster:Cluster",
+    ),
     "versioning disabled": (
         lambda d: d["storage"]["buckets"][1].update(versioning=False),
         "GF-S3-009",
@@ -89,6 +106,28 @@ def test_weakening_prod_is_flagged_and_fails_the_plan(runner, project, case):
     assert {f["rule"] for f in doc["findings"]} == {rule}, doc["findings"]
     finding = next(f for f in doc["findings"] if f["rule"] == rule)
     assert finding["enforcement"] == "mandatory" and finding["message"]
+
+
+def test_split_internet_finding_names_the_ranges(runner, project):
+    _edit_prod(
+        project,
+        lambda d: d["cluster"].update(
+            public_endpoint=True, public_access_cidrs=["0.0.0.0/1", "128.0.0.0/1"]
+        ),
+    )
+    result, doc = _plan_json(runner, "prod")
+    assert result.exit_code == 1
+    (message,) = [f["message"] for f in doc["findings"]]
+    assert "0.0.0.0/1, 128.0.0.0/1 (together 0.0.0.0/0) is the whole IPv4 internet" in message
+
+
+def test_a_small_public_range_plans_clean(runner, project):
+    _edit_prod(
+        project,
+        lambda d: d["cluster"].update(public_endpoint=True, public_access_cidrs=["203.0.113.0/24"]),
+    )
+    result, doc = _plan_json(runner, "prod")
+    assert result.exit_code == 0, doc["findings"]
 
 
 def test_table_output_has_every_section(runner, project):

@@ -59,12 +59,23 @@ def _check_endpoint_access(cluster: ClusterSpec) -> None:
 
 
 def check_admins(spec: EnvironmentSpec) -> None:
-    """Each admin an IAM role or user ARN of the environment's one account, listed once.
+    """Someone can reach the cluster; each admin an IAM role or user ARN of the
+    environment's one account, listed once.
+
+    With no admins, only `bootstrap_creator_admin: true` lets anyone in (the deployer).
 
     EKS access entries take a role or user of the cluster's own account (an STS
     session ARN is refused, a principal of another account is "not found"), and
     one entry per principal: a duplicate fails `pulumi up` half-way.
     """
+    if not spec.cluster.admins and not spec.cluster.bootstrap_creator_admin:
+        raise SpecError(
+            "cluster.admins",
+            "nobody could use the Kubernetes API: no admins are listed and the cluster "
+            "creator's admin access is off",
+            "list your admins' role ARNs under cluster.admins, or write "
+            "bootstrap_creator_admin: true (the deployer keeps admin; flagged by GF-EKS-006)",
+        )
     first_seen: dict[str, int] = {}
     accounts: dict[str, int] = {}
     for i, arn in enumerate(spec.cluster.admins):

@@ -455,3 +455,101 @@ def test_policy_rules_find_nothing_else(env):
     resources = [(r.urn, r.type, {**r.inputs, "id": r.id}) for r in b.resources]
     findings = policies.evaluate(resources, {"environment": env})
     assert findings == []
+
+
+def _statements(doc: str) -> list[dict]:
+    return json.loads(doc)["Statement"]
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def test_training_role_follows_each_buckets_access(env):
+    spec, b = built(env)
+    arn = {
+        r.inputs["tags"]["gpuforge.dev/bucket"]: f"arn:aws:s3:::{r.inputs['bucket']}"
+        for r in b.of(T["bucket"])
+    }
+    modes = {bucket.name: bucket.training_access for bucket in spec.storage.buckets}
+    modes["access-logs"] = "none"  # the platform's log bucket: never the pods'
+    for r in b.of(T["bucket"]):
+        name = r.inputs["tags"]["gpuforge.dev/bucket"]
+        assert r.inputs["tags"]["gpuforge.dev/training-access"] == modes[name]
+    policy = b.named(T["role_policy"], f"gpuforge-{env}-training-data").inputs["policy"]
+    writes, reads, kms = set(), set(), []
+    for st in _statements(policy):
+        actions = set(_as_list(st["Action"]))
+        for resource in _as_list(st["Resource"]):
+            if actions & {"s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}:
+                writes.add(resource.removesuffix("/*"))
+            if "s3:GetObject" in actions:
+                reads.add(resource.removesuffix("/*"))
+        if any(a.startswith("kms:") for a in actions):
+            kms.append(st)
+    assert writes == {arn["checkpoints"]} | ({arn["artifacts"]} if "artifacts" in arn else set())
+    assert arn["datasets"] in reads and arn["datasets"] not in writes
+    assert arn["access-logs"] not in reads | writes
+    assert [st["Condition"] for st in kms] == [
+        {"StringEquals": {"kms:ViaService": f"s3.{spec.region}.amazonaws.com"}}
+    ]
+
+
+def test_service_trust_policies_name_the_account_and_source(env):
+    spec, b = built(env)
+    roles = {r.name: _statements(r.inputs["assumeRolePolicy"])[0] for r in b.of(T["role"])}
+    account = roles[f"gpuforge-{env}-cluster"]["Condition"]["StringEquals"]["aws:SourceAccount"]
+    assert account.isdigit() and len(account) == 12
+    cluster = roles[f"gpuforge-{env}-cluster"]["Condition"]
+    assert cluster["ArnLike"] == {
+        "aws:SourceArn": f"arn:aws:eks:{spec.region}:{account}:cluster/gpuforge-{env}"
+    }
+    pods = roles[f"gpuforge-{env}-training"]["Condition"]["StringEquals"]
+    assert pods == {
+        "aws:SourceAccount": account,
+        "aws:RequestTag/eks-cluster-name": f"gpuforge-{env}",
+        "aws:RequestTag/kubernetes-namespace": spec.training.namespace,
+        "aws:RequestTag/kubernetes-service-account": "training",
+    }
+    flow = roles[f"gpuforge-{env}-flow-logs"]["Condition"]
+    assert flow["StringEquals"] == {"aws:SourceAccount": account}
+    assert flow["ArnLike"]["aws:SourceArn"].endswith(f":{account}:vpc-flow-log/*")
+    # EC2 sets neither key when it hands an instance profile's role to a node.
+    assert "Condition" not in roles[f"gpuforge-{env}-node"]
+
+
+def test_no_oidc_provider_and_the_deployer_keeps_no_admin(env):
+    spec, b = built(env)
+    assert not b.of("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+    cluster = b.of(T["cluster"])[0].inputs
+    assert cluster["accessConfig"] == {
+        "authenticationMode": "API",
+        "bootstrapClusterCreatorAdminPermissions": False,
+    }
+
+
+def test_written_access_modes_shape_the_training_policy():
+    from gpuforge.model.spec import EnvironmentSpec
+    from tests.components.mocks import build_platform
+    from tests.conftest import shipped_spec
+
+    data = shipped_spec("dev")
+    data["cluster"] = {**data["cluster"], "admins": [], "bootstrap_creator_admin": True}
+    data["storage"]["buckets"] = [
+        {"name": "datasets", "training_access": "none"},
+        {"name": "checkpoints", "training_access": "read-only"},
+    ]
+    b = build_platform(EnvironmentSpec.model_validate(data))
+    assert (
+        b.of(T["cluster"])[0].inputs["accessConfig"]["bootstrapClusterCreatorAdminPermissions"]
+        is True
+    )
+    policy = _statements(b.named(T["role_policy"], "gpuforge-dev-training-data").inputs["policy"])
+    text = json.dumps(policy)
+    assert "datasets" not in text
+    assert "s3:PutObject" not in text and "kms:GenerateDataKey" not in text
+    data["storage"]["buckets"][1]["training_access"] = "none"
+    b = build_platform(EnvironmentSpec.model_validate(data))
+    assert not b.of(T["role_policy"]) or all(
+        not r.name.endswith("-training-data") for r in b.of(T["role_policy"])
+    )

@@ -61,7 +61,12 @@ REFUSALS = {
     "bucket not in the environment": (
         {"checkpoint": {"uri": "s3://{models}/x"}},
         "checkpoint.uri",
-        ["prod has no bucket 'models'", "may write: datasets, checkpoints, artifacts"],
+        ["prod has no bucket 'models'", "may write: checkpoints, artifacts"],
+    ),
+    "checkpoint in a bucket training pods may only read": (
+        {"checkpoint": {"uri": "s3://{datasets}/x"}},
+        "checkpoint.uri",
+        ["training pods may not write bucket 'datasets'", "may write: checkpoints, artifacts"],
     ),
     "more CPU than the node leaves": (
         {"cpu": 192},

@@ -44,6 +44,8 @@ def _config(context: policies.RuleContext) -> dict[str, Any]:
     if context.protected is not None:
         config["protected"] = context.protected
     config["minLogRetentionDays"] = context.min_log_retention_days
+    if context.public_cidr_budget != policies.RuleContext().public_cidr_budget:
+        config["publicCidrBudget"] = context.public_cidr_budget
     return config
 
 

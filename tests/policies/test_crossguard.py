@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from pulumi_policy import (
     EnforcementLevel,
+    ResourceValidationArgs,
     ResourceValidationPolicy,
     Severity,
     StackValidationPolicy,
@@ -68,6 +69,30 @@ def test_config_from_env() -> None:
     env = {"PULUMI_STACK": "staging", "GPUFORGE_MONTHLY_BUDGET_USD": "1200"}
     assert config_from_env(env) == {"environment": "staging", "monthlyBudgetUsd": 1200.0}
     assert config_from_env({"GPUFORGE_ENV": "prod", "PULUMI_STACK": "x"}) == {"environment": "prod"}
+    assert config_from_env({"GPUFORGE_PUBLIC_CIDR_BUDGET": "24"}) == {"publicCidrBudget": 24}
+
+
+def test_public_cidr_budget_comes_from_pack_and_policy_config() -> None:
+    """A /20 passes the default /16 budget; a pack-wide or per-policy /24 budget flags it."""
+    props = {
+        "roleArn": "arn:aws:iam::111122223333:role/eks",
+        "vpcConfig": {"endpointPublicAccess": True, "publicAccessCidrs": ["198.18.0.0/20"]},
+    }
+    urn = "urn:pulumi:test::gpuforge::aws:eks/cluster:Cluster::c"
+    policy = next(p for p in build_policies() if p.name == "GF-EKS-002")
+    tight = next(p for p in build_policies({"publicCidrBudget": 24}) if p.name == "GF-EKS-002")
+
+    def violations(pol, config):
+        found: list[str] = []
+        args = ResourceValidationArgs(
+            "aws:eks/cluster:Cluster", props, urn, "c", None, None, config
+        )
+        pol.validate(args, lambda message, urn=None: found.append(message))
+        return found
+
+    assert violations(policy, {}) == []
+    assert violations(policy, {"publicCidrBudget": 24})
+    assert "more than a /24" in violations(tight, {})[0]
 
 
 def test_importing_the_entry_point_does_not_start_the_pack() -> None:
