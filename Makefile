@@ -24,10 +24,7 @@ test-install: $(STAMP)
 	GPUFORGE_FRESH_INSTALL=1 $(BIN)/python -m pytest tests/test_install.py -k fresh
 
 demo: $(STAMP)
-	$(BIN)/gpuforge render --all --check
-	$(BIN)/gpuforge validate -e staging
-	$(BIN)/gpuforge validate -e prod
-	$(BIN)/gpuforge plan -e dev
+	bash scripts/demo.sh
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -21,13 +21,23 @@ def emulate() -> None:
     help="Where to write the kubeconfig for the emulated API (mode 0600).",
 )
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="TCP port (0: a free one).")
-def k8s(kubeconfig: str, port: int) -> None:
+@click.option(
+    "--controllers/--no-controllers",
+    default=True,
+    show_default=True,
+    help="Play Kueue, the Job controller, scheduler and autoscaler of a cluster whose GPU "
+    "pools sit at zero: a launched Job gets Pending pods and a scale-up event.",
+)
+def k8s(kubeconfig: str, port: int, controllers: bool) -> None:
     """Serve an emulated Kubernetes API until Ctrl-C.
 
     A stateful in-memory API (kmock) on 127.0.0.1 that the job commands talk
-    to with --kubeconfig. It stores objects but runs no controllers: a launched
-    job stays Pending with no pods. Its token is a random placeholder, not a
-    credential.
+    to with --kubeconfig. Its token is a random placeholder, not a credential.
+    With --controllers (the default) it plays what a cluster whose GPU pools
+    sit at zero nodes does with a launched Job: Kueue admits it, the Job
+    controller makes one Pending pod per rank, the scheduler finds no node and
+    the autoscaler triggers a scale-up. No pod ever runs (there are no nodes);
+    `gpuforge status` explains the wait.
 
     \b
     Example:
@@ -44,6 +54,12 @@ def k8s(kubeconfig: str, port: int) -> None:
 
         raise GpuforgeError(f"cannot serve the emulated Kubernetes API: {exc}") from None
     path = api.write_kubeconfig(kubeconfig)
+    players = None
+    if controllers:
+        from gpuforge.emulator.k8s_controllers import ScaleFromZero
+
+        players = ScaleFromZero(api)
+        players.start()
     click.echo(f"emulated Kubernetes API at {api.url}", err=True)
     click.echo(f"kubeconfig: {path} (use --kubeconfig {path}); Ctrl-C stops it", err=True)
     try:
@@ -52,4 +68,6 @@ def k8s(kubeconfig: str, port: int) -> None:
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
     finally:
+        if players is not None:
+            players.stop()
         api.stop()

@@ -66,3 +66,35 @@ def test_launch_sends_the_rendered_manifests(case, runner, api, env_file, kubeco
     cancel = runner.invoke(cli, ["cancel", name, "-e", env_file, "--kubeconfig", kubeconfig])
     assert cancel.exit_code == 0, cancel.output
     assert not [o for o in api.stored(primary, namespace) if o["metadata"]["name"] == name]
+
+
+def test_the_emulated_cluster_explains_a_launched_job(runner, api, env_file, kubeconfig, namespace):
+    """`gpuforge emulate k8s` plays Kueue, the Job controller, scheduler and autoscaler of a
+    cluster at zero GPU nodes; `status` then explains the wait, and cancel sweeps it all."""
+    from gpuforge.emulator.k8s_controllers import ScaleFromZero
+
+    args = [str(EXAMPLES / "llama-2x8-h100.yaml"), "-e", env_file, "--kubeconfig", kubeconfig]
+    assert runner.invoke(cli, ["launch", *args]).exit_code == 0
+    (job,) = api.stored(resources.BATCH_JOB, namespace)
+    assert job["spec"]["suspend"] is True  # prod queues through Kueue: created suspended
+    assert ScaleFromZero(api).step() >= 1
+
+    (job,) = api.stored(resources.BATCH_JOB, namespace)
+    assert job["spec"]["suspend"] is False
+    (workload,) = api.stored(resources.WORKLOAD, namespace)
+    assert workload["metadata"]["ownerReferences"][0]["name"] == job["metadata"]["name"]
+    pods = api.stored(resources.POD, namespace)
+    assert sorted(
+        p["metadata"]["labels"]["batch.kubernetes.io/job-completion-index"] for p in pods
+    ) == ["0", "1"]
+
+    name = job["metadata"]["name"]
+    status = runner.invoke(
+        cli, ["status", name, "-e", env_file, "--kubeconfig", kubeconfig, "-o", "json"]
+    )
+    doc = json.loads(status.stdout)
+    assert doc["explanation"]["kind"] == "scale-up", doc["explanation"]
+    assert "pool h100 to scale up" in doc["explanation"]["text"]
+    cancel = runner.invoke(cli, ["cancel", name, "-e", env_file, "--kubeconfig", kubeconfig])
+    assert cancel.exit_code == 0
+    assert not api.stored(resources.POD, namespace)

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `make demo`: the platform and the main job, offline, on the embedded emulated cloud.
+#   1. every stack file is current with its spec; prod's spec checks out;
+#   2. prod is built in an emulated AWS account (moto behind Pulumi's mocks) and judged
+#      by the policy rules;
+#   3. the 2-node x 8-GPU H100 job is checked against prod and rendered (dry run), then
+#      launched onto an emulated Kubernetes API, listed, explained and cancelled.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+gf=.venv/bin/gpuforge
+job=examples/jobs/llama-2x8-h100.yaml
+if [[ -t 2 ]]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain" >&2; }
+
+step "gpuforge render --all --check"
+$gf render --all --check
+step "gpuforge validate -e prod"
+$gf validate -e prod
+step "gpuforge plan -e prod   (the whole platform in an emulated AWS account)"
+$gf plan -e prod
+step "gpuforge launch $job -e prod --dry-run   (summary; the manifests go to stdout)"
+$gf launch "$job" -e prod --dry-run > /dev/null
+
+step "gpuforge emulate k8s   (an emulated Kubernetes API on 127.0.0.1, GPU pools at zero)"
+work=$(mktemp -d)
+kubeconfig="$work/emulated.kubeconfig"
+$gf emulate k8s --kubeconfig "$kubeconfig" 2> "$work/emulate.log" &
+emulator=$!
+trap 'kill "$emulator" 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 100); do [[ -s "$kubeconfig" ]] && break; sleep 0.1; done
+[[ -s "$kubeconfig" ]] || { cat "$work/emulate.log" >&2; exit 1; }
+k=(--kubeconfig "$kubeconfig")
+
+step "gpuforge launch $job -e prod"
+$gf launch "$job" -e prod "${k[@]}"
+sleep 1  # the emulated Kueue, Job controller, scheduler and autoscaler take a turn
+step "gpuforge jobs -e prod"
+$gf jobs -e prod "${k[@]}"
+step "gpuforge status llama-8b-pretrain -e prod"
+$gf status llama-8b-pretrain -e prod "${k[@]}"
+step "gpuforge cancel llama-8b-pretrain -e prod"
+$gf cancel llama-8b-pretrain -e prod "${k[@]}"
