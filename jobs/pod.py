@@ -59,6 +59,23 @@ def metadata(job: JobSpec, fit: FitReport, name: str, *, workload: bool = False)
 # -- what runs ------------------------------------------------------------------
 
 
+def rendezvous_endpoint(job: JobSpec, env: EnvironmentSpec, rank0_pod: str) -> str | None:
+    """Rank 0's stable `host:port` under the job's headless Service, or None for one node.
+
+    `rank0_pod` is rank 0's pod hostname, which each backend's controller names its own
+    way (`<job>-0` for an Indexed Job, `<job>-<replicated job>-0-0` for a JobSet).
+    """
+    if job.nodes == 1:
+        return None
+    return f"{rank0_pod}.{job.name}.{env.training.namespace}.svc:{contract.RENDEZVOUS_PORT}"
+
+
+def gang_command(job: JobSpec, fit: FitReport, rendezvous: str | None) -> list[str]:
+    """What each pod runs: torchrun, started once rank 0's name resolves (multi-node)."""
+    argv = torchrun(job, fit, rendezvous)
+    return wait_for_dns(f"${{{contract.RENDEZVOUS}%:*}}", argv) if rendezvous else argv
+
+
 def torchrun(job: JobSpec, fit: FitReport, rendezvous: str | None) -> list[str]:
     """The torchrun command line: c10d rendezvous on `rendezvous`, or standalone on one node."""
     args = ["torchrun"]

@@ -21,14 +21,6 @@ from gpuforge.model import names
 from gpuforge.model.spec import EnvironmentSpec
 
 
-def rendezvous_endpoint(job: JobSpec, env: EnvironmentSpec) -> str | None:
-    """Rank 0's stable `host:port`, or None for a single node (torchrun --standalone)."""
-    if job.nodes == 1:
-        return None
-    host = f"{job.name}-0.{job.name}.{env.training.namespace}.svc"
-    return f"{host}:{contract.RENDEZVOUS_PORT}"
-
-
 class IndexedJobBackend:
     name = "indexed-job"
     primary = ("batch/v1", "Job", "jobs")
@@ -36,9 +28,8 @@ class IndexedJobBackend:
 
     def render(self, job: JobSpec, env: EnvironmentSpec) -> list[dict]:
         fit = check_fit(job, env, priority_settable=self.priority_settable)
-        rendezvous = rendezvous_endpoint(job, env)
-        argv = pod.torchrun(job, fit, rendezvous)
-        command = pod.wait_for_dns(f"${{{contract.RENDEZVOUS}%:*}}", argv) if rendezvous else argv
+        rendezvous = pod.rendezvous_endpoint(job, env, rank0_pod=f"{job.name}-0")
+        command = pod.gang_command(job, fit, rendezvous)
         spec = pod.pod_spec(job, env, fit, command, rendezvous)
         spec["subdomain"] = job.name
         service = {

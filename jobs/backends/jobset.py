@@ -12,19 +12,12 @@ recreates the whole gang up to `max_restarts` times (`Recreate`).
 
 from __future__ import annotations
 
-from gpuforge.jobs import contract, pod
+from gpuforge.jobs import pod
 from gpuforge.jobs.fit import check_fit
 from gpuforge.jobs.spec import JobSpec
 from gpuforge.model.spec import EnvironmentSpec
 
 REPLICATED_JOB = "node"
-
-
-def rendezvous_endpoint(job: JobSpec, env: EnvironmentSpec) -> str | None:
-    if job.nodes == 1:
-        return None
-    host = f"{job.name}-{REPLICATED_JOB}-0-0.{job.name}.{env.training.namespace}.svc"
-    return f"{host}:{contract.RENDEZVOUS_PORT}"
 
 
 class JobSetBackend:
@@ -34,9 +27,9 @@ class JobSetBackend:
 
     def render(self, job: JobSpec, env: EnvironmentSpec) -> list[dict]:
         fit = check_fit(job, env, priority_settable=self.priority_settable)
-        rendezvous = rendezvous_endpoint(job, env)
-        argv = pod.torchrun(job, fit, rendezvous)
-        command = pod.wait_for_dns(f"${{{contract.RENDEZVOUS}%:*}}", argv) if rendezvous else argv
+        rank0_pod = f"{job.name}-{REPLICATED_JOB}-0-0"
+        rendezvous = pod.rendezvous_endpoint(job, env, rank0_pod=rank0_pod)
+        command = pod.gang_command(job, fit, rendezvous)
         template = {
             "metadata": {"labels": pod.labels(job, fit)},
             "spec": pod.pod_spec(job, env, fit, command, rendezvous),
