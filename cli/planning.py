@@ -39,6 +39,11 @@ class PlanReport:
         return [r for r in self.resources if r.kind in ("emulated", "echoed")]
 
     @property
+    def kubernetes_resources(self) -> list[Any]:
+        """Kubernetes objects and Helm releases: recorded, never applied or rendered."""
+        return [r for r in self.resources if r.kind == "kubernetes"]
+
+    @property
     def mandatory_failures(self) -> list[Any]:
         return [f for f in self.findings if f.enforcement == "mandatory"]
 
@@ -65,6 +70,7 @@ class PlanReport:
                 if r.kind != "provider"
             ],
             "outputs": self.outputs,
+            "kubernetes": kubernetes_summary(self.kubernetes_resources),
             "findings": [f.as_dict() for f in self.findings],
             "cost": self.cost.as_dict(),
             "emulation": {
@@ -73,6 +79,42 @@ class PlanReport:
             },
             "seconds": round(self.seconds, 3),
         }
+
+
+CHARTS_NOT_RENDERED = (
+    "Helm charts are listed with their pinned versions and values; they were not fetched "
+    "or rendered, so what they template is not shown or checked"
+)
+
+
+def kubernetes_summary(records: list[Any]) -> dict[str, Any]:
+    """The Kubernetes side of a plan: objects by kind and name, charts with their values."""
+    objects, charts = [], []
+    for r in records:
+        if r.type == "kubernetes:helm.sh/v3:Release":
+            repo = (r.inputs.get("repositoryOpts") or {}).get("repo")
+            charts.append(
+                {
+                    "release": r.inputs.get("name"),
+                    "namespace": r.inputs.get("namespace"),
+                    "chart": r.inputs.get("chart"),
+                    "version": r.inputs.get("version"),
+                    "repository": repo,
+                    "values": r.inputs.get("values") or {},
+                }
+            )
+        else:
+            meta = r.inputs.get("metadata") or {}
+            objects.append(
+                {
+                    "kind": r.inputs.get("kind") or r.type.rsplit(":", 1)[-1],
+                    "apiVersion": r.inputs.get("apiVersion"),
+                    "namespace": meta.get("namespace"),
+                    "name": meta.get("name"),
+                    "spec": r.inputs.get("spec"),
+                }
+            )
+    return {"objects": objects, "charts": charts, "note": CHARTS_NOT_RENDERED}
 
 
 def seed_preexisting(account: Any, spec: EnvironmentSpec) -> None:

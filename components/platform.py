@@ -21,7 +21,9 @@ from gpuforge.components.cluster import Cluster, ClusterArgs
 from gpuforge.components.encryption import Encryption, EncryptionArgs
 from gpuforge.components.network import Network, NetworkArgs
 from gpuforge.components.nodepool import GpuNodePool, GpuNodePoolArgs
+from gpuforge.components.runtime import TrainingRuntime, TrainingRuntimeArgs
 from gpuforge.components.storage import ObjectStore, ObjectStoreArgs
+from gpuforge.components.telemetry import GpuTelemetry, GpuTelemetryArgs
 from gpuforge.model import catalog
 from gpuforge.model.names import TRAINING_SERVICE_ACCOUNT
 from gpuforge.model.spec import EnvironmentSpec
@@ -34,6 +36,10 @@ class PlatformArgs:
 
     spec: EnvironmentSpec
     """The validated environment (`components.loader.load_env` or the stack config)."""
+
+    runtime: bool = True
+    """Declare the in-cluster `TrainingRuntime` too. False for the `aws` layer of a private
+    cluster, whose runtime a second stack applies from inside the VPC (docs/runtime.md)."""
 
 
 class Platform(pulumi.ComponentResource):
@@ -147,6 +153,24 @@ class Platform(pulumi.ComponentResource):
             )
             for pool in spec.gpu_pools
         }
+
+        GpuTelemetry(
+            name,
+            GpuTelemetryArgs(cluster_name=cluster.cluster_name),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster]),
+        )
+        self.runtime = None
+        if args.runtime:
+            self.runtime = TrainingRuntime(
+                name,
+                TrainingRuntimeArgs(
+                    spec=spec,
+                    cluster_name=cluster.cluster_name,
+                    endpoint=cluster.endpoint,
+                    certificate_authority=cluster.certificate_authority,
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster, *pools.values()]),
+            )
 
         self.cluster_name = cluster.cluster_name
         self.cluster_endpoint = cluster.endpoint

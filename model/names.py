@@ -45,6 +45,16 @@ LOCAL_QUEUE = "training"
 
 CLUSTER_QUEUE_PREFIX = "gpuforge"
 
+PRIORITY_CLASSES = {"high": "gpuforge-high", "normal": "gpuforge-normal", "low": "gpuforge-low"}
+"""PriorityClass name by level; the job runner sets `priorityClassName` to one of these."""
+
+DEFAULT_PRIORITY = "normal"
+"""The level a job gets when it names none."""
+
+CLUSTER_AUTOSCALER_NAMESPACE = "kube-system"
+CLUSTER_AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler"
+"""Service account of cluster-autoscaler, bound to its IAM role through EKS Pod Identity."""
+
 
 def cluster_name(environment: str) -> str:
     """The EKS cluster (and Pulumi platform component) name of an environment."""

@@ -11,6 +11,7 @@ from gpuforge.cli.main import cli
 
 TOP_KEYS = {
     "environment",
+    "kubernetes",
     "region",
     "resources",
     "outputs",
@@ -97,6 +98,15 @@ def test_table_output_has_every_section(runner, project):
         "as of",
     ):
         assert needle in out, needle
+    words = " ".join(out.split())
+    for needle in (
+        "Kubernetes (recorded, not applied)",
+        "training/gpuforge-gpus",
+        "requests.nvidia.com/gpu=64",
+        "kueue-system/kueue",
+        "they were not fetched or rendered",
+    ):
+        assert needle in words, needle
 
 
 def test_tree_shows_children_under_their_components(runner, project):

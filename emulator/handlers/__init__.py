@@ -16,7 +16,7 @@ Coverage (each module's docstring lists what is not modelled):
 - The emulator's state, references checked in moto: eks Addon, AccessEntry,
   AccessPolicyAssociation, PodIdentityAssociation; ec2 PlacementGroup.
 - Invokes: getCallerIdentity, getPartition, getRegion, getAvailabilityZones,
-  ssm getParameter (EKS-optimized AMI parameters seeded on first read).
+  ssm getParameter (EKS-optimized AMI parameters seeded on first read), eks getCluster.
 """
 
 from __future__ import annotations
@@ -46,9 +46,9 @@ def state_backed_types() -> frozenset[str]:
 
 @cache
 def invoke_handlers() -> dict[str, Invoke]:
-    from . import index, ssm
+    from . import eks, index, ssm
 
-    return {**index.INVOKES, **ssm.INVOKES}
+    return {**index.INVOKES, **ssm.INVOKES, **eks.INVOKES}
 
 
 __all__ = [

@@ -359,6 +359,36 @@ def pod_identity_association(ctx: Context, name: str, inputs: dict) -> tuple[str
     }
 
 
+def get_cluster(ctx: Context, args: dict) -> dict:
+    """`aws:eks/getCluster`: what the runtime layer reads of a cluster another stack made.
+
+    ResourceNotFoundException when no cluster has the name, as EKS answers.
+    """
+    name = require(args, "name")
+    found = ctx.client("eks").describe_cluster(name=name)["cluster"]
+    vpc = found.get("resourcesVpcConfig") or {}
+    return {
+        "id": name,
+        "name": name,
+        "arn": found["arn"],
+        "endpoint": found["endpoint"],
+        "certificateAuthorities": [{"data": found["certificateAuthority"]["data"]}],
+        "version": found.get("version", DEFAULT_VERSION),
+        "status": found.get("status", "ACTIVE"),
+        "roleArn": found.get("roleArn", ""),
+        "vpcConfigs": [
+            {
+                "subnetIds": vpc.get("subnetIds") or [],
+                "endpointPrivateAccess": bool(vpc.get("endpointPrivateAccess")),
+                "endpointPublicAccess": bool(vpc.get("endpointPublicAccess")),
+            }
+        ],
+        "tags": found.get("tags") or {},
+    }
+
+
+INVOKES = {"aws:eks/getCluster:getCluster": get_cluster}
+
 HANDLERS = {
     "aws:eks/cluster:Cluster": cluster,
     "aws:eks/nodeGroup:NodeGroup": node_group,

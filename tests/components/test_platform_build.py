@@ -51,6 +51,8 @@ COMPONENTS = {
     "gpuforge:storage:ObjectStore",
     "gpuforge:cluster:Cluster",
     "gpuforge:nodepool:GpuNodePool",
+    "gpuforge:telemetry:GpuTelemetry",
+    "gpuforge:runtime:TrainingRuntime",
 }
 
 
@@ -238,7 +240,11 @@ def test_cluster_is_encrypted_private_and_logs_everything(env):
     log_group = b.named(T["log_group"], f"gpuforge-{env}-control-plane").inputs
     assert log_group["name"] == f"/aws/eks/{spec.cluster_name}/cluster"
     assert log_group["kmsKeyId"].endswith(f"gpuforge-{env}-logs")
-    addons = {a.inputs["addonName"] for a in b.of(T["addon"])}
+    addons = {
+        a.inputs["addonName"]
+        for a in b.of(T["addon"])
+        if a.parent_type == "gpuforge:cluster:Cluster"
+    }
     assert addons == {"vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent"}
     assert len(b.of(T["access_entry"])) == len(spec.cluster.admins)
 

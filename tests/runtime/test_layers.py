@@ -1,0 +1,53 @@
+"""One program, three layers: a private cluster gets its runtime from a second stack."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gpuforge.cli.planning import seed_preexisting
+from gpuforge.emulator import EmulatedAccount, EmulationError, run_program
+from gpuforge.model.errors import SpecError
+from gpuforge.model.loader import load_env
+from gpuforge.model.stack_config import config_from_spec
+from gpuforge.program import layer_from_config, main
+from tests.conftest import ROOT
+
+
+def config(spec, layer: str) -> dict:
+    return {**config_from_spec(spec), "gpuforge:layer": layer}
+
+
+def test_aws_layer_then_runtime_layer_in_the_same_account():
+    _, spec = load_env("dev", ROOT)
+    with EmulatedAccount(region=spec.region) as account:
+        seed_preexisting(account, spec)
+        aws = run_program(main, stack="dev", config=config(spec, "aws"), account=account)
+        assert not [r for r in aws.resources if r.kind == "kubernetes"]
+        assert aws.of_type("aws:eks/cluster:Cluster")
+        runtime = run_program(
+            main, stack="dev-runtime", config=config(spec, "runtime"), account=account
+        )
+        assert {r.kind for r in runtime.resources} == {"component", "provider", "kubernetes"}
+        assert runtime.outputs["trainingServiceAccount"] == "training"
+        (provider,) = runtime.of_type("pulumi:providers:kubernetes")
+        found = account.client("eks").describe_cluster(name=spec.cluster_name)["cluster"]
+        server = json.loads(provider.inputs["kubeconfig"])["clusters"][0]["cluster"]["server"]
+        assert server == found["endpoint"]  # read through the EKS API, not retyped
+
+
+def test_the_runtime_layer_needs_the_cluster_to_exist():
+    _, spec = load_env("dev", ROOT)
+    with (
+        EmulatedAccount(region=spec.region) as account,
+        pytest.raises(EmulationError, match="ResourceNotFound"),
+    ):
+        run_program(main, stack="dev-runtime", config=config(spec, "runtime"), account=account)
+
+
+def test_layer_defaults_to_all_and_refuses_unknown_values():
+    assert layer_from_config(lambda key: None) == "all"
+    assert layer_from_config({"gpuforge:layer": "aws"}.get) == "aws"
+    with pytest.raises(SpecError, match="unknown layer"):
+        layer_from_config({"gpuforge:layer": "k8s"}.get)
