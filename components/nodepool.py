@@ -22,6 +22,9 @@
 - Tags: the environment's tags, `gpuforge.dev/pool`, the cluster-autoscaler
   discovery tags and the `k8s.io/cluster-autoscaler/node-template/...` label,
   taint and resource tags that let the autoscaler scale this pool up from zero.
+  EKS does not copy a node group's tags to its Auto Scaling group, where the
+  autoscaler reads them, so the same tags are also put on the group the node group
+  reports (`resources[0].autoscalingGroups[0].name`), one `aws.autoscaling.Tag` each.
 
 This module adds only what is GPU-specific: the EFA parts, the capacity market,
 labels, taints and autoscaler tags. Labels, taints, AMI type and autoscaler tags
@@ -35,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from pulumi_aws import ec2, vpc
+from pulumi_aws import autoscaling, ec2, vpc
 
 from gpuforge.components.node_group import ManagedNodeGroupArgs, managed_node_group
 from gpuforge.model.names import POOL_TAG
@@ -81,6 +84,8 @@ class GpuNodePool(pulumi.ComponentResource):
 
     node_group_name: pulumi.Output[str]
     """Name of the EKS node group."""
+    autoscaling_group_name: pulumi.Output[str]
+    """The Auto Scaling group EKS made for the node group; carries the node-template tags."""
     placement_group_name: pulumi.Output[str] | None
     """Cluster placement group of an EFA pool; None otherwise."""
     efa_security_group_id: pulumi.Output[str] | None
@@ -128,9 +133,19 @@ class GpuNodePool(pulumi.ComponentResource):
         ).group
 
         self.node_group_name = group.node_group_name
+        self.autoscaling_group_name = group.resources[0].autoscaling_groups[0].name
+        child = pulumi.ResourceOptions(parent=self)
+        for key, value in autoscaler_tags(pool, args.cluster_name).items():
+            autoscaling.Tag(
+                f"{name}-asg-{key}",
+                autoscaling_group_name=self.autoscaling_group_name,
+                tag={"key": key, "value": value, "propagate_at_launch": False},
+                opts=child,
+            )
         self.register_outputs(
             {
                 "node_group_name": self.node_group_name,
+                "autoscaling_group_name": self.autoscaling_group_name,
                 "placement_group_name": self.placement_group_name,
                 "efa_security_group_id": self.efa_security_group_id,
             }

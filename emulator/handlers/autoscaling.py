@@ -1,0 +1,43 @@
+"""EC2 Auto Scaling: tags on the groups EKS creates for managed node groups.
+
+``aws:autoscaling/tag:Tag`` puts one tag on an existing group (moto's
+``create_or_update_tags``); AWS answers ValidationError for a group that does not
+exist, and so does the emulator. The groups themselves are created by the EKS node
+group handler, as EKS creates them.
+"""
+
+from __future__ import annotations
+
+from ..errors import AwsError
+from ._base import Context, boolish, require
+
+
+def tag(ctx: Context, name: str, inputs: dict) -> tuple[str, dict]:
+    group = require(inputs, "autoscalingGroupName")
+    spec = require(inputs, "tag")
+    key, value = require(spec, "key"), spec.get("value", "")
+    client = ctx.client("autoscaling")
+    ctx.lookup("asg", group, lambda: _existing_group(client, group))
+    client.create_or_update_tags(
+        Tags=[
+            {
+                "ResourceId": group,
+                "ResourceType": "auto-scaling-group",
+                "Key": key,
+                "Value": value,
+                "PropagateAtLaunch": bool(boolish(spec.get("propagateAtLaunch", False))),
+            }
+        ]
+    )
+    return f"{group},{key}", {}
+
+
+def _existing_group(client, group: str) -> dict:
+    found = client.describe_auto_scaling_groups(AutoScalingGroupNames=[group])
+    if not found["AutoScalingGroups"]:
+        raise AwsError("ValidationError", f"AutoScalingGroup name not found - {group}")
+    return found["AutoScalingGroups"][0]
+
+
+HANDLERS = {"aws:autoscaling/tag:Tag": tag}
+STATE_BACKED: set[str] = set()
