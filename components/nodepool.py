@@ -78,6 +78,10 @@ class GpuNodePoolArgs:
     tags: dict[str, str] = field(default_factory=dict)
     """Environment tags, set explicitly on the node group and launch template."""
 
+    autoscaling_options: dict[str, str] = field(default_factory=dict)
+    """More tags for the Auto Scaling group only: per-group cluster-autoscaler options
+    (`.../node-template/autoscaling-options/...`, e.g. the GPU scale-down delay)."""
+
 
 class GpuNodePool(pulumi.ComponentResource):
     """A managed EKS node group of GPU/accelerator nodes, scale-to-zero capable."""
@@ -135,7 +139,8 @@ class GpuNodePool(pulumi.ComponentResource):
         self.node_group_name = group.node_group_name
         self.autoscaling_group_name = group.resources[0].autoscaling_groups[0].name
         child = pulumi.ResourceOptions(parent=self)
-        for key, value in autoscaler_tags(pool, args.cluster_name).items():
+        group_tags = {**autoscaler_tags(pool, args.cluster_name), **args.autoscaling_options}
+        for key, value in group_tags.items():
             autoscaling.Tag(
                 f"{name}-asg-{key}",
                 autoscaling_group_name=self.autoscaling_group_name,

@@ -17,6 +17,10 @@ from dataclasses import dataclass
 
 import pulumi
 
+from gpuforge.components.autoscaler import (
+    ClusterAutoscalerIdentity,
+    ClusterAutoscalerIdentityArgs,
+)
 from gpuforge.components.cluster import Cluster, ClusterArgs
 from gpuforge.components.encryption import Encryption, EncryptionArgs
 from gpuforge.components.network import Network, NetworkArgs
@@ -24,7 +28,7 @@ from gpuforge.components.nodepool import GpuNodePool, GpuNodePoolArgs
 from gpuforge.components.runtime import TrainingRuntime, TrainingRuntimeArgs
 from gpuforge.components.storage import ObjectStore, ObjectStoreArgs
 from gpuforge.components.telemetry import GpuTelemetry, GpuTelemetryArgs
-from gpuforge.model import catalog
+from gpuforge.model import catalog, runtime
 from gpuforge.model.names import TRAINING_SERVICE_ACCOUNT
 from gpuforge.model.spec import EnvironmentSpec
 from gpuforge.model.stack_config import default_tags
@@ -148,6 +152,7 @@ class Platform(pulumi.ComponentResource):
                     vpc_id=network.vpc_id,
                     cluster_security_group_id=cluster.cluster_security_group_id,
                     tags=tags,
+                    autoscaling_options=runtime.scale_down_tags(spec),
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=cluster.ready),
             )
@@ -159,6 +164,16 @@ class Platform(pulumi.ComponentResource):
             GpuTelemetryArgs(cluster_name=cluster.cluster_name),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster]),
         )
+        if runtime.autoscaler_wanted(spec):
+            ClusterAutoscalerIdentity(
+                name,
+                ClusterAutoscalerIdentityArgs(
+                    cluster_name=cluster.cluster_name,
+                    cluster_tag_name=spec.cluster_name,
+                    region=spec.region,
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster]),
+            )
         self.runtime = None
         if args.runtime:
             self.runtime = TrainingRuntime(
@@ -168,6 +183,9 @@ class Platform(pulumi.ComponentResource):
                     cluster_name=cluster.cluster_name,
                     endpoint=cluster.endpoint,
                     certificate_authority=cluster.certificate_authority,
+                    autoscaling_groups={
+                        pool: p.autoscaling_group_name for pool, p in pools.items()
+                    },
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster, *pools.values()]),
             )

@@ -12,7 +12,10 @@ exec credential (nothing written to disk):
   and the EFA device plugin on the EFA pools' nodes;
 - with `training.queueing: kueue`: Kueue, one ResourceFlavor per GPU pool, the
   environment's ClusterQueue (each flavor's quota = the pool's max nodes x what one
-  node offers) and the LocalQueue jobs are submitted to.
+  node offers) and the LocalQueue jobs are submitted to;
+- with `autoscaling.enabled`: cluster-autoscaler on the system nodes, discovering this
+  cluster's groups, with the priority expander naming each pool's Auto Scaling group
+  (its AWS role is `autoscaler.ClusterAutoscalerIdentity`, in the `aws` layer).
 
 Every object and chart value comes from `gpuforge.model.runtime` (pure, shared with the
 policy rules and the plan); chart versions are pinned there, in `CHARTS`. Charts are
@@ -23,7 +26,7 @@ policy rules and the plan); chart versions are pinned there, in `CHARTS`. Charts
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -48,6 +51,9 @@ class TrainingRuntimeArgs:
 
     certificate_authority: pulumi.Input[str]
     """Base64 PEM of the cluster CA."""
+
+    autoscaling_groups: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Auto Scaling group name by GPU pool (the cluster-autoscaler's expander names them)."""
 
 
 class TrainingRuntime(pulumi.ComponentResource):
@@ -111,8 +117,15 @@ class TrainingRuntime(pulumi.ComponentResource):
                 description=pc["description"],
                 opts=self._opts,
             )
+        groups = pulumi.Output.all(**args.autoscaling_groups) if args.autoscaling_groups else {}
         releases = {
-            chart.release: self._release(name, chart, runtime.chart_values(spec, chart))
+            chart.release: self._release(
+                name,
+                chart,
+                pulumi.Output.from_input(groups).apply(
+                    lambda g, chart=chart: runtime.chart_values(spec, chart, dict(g or {}))
+                ),
+            )
             for chart in runtime.charts_for(spec)
         }
         if "kueue" in releases:
@@ -204,5 +217,22 @@ def runtime_for_cluster(spec: EnvironmentSpec) -> TrainingRuntime:
             certificate_authority=found.certificate_authorities.apply(
                 lambda cas: cas[0].data if cas else None
             ),
+            autoscaling_groups={p.name: _pool_group(spec, p.name) for p in spec.gpu_pools},
         ),
     )
+
+
+def _pool_group(spec: EnvironmentSpec, pool: str) -> pulumi.Output[str]:
+    """The Auto Scaling group of a pool, found by the tags the `aws` layer put on it."""
+    from pulumi_aws import autoscaling
+
+    from gpuforge.model.names import POOL_LABEL
+    from gpuforge.model.pools import AUTOSCALER
+
+    found = autoscaling.get_ami_ids_output(
+        filters=[
+            {"name": "tag:eks:cluster-name", "values": [spec.cluster_name]},
+            {"name": f"tag:{AUTOSCALER}/node-template/label/{POOL_LABEL}", "values": [pool]},
+        ]
+    )
+    return found.names.apply(lambda names: names[0] if names else None)

@@ -11,6 +11,7 @@ version was taken from. Nothing here fetches or renders a chart.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,6 +131,8 @@ def charts_for(spec: EnvironmentSpec) -> list[Chart]:
         wanted.append(CHARTS["aws-efa-k8s-device-plugin"])
     if spec.training.queueing == "kueue":
         wanted.append(CHARTS["kueue"])
+    if autoscaler_wanted(spec):
+        wanted.append(CHARTS["cluster-autoscaler"])
     return wanted
 
 
@@ -238,8 +241,13 @@ def kueue_values(spec: EnvironmentSpec) -> dict[str, Any]:
     }
 
 
-def chart_values(spec: EnvironmentSpec, chart: Chart) -> dict[str, Any]:
-    """The values gpuforge gives `chart` for this environment."""
+def chart_values(
+    spec: EnvironmentSpec, chart: Chart, groups: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The values gpuforge gives `chart` for this environment (`groups`: each GPU pool's
+    Auto Scaling group name, which the cluster-autoscaler's values name)."""
+    if chart.release == "cluster-autoscaler":
+        return cluster_autoscaler_values(spec, groups or {})
     builders = {
         "nvidia-device-plugin": nvidia_plugin_values,
         "aws-efa-k8s-device-plugin": efa_plugin_values,
@@ -349,3 +357,78 @@ def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> d
         "current-context": cluster_name,
         "users": [{"name": cluster_name, "user": {"exec": credential}}],
     }
+
+
+# -- cluster-autoscaler ---------------------------------------------------------------------
+
+SCALE_DOWN_OPTION = f"{pools.AUTOSCALER}/node-template/autoscaling-options/scaledownunneededtime"
+"""Per-group override of `--scale-down-unneeded-time` (cluster-autoscaler's AWS provider)."""
+
+EXPANDER_TIERS = {"reserved": 30, "on-demand": 20, "spot": 10}
+"""Priority-expander priority by how a pool's capacity is bought (higher is tried first)."""
+
+
+def autoscaler_wanted(spec: EnvironmentSpec) -> bool:
+    """cluster-autoscaler is installed when the spec enables it."""
+    return spec.autoscaling.enabled
+
+
+def capacity_tier(pool: GpuPoolSpec) -> str:
+    """`reserved` (capacity block or a targeted reservation), `on-demand` or `spot`."""
+    if pool.capacity == "capacity-block" or pool.capacity_reservation_id is not None:
+        return "reserved"
+    return pool.capacity
+
+
+def scale_down_tags(spec: EnvironmentSpec) -> dict[str, str]:
+    """Tags on every GPU pool's group: how long an unneeded GPU node lives."""
+    return {SCALE_DOWN_OPTION: f"{spec.autoscaling.gpu_scale_down_delay_minutes}m0s"}
+
+
+def expander_priorities(spec: EnvironmentSpec, groups: dict[str, str]) -> str:
+    """The priority expander's config (YAML text): each pool's Auto Scaling group, by exact
+    name, under its capacity tier; every other group (the system pool) lowest."""
+    lines = []
+    for tier, priority in EXPANDER_TIERS.items():
+        members = [p.name for p in spec.gpu_pools if capacity_tier(p) == tier and p.name in groups]
+        if members:
+            lines.append(f"{priority}:")
+            lines += [f"  - ^{_literal(groups[name])}$" for name in members]
+    lines += ["1:", "  - .*"]
+    return "\n".join(lines) + "\n"
+
+
+def cluster_autoscaler_values(spec: EnvironmentSpec, groups: dict[str, str]) -> dict[str, Any]:
+    """Values of the cluster-autoscaler chart: auto-discovery of this cluster's groups, the
+    image whose minor matches the EKS version, the spec's expander and scale-down delay,
+    on the system nodes, as the service account the Pod Identity association binds."""
+    settings = spec.autoscaling
+    extra: dict[str, Any] = {
+        "expander": settings.expander,
+        "balance-similar-node-groups": settings.balance_similar_node_groups,
+        "scale-down-unneeded-time": f"{settings.gpu_scale_down_delay_minutes}m0s",
+        "skip-nodes-with-local-storage": False,
+    }
+    values: dict[str, Any] = {
+        "cloudProvider": "aws",
+        "awsRegion": spec.region,
+        "autoDiscovery": {
+            "clusterName": spec.cluster_name,
+            "tags": [f"{pools.AUTOSCALER}/enabled", f"{pools.AUTOSCALER}/{spec.cluster_name}"],
+        },
+        "image": {"tag": cluster_autoscaler_image(spec.cluster.version)},
+        "rbac": {
+            "serviceAccount": {"create": True, "name": names.CLUSTER_AUTOSCALER_SERVICE_ACCOUNT}
+        },
+        "nodeSelector": {names.NODE_ROLE_LABEL: names.SYSTEM_NODE_ROLE},
+        "priorityClassName": "system-cluster-critical",
+        "extraArgs": extra,
+    }
+    if settings.expander == "priority":
+        values["expanderPriorities"] = expander_priorities(spec, groups)
+    return values
+
+
+def _literal(name: str) -> str:
+    """A regex matching exactly `name` (group names are letters, digits, '-' and '_')."""
+    return re.escape(name).replace("\\-", "-")

@@ -27,6 +27,7 @@ SECTIONS = {
     "storage": "storage",
     "encryption": "encryption",
     "training": "training",
+    "autoscaling": "autoscaling",
     "cost": "cost",
 }
 

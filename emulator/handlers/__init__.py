@@ -16,7 +16,8 @@ Coverage (each module's docstring lists what is not modelled):
 - The emulator's state, references checked in moto: eks Addon, AccessEntry,
   AccessPolicyAssociation, PodIdentityAssociation; ec2 PlacementGroup.
 - Invokes: getCallerIdentity, getPartition, getRegion, getAvailabilityZones,
-  ssm getParameter (EKS-optimized AMI parameters seeded on first read), eks getCluster.
+  ssm getParameter (EKS-optimized AMI parameters seeded on first read), eks getCluster, autoscaling
+  getAmiIds (the Auto Scaling groups data source).
 """
 
 from __future__ import annotations
@@ -47,9 +48,9 @@ def state_backed_types() -> frozenset[str]:
 
 @cache
 def invoke_handlers() -> dict[str, Invoke]:
-    from . import eks, index, ssm
+    from . import autoscaling, eks, index, ssm
 
-    return {**index.INVOKES, **ssm.INVOKES, **eks.INVOKES}
+    return {**index.INVOKES, **ssm.INVOKES, **eks.INVOKES, **autoscaling.INVOKES}
 
 
 __all__ = [

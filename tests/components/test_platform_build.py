@@ -53,6 +53,7 @@ COMPONENTS = {
     "gpuforge:nodepool:GpuNodePool",
     "gpuforge:telemetry:GpuTelemetry",
     "gpuforge:runtime:TrainingRuntime",
+    "gpuforge:autoscaler:ClusterAutoscalerIdentity",
 }
 
 
@@ -276,8 +277,23 @@ def test_roles_are_scoped(env):
         assert all(r.rstrip("/*") in buckets or r.endswith(f"-{env}-storage") for r in resources)
     for r in b.of(T["role_policy"]):
         for statement in json.loads(r.inputs["policy"])["Statement"]:
-            assert "*" not in statement["Resource"]
-    association = b.of(T["pod_identity"])[0].inputs
+            if "*" not in statement["Resource"]:
+                continue
+            resources = statement["Resource"]
+            resources = resources if isinstance(resources, list) else [resources]
+            # Only cluster-autoscaler's role: describe calls (which take no resource-level
+            # scope), and writes on this account's groups that carry this cluster's tag.
+            assert r.name == f"gpuforge-{env}-cluster-autoscaler-scaling", r.name
+            actions = statement["Action"]
+            actions = actions if isinstance(actions, list) else [actions]
+            writes = [a for a in actions if not a.split(":", 1)[1].startswith(("Describe", "Get"))]
+            if writes:
+                assert "*" not in resources
+                tag = f"aws:ResourceTag/k8s.io/cluster-autoscaler/{spec.cluster_name}"
+                assert statement["Condition"]["StringEquals"] == {tag: "owned"}
+    (association,) = [
+        p.inputs for p in b.of(T["pod_identity"]) if p.inputs["serviceAccount"] == "training"
+    ]
     assert association["namespace"] == spec.training.namespace
     assert association["serviceAccount"] == "training"
     assert association["roleArn"].endswith(f"gpuforge-{env}-training")

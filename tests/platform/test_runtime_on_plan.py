@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import yaml
+
 from gpuforge.model import names, runtime
 
 PIA = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
@@ -12,6 +14,18 @@ RELEASE = "kubernetes:helm.sh/v3:Release"
 
 def k8s(built, kind: str) -> list:
     return [r for r in built.report.kubernetes_resources if r.inputs.get("kind") == kind]
+
+
+def pool_groups(built) -> dict[str, str]:
+    """Each GPU pool's Auto Scaling group, as EKS reports it."""
+    eks = built.client("eks")
+    out = {}
+    for pool in built.spec.gpu_pools:
+        ng = built.report.outputs["nodeGroups"][pool.name]
+        found = eks.describe_nodegroup(clusterName=built.spec.cluster_name, nodegroupName=ng)
+        (group,) = found["nodegroup"]["resources"]["autoScalingGroups"]
+        out[pool.name] = group["name"]
+    return out
 
 
 def test_every_kubernetes_object_goes_through_the_runtime_provider(built):
@@ -73,7 +87,7 @@ def test_charts_are_the_pinned_ones_with_values_from_the_spec(built):
         assert (got.inputs.get("repositoryOpts") or {}).get("repo") == chart.repository
         assert got.inputs["namespace"] == chart.namespace
         assert got.inputs["values"] == json.loads(
-            json.dumps(runtime.chart_values(built.spec, chart))
+            json.dumps(runtime.chart_values(built.spec, chart, pool_groups(built)))
         )
         assert "not fetched" in got.outputs["status"]["status"]
 
@@ -113,3 +127,31 @@ def test_gpu_telemetry_addon_with_its_own_pod_role(built):
     attached = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
     assert [p["PolicyName"] for p in attached] == [runtime.GPU_TELEMETRY_POLICY]
     assert iam.list_role_policies(RoleName=role)["PolicyNames"] == []
+
+
+def test_cluster_autoscaler_names_each_pools_real_group_in_its_tier(built):
+    (release,) = [r for r in built.of_type(RELEASE) if r.inputs["name"] == "cluster-autoscaler"]
+    chart = runtime.CHARTS["cluster-autoscaler"]
+    assert release.inputs["version"] == chart.version
+    values = release.inputs["values"]
+    assert values["image"]["tag"].startswith(f"v{built.spec.cluster.version}.")
+    priorities = yaml.safe_load(values["expanderPriorities"])
+    groups = pool_groups(built)
+    for pool in built.spec.gpu_pools:
+        tier = runtime.EXPANDER_TIERS[runtime.capacity_tier(pool)]
+        assert f"^{groups[pool.name]}$" in priorities[tier], pool.name
+
+
+def test_cluster_autoscaler_role_is_bound_and_scoped(built):
+    (assoc,) = [p for p in built.of_type(PIA) if p.inputs["serviceAccount"] == "cluster-autoscaler"]
+    assert assoc.inputs["namespace"] == "kube-system"
+    iam = built.client("iam")
+    role = assoc.inputs["roleArn"].rsplit("/", 1)[-1]
+    (name,) = iam.list_role_policies(RoleName=role)["PolicyNames"]
+    doc = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+    for st in doc["Statement"]:
+        actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+        if any(a.startswith("autoscaling:") and ":Describe" not in a for a in actions):
+            assert st["Resource"] != "*"
+            tag = f"aws:ResourceTag/k8s.io/cluster-autoscaler/{built.spec.cluster_name}"
+            assert st["Condition"]["StringEquals"][tag] == "owned"

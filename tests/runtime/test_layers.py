@@ -35,6 +35,18 @@ def test_aws_layer_then_runtime_layer_in_the_same_account():
         found = account.client("eks").describe_cluster(name=spec.cluster_name)["cluster"]
         server = json.loads(provider.inputs["kubeconfig"])["clusters"][0]["cluster"]["server"]
         assert server == found["endpoint"]  # read through the EKS API, not retyped
+        (release,) = [
+            r for r in runtime.of_type("kubernetes:helm.sh/v3:Release")
+            if r.inputs["name"] == "cluster-autoscaler"
+        ]  # fmt: skip
+        groups = account.client("autoscaling").describe_auto_scaling_groups()
+        l4 = [
+            g["AutoScalingGroupName"] for g in groups["AutoScalingGroups"]
+            if {"Key": "gpuforge.dev/pool", "Value": "l4"} in
+            [{"Key": t["Key"].rsplit("label/", 1)[-1], "Value": t["Value"]} for t in g["Tags"]]
+        ]  # fmt: skip
+        assert len(l4) == 1  # found by its node-template label tag, as the runtime layer does
+        assert f"^{l4[0]}$" in release.inputs["values"]["expanderPriorities"]
 
 
 def test_the_runtime_layer_needs_the_cluster_to_exist():
