@@ -381,7 +381,10 @@ def capacity_tier(pool: GpuPoolSpec) -> str:
 
 
 def scale_down_tags(spec: EnvironmentSpec) -> dict[str, str]:
-    """Tags on every GPU pool's group: how long an unneeded GPU node lives."""
+    """Tags on every GPU pool's group: how long an unneeded GPU node lives (none without
+    an autoscaler)."""
+    if not autoscaler_wanted(spec):
+        return {}
     return {SCALE_DOWN_OPTION: f"{spec.autoscaling.gpu_scale_down_delay_minutes}m0s"}
 
 

@@ -6,13 +6,14 @@ import json
 
 import pytest
 
+from gpuforge import policies
 from gpuforge.cli.planning import seed_preexisting
 from gpuforge.emulator import EmulatedAccount, EmulationError, run_program
 from gpuforge.model.errors import SpecError
-from gpuforge.model.loader import load_env
+from gpuforge.model.loader import load_env, spec_from_data
 from gpuforge.model.stack_config import config_from_spec
 from gpuforge.program import layer_from_config, main
-from tests.conftest import ROOT
+from tests.conftest import ROOT, shipped_spec
 
 
 def config(spec, layer: str) -> dict:
@@ -26,6 +27,10 @@ def test_aws_layer_then_runtime_layer_in_the_same_account():
         aws = run_program(main, stack="dev", config=config(spec, "aws"), account=account)
         assert not [r for r in aws.resources if r.kind == "kubernetes"]
         assert aws.of_type("aws:eks/cluster:Cluster")
+        # the aws stack alone says what its runtime stack must bring, without blocking
+        findings = policies.evaluate(aws.policy_resources())
+        assert {f.rule for f in findings} == {"GF-RUN-002", "GF-RUN-003"}
+        assert not policies.has_mandatory_failure(findings)
         runtime = run_program(
             main, stack="dev-runtime", config=config(spec, "runtime"), account=account
         )
@@ -63,3 +68,19 @@ def test_layer_defaults_to_all_and_refuses_unknown_values():
     assert layer_from_config({"gpuforge:layer": "aws"}.get) == "aws"
     with pytest.raises(SpecError, match="unknown layer"):
         layer_from_config({"gpuforge:layer": "k8s"}.get)
+
+
+def test_switching_the_autoscaler_off_is_flagged():
+    data = shipped_spec("dev")
+    data["autoscaling"] = {"enabled": False}
+    from gpuforge.cli.planning import plan
+
+    report = plan(spec_from_data(data))
+    flagged = {(f.rule, f.urn.rsplit("::", 1)[-1]) for f in report.findings}
+    assert {rule for rule, _ in flagged} == {"GF-RUN-002"}
+    assert {name for _, name in flagged} == {"gpuforge-dev-system", "gpuforge-dev-l4-ng"}
+    assert not report.mandatory_failures
+    assert not [
+        r for r in report.resources
+        if r.name.endswith("-cluster-autoscaler") or r.inputs.get("name") == "cluster-autoscaler"
+    ]  # fmt: skip
