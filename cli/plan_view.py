@@ -35,6 +35,7 @@ def show(report: PlanReport, path, tree: bool = False) -> None:
         )
     )
     _kubernetes(console, report)
+    _pools(console, report)
     console.print(_outputs(report.outputs))
     _findings(console, report)
     _cost(console, report)
@@ -96,6 +97,32 @@ def _kubernetes(console: Console, report: PlanReport) -> None:
         )
     console.print(table)
     console.print(f"[dim]{summary['note']}[/]")
+
+
+def _pools(console: Console, report: PlanReport) -> None:
+    """Each GPU pool beside what the runtime does with it: idle cost, cost at max, scaling."""
+    if not report.cost.pools:
+        return
+    table = Table(title="GPU pools (USD per hour)", title_justify="left")
+    for col in ("pool", "nodes", "GPUs/node", "capacity", "idle", "at max", "scale-up order"):
+        table.add_column(col, justify="left" if col in ("pool", "capacity") else "right")
+    order = report.pool_priorities()
+    for pool in report.cost.pools:
+        price = pool.hourly_per_node
+        table.add_row(
+            f"{pool.name} ({pool.instance_type}{', EFA' if pool.efa else ''})",
+            f"{pool.min}-{pool.max}",
+            str(pool.gpus_per_node),
+            pool.capacity,
+            "unknown" if price is None else f"{pool.hourly_idle:,.2f}",
+            "unknown" if price is None else f"{pool.hourly_at_max:,.2f}",
+            order.get(pool.name, "-"),
+        )
+    console.print(table)
+    console.print(
+        "[dim]idle = min nodes, 0 for a pool at min 0: a first job waits for a node to "
+        "launch and join (scale-from-zero tags on each pool's Auto Scaling group)[/]"
+    )
 
 
 def _k8s_detail(obj: dict[str, Any]) -> str:

@@ -47,6 +47,25 @@ class PlanReport:
     def mandatory_failures(self) -> list[Any]:
         return [f for f in self.findings if f.enforcement == "mandatory"]
 
+    def pool_priorities(self) -> dict[str, str]:
+        """Each GPU pool's place in cluster-autoscaler's priority expander ("1" is tried
+        first), from the chart values the plan recorded; empty without that expander."""
+        import yaml
+
+        for r in self.kubernetes_resources:
+            text = (r.inputs.get("values") or {}).get("expanderPriorities")
+            if r.inputs.get("name") != "cluster-autoscaler" or not isinstance(text, str):
+                continue
+            tiers = sorted(yaml.safe_load(text).items(), key=lambda kv: -int(kv[0]))
+            groups = self.outputs.get("autoscalingGroups") or {}
+            order: dict[str, str] = {}
+            for rank, (_, patterns) in enumerate(tiers, start=1):
+                for pool, group in groups.items():
+                    if f"^{group}$" in patterns:
+                        order[pool] = str(rank)
+            return order
+        return {}
+
     def counts_by_type(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for r in self.cloud_resources:

@@ -63,6 +63,8 @@ class Platform(pulumi.ComponentResource):
     """IAM role ARNs: `cluster`, `node`, `training` (pods through EKS Pod Identity)."""
     node_groups: dict[str, pulumi.Output[str]]
     """EKS node group name by GPU pool name (plus `system`)."""
+    autoscaling_groups: dict[str, pulumi.Output[str]]
+    """Auto Scaling group (made by EKS, tagged by gpuforge) by GPU pool name."""
     training_namespace: str
     """Kubernetes namespace for training jobs."""
     training_service_account: str
@@ -204,6 +206,7 @@ class Platform(pulumi.ComponentResource):
             "system": cluster.system_node_group_name,
             **{pool: p.node_group_name for pool, p in pools.items()},
         }
+        self.autoscaling_groups = {pool: p.autoscaling_group_name for pool, p in pools.items()}
         self.training_namespace = spec.training.namespace
         self.training_service_account = TRAINING_SERVICE_ACCOUNT
         self.vpc_id = network.vpc_id
@@ -219,6 +222,7 @@ class Platform(pulumi.ComponentResource):
             "bucketNames": self.bucket_names,
             "roleArns": self.role_arns,
             "nodeGroups": self.node_groups,
+            "autoscalingGroups": self.autoscaling_groups,
             "trainingNamespace": self.training_namespace,
             "trainingServiceAccount": self.training_service_account,
             "vpcId": self.vpc_id,

@@ -155,3 +155,13 @@ def test_cluster_autoscaler_role_is_bound_and_scoped(built):
             assert st["Resource"] != "*"
             tag = f"aws:ResourceTag/k8s.io/cluster-autoscaler/{built.spec.cluster_name}"
             assert st["Condition"]["StringEquals"][tag] == "owned"
+
+
+def test_plan_orders_pools_as_the_expander_will(built):
+    order = built.report.pool_priorities()
+    tiers = sorted({runtime.EXPANDER_TIERS[runtime.capacity_tier(p)] for p in built.spec.gpu_pools},
+                   reverse=True)  # fmt: skip
+    assert order == {
+        p.name: str(tiers.index(runtime.EXPANDER_TIERS[runtime.capacity_tier(p)]) + 1)
+        for p in built.spec.gpu_pools
+    }
