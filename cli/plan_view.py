@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from gpuforge.cli.planning import SEVERITIES, PlanReport
+from gpuforge.cli.planning import SEVERITIES, PlanReport, kubernetes_summary
 from gpuforge.model.loader import display_path
 from gpuforge.model.pricing import HOURS_PER_MONTH
 
@@ -33,6 +34,8 @@ def show(report: PlanReport, path, tree: bool = False) -> None:
             else "none only echoed"
         )
     )
+    _kubernetes(console, report)
+    _pools(console, report)
     console.print(_outputs(report.outputs))
     _findings(console, report)
     _cost(console, report)
@@ -70,6 +73,82 @@ def _tree(report: PlanReport) -> Tree:
 
     add(root, "")
     return root
+
+
+def _kubernetes(console: Console, report: PlanReport) -> None:
+    """The in-cluster side: objects by kind, then each chart with its pinned version."""
+    summary = kubernetes_summary(report.kubernetes_resources)
+    if not summary["objects"] and not summary["charts"]:
+        return
+    table = Table(title="Kubernetes (recorded, not applied)", title_justify="left")
+    table.add_column("kind")
+    table.add_column("name", overflow="fold")
+    table.add_column("detail", overflow="fold")
+    for obj in summary["objects"]:
+        where = f"{obj['namespace']}/" if obj["namespace"] else ""
+        table.add_row(obj["kind"], f"{where}{obj['name']}", _k8s_detail(obj))
+    for chart in summary["charts"]:
+        source = chart["repository"] or chart["chart"]
+        table.add_row(
+            "HelmRelease",
+            f"{chart['namespace']}/{chart['release']}",
+            f"{chart['chart']} {chart['version']} from {source}; "
+            f"values {json.dumps(chart['values'], sort_keys=True)}",
+        )
+    console.print(table)
+    console.print(f"[dim]{summary['note']}[/]")
+
+
+def _pools(console: Console, report: PlanReport) -> None:
+    """Each GPU pool beside what the runtime does with it: idle cost, cost at max, scaling."""
+    if not report.cost.pools:
+        return
+    table = Table(title="GPU pools (USD per hour)", title_justify="left")
+    for col in ("pool", "nodes", "GPUs/node", "capacity", "idle", "at max", "scale-up order"):
+        table.add_column(col, justify="left" if col in ("pool", "capacity") else "right")
+    order = report.pool_priorities()
+    for pool in report.cost.pools:
+        price = pool.hourly_per_node
+        table.add_row(
+            f"{pool.name} ({pool.instance_type}{', EFA' if pool.efa else ''})",
+            f"{pool.min}-{pool.max}",
+            str(pool.gpus_per_node),
+            pool.capacity,
+            "unknown" if price is None else f"{pool.hourly_idle:,.2f}",
+            "unknown" if price is None else f"{pool.hourly_at_max:,.2f}",
+            order.get(pool.name, "-"),
+        )
+    console.print(table)
+    console.print(
+        "[dim]idle = min nodes, 0 for a pool at min 0: a first job waits for a node to "
+        "launch and join (scale-from-zero tags on each pool's Auto Scaling group)[/]"
+    )
+
+
+def _k8s_detail(obj: dict[str, Any]) -> str:
+    spec = obj.get("spec") or {}
+    if obj["kind"] == "ResourceQuota":
+        return ", ".join(f"{k}={v}" for k, v in (spec.get("hard") or {}).items())
+    if obj["kind"] == "ClusterQueue":
+        quotas = []
+        for group in spec.get("resourceGroups") or []:
+            for flavor in group.get("flavors") or []:
+                gpus = [
+                    r["nominalQuota"]
+                    for r in flavor.get("resources") or []
+                    if r.get("name") in ("nvidia.com/gpu", "aws.amazon.com/neuron")
+                ]
+                quotas.append(f"{flavor['name']}: {_num(gpus[0]) if gpus else 0} GPUs")
+        return "; ".join(quotas)
+    if obj["kind"] == "LocalQueue":
+        return f"-> {spec.get('clusterQueue')}"
+    if obj["kind"] == "ResourceFlavor":
+        return ", ".join(f"{k}={v}" for k, v in (spec.get("nodeLabels") or {}).items())
+    return ""
+
+
+def _num(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _outputs(outputs: dict[str, Any]) -> Table:

@@ -39,8 +39,32 @@ class PlanReport:
         return [r for r in self.resources if r.kind in ("emulated", "echoed")]
 
     @property
+    def kubernetes_resources(self) -> list[Any]:
+        """Kubernetes objects and Helm releases: recorded, never applied or rendered."""
+        return [r for r in self.resources if r.kind == "kubernetes"]
+
+    @property
     def mandatory_failures(self) -> list[Any]:
         return [f for f in self.findings if f.enforcement == "mandatory"]
+
+    def pool_priorities(self) -> dict[str, str]:
+        """Each GPU pool's place in cluster-autoscaler's priority expander ("1" is tried
+        first), from the chart values the plan recorded; empty without that expander."""
+        import yaml
+
+        for r in self.kubernetes_resources:
+            text = (r.inputs.get("values") or {}).get("expanderPriorities")
+            if r.inputs.get("name") != "cluster-autoscaler" or not isinstance(text, str):
+                continue
+            tiers = sorted(yaml.safe_load(text).items(), key=lambda kv: -int(kv[0]))
+            groups = self.outputs.get("autoscalingGroups") or {}
+            order: dict[str, str] = {}
+            for rank, (_, patterns) in enumerate(tiers, start=1):
+                for pool, group in groups.items():
+                    if f"^{group}$" in patterns:
+                        order[pool] = str(rank)
+            return order
+        return {}
 
     def counts_by_type(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -65,6 +89,7 @@ class PlanReport:
                 if r.kind != "provider"
             ],
             "outputs": self.outputs,
+            "kubernetes": kubernetes_summary(self.kubernetes_resources),
             "findings": [f.as_dict() for f in self.findings],
             "cost": self.cost.as_dict(),
             "emulation": {
@@ -73,6 +98,42 @@ class PlanReport:
             },
             "seconds": round(self.seconds, 3),
         }
+
+
+CHARTS_NOT_RENDERED = (
+    "Helm charts are listed with their pinned versions and values; they were not fetched "
+    "or rendered, so what they template is not shown or checked"
+)
+
+
+def kubernetes_summary(records: list[Any]) -> dict[str, Any]:
+    """The Kubernetes side of a plan: objects by kind and name, charts with their values."""
+    objects, charts = [], []
+    for r in records:
+        if r.type == "kubernetes:helm.sh/v3:Release":
+            repo = (r.inputs.get("repositoryOpts") or {}).get("repo")
+            charts.append(
+                {
+                    "release": r.inputs.get("name"),
+                    "namespace": r.inputs.get("namespace"),
+                    "chart": r.inputs.get("chart"),
+                    "version": r.inputs.get("version"),
+                    "repository": repo,
+                    "values": r.inputs.get("values") or {},
+                }
+            )
+        else:
+            meta = r.inputs.get("metadata") or {}
+            objects.append(
+                {
+                    "kind": r.inputs.get("kind") or r.type.rsplit(":", 1)[-1],
+                    "apiVersion": r.inputs.get("apiVersion"),
+                    "namespace": meta.get("namespace"),
+                    "name": meta.get("name"),
+                    "spec": r.inputs.get("spec"),
+                }
+            )
+    return {"objects": objects, "charts": charts, "note": CHARTS_NOT_RENDERED}
 
 
 def seed_preexisting(account: Any, spec: EnvironmentSpec) -> None:

@@ -1,7 +1,8 @@
 """Pulumi component resources: the platform one environment is made of.
 
 Each component module declares one component (`gpuforge:<module>:<Type>`):
-`network`, `encryption`, `storage`, `cluster`, `nodepool`, `platform`. The
+`network`, `encryption`, `storage`, `cluster`, `nodepool`, `telemetry` (the GPU metrics
+add-on), `runtime` (the in-cluster training runtime, through pulumi-kubernetes), `platform`. The
 cluster is composed of part modules, one concern each, that declare plain
 resources under the component that calls them (so their URNs are the
 component's): `control_plane`, `access`, `addons`, `node_role`, `system_pool`,

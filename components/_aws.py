@@ -63,6 +63,35 @@ def source_condition(account: str, source_arn: str | None = None) -> dict[str, d
     return condition
 
 
+POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
+
+
+def pod_identity_trust(
+    parent: pulumi.Resource, cluster_name: pulumi.Input[str], namespace: str, service_account: str
+) -> pulumi.Output[str]:
+    """The trust policy of a role pods assume through EKS Pod Identity.
+
+    Only this account (`aws:SourceAccount`), and only sessions whose tags (which Pod
+    Identity sets) name this cluster, namespace and service account.
+    """
+
+    def build(values: list[str]) -> str:
+        account, cluster = values
+        condition = source_condition(account)
+        condition["StringEquals"].update(
+            {
+                "aws:RequestTag/eks-cluster-name": cluster,
+                "aws:RequestTag/kubernetes-namespace": namespace,
+                "aws:RequestTag/kubernetes-service-account": service_account,
+            }
+        )
+        return assume_role_policy(
+            POD_IDENTITY_SERVICE, ("sts:AssumeRole", "sts:TagSession"), condition
+        )
+
+    return pulumi.Output.all(account_id(parent), cluster_name).apply(build)
+
+
 def managed_policy_arn(part: pulumi.Input[str], name: str) -> pulumi.Output[str]:
     """The ARN of the AWS managed policy `name` in partition `part`."""
     return pulumi.Output.concat("arn:", part, ":iam::aws:policy/", name)

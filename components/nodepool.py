@@ -23,6 +23,9 @@
 - Tags: the environment's tags, `gpuforge.dev/pool`, the cluster-autoscaler
   discovery tags and the `k8s.io/cluster-autoscaler/node-template/...` label,
   taint and resource tags that let the autoscaler scale this pool up from zero.
+  EKS does not copy a node group's tags to its Auto Scaling group, where the
+  autoscaler reads them, so the same tags are also put on the group the node group
+  reports (`resources[0].autoscalingGroups[0].name`), one `aws.autoscaling.Tag` each.
 
 This module adds only what is GPU-specific: the EFA parts, the capacity market,
 labels, taints and autoscaler tags. Labels, taints, AMI type and autoscaler tags
@@ -36,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from pulumi_aws import ec2, vpc
+from pulumi_aws import autoscaling, ec2, vpc
 
 from gpuforge.components.node_group import ManagedNodeGroupArgs, managed_node_group
 from gpuforge.model.names import POOL_TAG
@@ -79,12 +82,18 @@ class GpuNodePoolArgs:
     tags: dict[str, str] = field(default_factory=dict)
     """Environment tags, set explicitly on the node group and launch template."""
 
+    autoscaling_options: dict[str, str] = field(default_factory=dict)
+    """More tags for the Auto Scaling group only: per-group cluster-autoscaler options
+    (`.../node-template/autoscaling-options/...`, e.g. the GPU scale-down delay)."""
+
 
 class GpuNodePool(pulumi.ComponentResource):
     """A managed EKS node group of GPU/accelerator nodes, scale-to-zero capable."""
 
     node_group_name: pulumi.Output[str]
     """Name of the EKS node group."""
+    autoscaling_group_name: pulumi.Output[str]
+    """The Auto Scaling group EKS made for the node group; carries the node-template tags."""
     placement_group_name: pulumi.Output[str] | None
     """Cluster placement group of an EFA pool; None otherwise."""
     efa_security_group_id: pulumi.Output[str] | None
@@ -133,9 +142,20 @@ class GpuNodePool(pulumi.ComponentResource):
         ).group
 
         self.node_group_name = group.node_group_name
+        self.autoscaling_group_name = group.resources[0].autoscaling_groups[0].name
+        child = pulumi.ResourceOptions(parent=self)
+        group_tags = {**autoscaler_tags(pool, args.cluster_name), **args.autoscaling_options}
+        for key, value in group_tags.items():
+            autoscaling.Tag(
+                f"{name}-asg-{key}",
+                autoscaling_group_name=self.autoscaling_group_name,
+                tag={"key": key, "value": value, "propagate_at_launch": False},
+                opts=child,
+            )
         self.register_outputs(
             {
                 "node_group_name": self.node_group_name,
+                "autoscaling_group_name": self.autoscaling_group_name,
                 "placement_group_name": self.placement_group_name,
                 "efa_security_group_id": self.efa_security_group_id,
             }

@@ -17,12 +17,18 @@ from dataclasses import dataclass
 
 import pulumi
 
+from gpuforge.components.autoscaler import (
+    ClusterAutoscalerIdentity,
+    ClusterAutoscalerIdentityArgs,
+)
 from gpuforge.components.cluster import Cluster, ClusterArgs
 from gpuforge.components.encryption import Encryption, EncryptionArgs
 from gpuforge.components.network import Network, NetworkArgs
 from gpuforge.components.nodepool import GpuNodePool, GpuNodePoolArgs
+from gpuforge.components.runtime import TrainingRuntime, TrainingRuntimeArgs
 from gpuforge.components.storage import ObjectStore, ObjectStoreArgs
-from gpuforge.model import access, catalog
+from gpuforge.components.telemetry import GpuTelemetry, GpuTelemetryArgs
+from gpuforge.model import access, catalog, runtime
 from gpuforge.model.names import TRAINING_SERVICE_ACCOUNT
 from gpuforge.model.spec import EnvironmentSpec
 from gpuforge.model.stack_config import default_tags
@@ -34,6 +40,10 @@ class PlatformArgs:
 
     spec: EnvironmentSpec
     """The validated environment (`components.loader.load_env` or the stack config)."""
+
+    runtime: bool = True
+    """Declare the in-cluster `TrainingRuntime` too. False for the `aws` layer of a private
+    cluster, whose runtime a second stack applies from inside the VPC (docs/runtime.md)."""
 
 
 class Platform(pulumi.ComponentResource):
@@ -53,6 +63,8 @@ class Platform(pulumi.ComponentResource):
     """IAM role ARNs: `cluster`, `node`, `training` (pods through EKS Pod Identity)."""
     node_groups: dict[str, pulumi.Output[str]]
     """EKS node group name by GPU pool name (plus `system`)."""
+    autoscaling_groups: dict[str, pulumi.Output[str]]
+    """Auto Scaling group (made by EKS, tagged by gpuforge) by GPU pool name."""
     training_namespace: str
     """Kubernetes namespace for training jobs."""
     training_service_account: str
@@ -150,11 +162,43 @@ class Platform(pulumi.ComponentResource):
                     vpc_id=network.vpc_id,
                     cluster_security_group_id=cluster.cluster_security_group_id,
                     tags=tags,
+                    autoscaling_options=runtime.scale_down_tags(spec),
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=cluster.ready),
             )
             for pool in spec.gpu_pools
         }
+
+        GpuTelemetry(
+            name,
+            GpuTelemetryArgs(cluster_name=cluster.cluster_name),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster]),
+        )
+        if runtime.autoscaler_wanted(spec):
+            ClusterAutoscalerIdentity(
+                name,
+                ClusterAutoscalerIdentityArgs(
+                    cluster_name=cluster.cluster_name,
+                    cluster_tag_name=spec.cluster_name,
+                    region=spec.region,
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster]),
+            )
+        self.runtime = None
+        if args.runtime:
+            self.runtime = TrainingRuntime(
+                name,
+                TrainingRuntimeArgs(
+                    spec=spec,
+                    cluster_name=cluster.cluster_name,
+                    endpoint=cluster.endpoint,
+                    certificate_authority=cluster.certificate_authority,
+                    autoscaling_groups={
+                        pool: p.autoscaling_group_name for pool, p in pools.items()
+                    },
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster, *pools.values()]),
+            )
 
         self.cluster_name = cluster.cluster_name
         self.cluster_endpoint = cluster.endpoint
@@ -170,6 +214,7 @@ class Platform(pulumi.ComponentResource):
             "system": cluster.system_node_group_name,
             **{pool: p.node_group_name for pool, p in pools.items()},
         }
+        self.autoscaling_groups = {pool: p.autoscaling_group_name for pool, p in pools.items()}
         self.training_namespace = spec.training.namespace
         self.training_service_account = TRAINING_SERVICE_ACCOUNT
         self.vpc_id = network.vpc_id
@@ -185,6 +230,7 @@ class Platform(pulumi.ComponentResource):
             "bucketNames": self.bucket_names,
             "roleArns": self.role_arns,
             "nodeGroups": self.node_groups,
+            "autoscalingGroups": self.autoscaling_groups,
             "trainingNamespace": self.training_namespace,
             "trainingServiceAccount": self.training_service_account,
             "vpcId": self.vpc_id,

@@ -32,8 +32,6 @@ from gpuforge.model.names import TRAINING_SERVICE_ACCOUNT
 if TYPE_CHECKING:
     from gpuforge.components.cluster import ClusterArgs
 
-POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
-
 
 def training_identity(
     parent: pulumi.Resource,
@@ -51,12 +49,8 @@ def training_identity(
     role = iam.Role(
         f"{name}-training",
         description=f"Training pods of {args.cluster_name} (EKS Pod Identity)",
-        assume_role_policy=_aws.account_id(parent).apply(
-            lambda acct: _aws.assume_role_policy(
-                POD_IDENTITY_SERVICE,
-                ("sts:AssumeRole", "sts:TagSession"),
-                pod_identity_condition(acct, args.cluster_name, args.training_namespace),
-            )
+        assume_role_policy=_aws.pod_identity_trust(
+            parent, args.cluster_name, args.training_namespace, TRAINING_SERVICE_ACCOUNT
         ),
         opts=child,
     )
@@ -79,19 +73,6 @@ def training_identity(
         opts=pulumi.ResourceOptions(parent=parent, depends_on=after),
     )
     return role
-
-
-def pod_identity_condition(account: str, cluster: str, namespace: str) -> dict:
-    """This account, and the session tags Pod Identity sets for this cluster's training pods."""
-    condition = _aws.source_condition(account)
-    condition["StringEquals"].update(
-        {
-            "aws:RequestTag/eks-cluster-name": cluster,
-            "aws:RequestTag/kubernetes-namespace": namespace,
-            "aws:RequestTag/kubernetes-service-account": TRAINING_SERVICE_ACCOUNT,
-        }
-    )
-    return condition
 
 
 def training_statements(

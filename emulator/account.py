@@ -140,12 +140,25 @@ class EmulatedAccount:
                 os.environ["AWS_ENDPOINT_URL"] = self.endpoint_url
             self.random = determinism.seeded_random(self.seed)
             determinism.freeze_clock()
+            self._warm_backends()
         except BaseException:
             determinism.thaw_clock()
             _speedups.uninstall()
             self._restore_env()
             EmulatedAccount._open = None
             raise
+
+    def _warm_backends(self) -> None:
+        """Create moto's EC2 backend now, under its own seed.
+
+        moto builds a region's EC2 backend on first use, and building it draws ids
+        (the default VPC, its subnets and security group) from the shared generator.
+        Left to first use, those draws would land inside whichever resource's
+        `ids_for` block came first, which varies with Pulumi's registration order,
+        and shift that resource's ids from run to run.
+        """
+        with self.ids_for("moto-backends"):
+            self.client("ec2").describe_vpcs()
 
     def stop(self) -> None:
         """Stop moto, drop this account's state, and restore the environment."""

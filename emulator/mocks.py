@@ -19,8 +19,10 @@ from pulumi.runtime.mocks import MockMonitor
 
 from .errors import AwsError, EmulationError
 from .handlers import Context, Emulation, invoke_handlers, resource_handlers
+from .k8s_record import KubernetesRecord
 
 EMULATED, ECHOED, COMPONENT, PROVIDER = "emulated", "echoed", "component", "provider"
+KUBERNETES = "kubernetes"
 
 
 @dataclass
@@ -28,7 +30,9 @@ class ResourceRecord:
     """One registered resource as the emulated account saw it.
 
     ``kind`` is ``emulated`` (a handler created it), ``echoed`` (no handler: inputs
-    returned with a generated id), ``component`` or ``provider``.
+    returned with a generated id), ``kubernetes`` (a Kubernetes object or Helm release,
+    recorded and checked by ``emulator.k8s_record``, never applied), ``component`` or
+    ``provider``.
     """
 
     urn: str
@@ -93,6 +97,9 @@ class MotoMocks(pulumi.runtime.Mocks):
     """`aws:defaultTags` from the stack config: the engine's default AWS provider applies
     them to every resource that has no explicit provider, so the emulator does too."""
 
+    kubernetes: KubernetesRecord = field(default_factory=KubernetesRecord)
+    """The Kubernetes objects and Helm releases the program declared."""
+
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._provider_tags: dict[str, dict[str, str]] = {}
@@ -105,11 +112,20 @@ class MotoMocks(pulumi.runtime.Mocks):
         pending = self.monitor.pending() if self.monitor else _Pending()
         inputs = dict(args.inputs or {})
         typ, name = args.typ, args.name
-        with self.emulation.account.ids_for(f"{typ}::{name}"):
+        # The ids a resource gets depend on what it is (stack, type, name), never on
+        # when Pulumi registered it; the stack keeps two stacks in one account apart.
+        em = self.emulation
+        with em.account.ids_for(f"{em.project}::{em.stack}::{typ}::{name}"):
             if typ.startswith("pulumi:providers:"):
                 res_id, outputs, kind = self._provider(typ, name, inputs), inputs, PROVIDER
             elif args.custom is False:
                 res_id, outputs, kind = "", inputs, COMPONENT
+            elif typ.startswith("kubernetes:"):
+                try:
+                    res_id, computed = self.kubernetes.record(typ, inputs)
+                except Exception as exc:  # noqa: BLE001 (every failure becomes an EmulationError)
+                    raise self._fail(typ, name, exc) from exc
+                outputs, kind = {**inputs, **computed}, KUBERNETES
             elif typ in self._handlers:
                 ctx = Context(self.emulation, self._default_tags(args.provider))
                 try:

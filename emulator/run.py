@@ -54,8 +54,8 @@ class EmulationResult:
 
 
 def policy_view(records: list[Any]) -> list[tuple[str, str, dict]]:
-    """``(urn, type token, props)`` of each cloud resource, as ``policies.evaluate`` and the
-    CrossGuard pack take them (components and providers left out).
+    """``(urn, type token, props)`` of each cloud and Kubernetes resource, as
+    ``policies.evaluate`` and the CrossGuard pack take them (components and providers left out).
 
     ``props`` are the camelCase inputs plus the resource's ``id``: children name their
     parents by id (a FlowLog's ``vpcId``), so the rules match them through it.
@@ -63,7 +63,7 @@ def policy_view(records: list[Any]) -> list[tuple[str, str, dict]]:
     return [
         (r.urn, r.type, {**r.inputs, "id": r.id})
         for r in records
-        if r.kind in ("emulated", "echoed")
+        if r.kind in ("emulated", "echoed", "kubernetes")
     ]
 
 

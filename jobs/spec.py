@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from gpuforge.jobs import contract
 from gpuforge.jobs.names import env_var_problem, job_name_problem, queue_name_problem
 from gpuforge.model.errors import SpecError
-from gpuforge.model.names import PRIORITIES
+from gpuforge.model.names import DEFAULT_PRIORITY, PRIORITIES
 
 BACKENDS = ("indexed-job", "jobset", "trainjob")
 DOC = "docs/jobs.md"
@@ -121,7 +121,7 @@ class JobSpec(_Strict):
         "stopped and fails (activeDeadlineSeconds).",
     )
     priority: Literal[PRIORITIES] = Field(  # type: ignore[valid-type]
-        "normal", description="Scheduling priority: PriorityClass `gpuforge-<priority>`."
+        DEFAULT_PRIORITY, description="Scheduling priority: PriorityClass `gpuforge-<priority>`."
     )
     queue: str | None = Field(
         None,

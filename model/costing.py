@@ -25,6 +25,8 @@ class PoolCost:
     max_gpus: int
     hourly_per_node: float | None
     hourly_at_max: float | None
+    hourly_idle: float | None = None
+    """What the pool costs while no job runs: `min` nodes (0 for a pool that scales to zero)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ def pool_costs(spec: EnvironmentSpec) -> list[PoolCost]:
                 max_gpus=inst.gpus * pool.max,
                 hourly_per_node=price,
                 hourly_at_max=None if price is None else round(price * pool.max, 4),
+                hourly_idle=None if price is None else round(price * pool.min, 4),
             )
         )
     return rows

@@ -63,6 +63,16 @@ Job pods read their checkpoint bucket from it (the physical name carries a hash 
 the AWS account, which a dry run does not know); the training runtime writes it.
 """
 
+PRIORITY_CLASSES = {level: f"gpuforge-{level}" for level in PRIORITIES}
+"""PriorityClass name by level (`priority_class`); the runtime creates them, jobs name one."""
+
+DEFAULT_PRIORITY = "normal"
+"""The level a job gets when it names none."""
+
+CLUSTER_AUTOSCALER_NAMESPACE = "kube-system"
+CLUSTER_AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler"
+"""Service account of cluster-autoscaler, bound to its IAM role through EKS Pod Identity."""
+
 
 def cluster_name(environment: str) -> str:
     """The EKS cluster (and Pulumi platform component) name of an environment."""
@@ -81,7 +91,7 @@ def resource_flavor(pool: str) -> str:
 
 def priority_class(priority: str) -> str:
     """The PriorityClass of a job priority (`high`, `normal`, `low`)."""
-    return f"gpuforge-{priority}"
+    return PRIORITY_CLASSES[priority]
 
 
 def secrets_alias(environment: str) -> str:

@@ -110,6 +110,9 @@ def autoscaler_tags(pool: GpuPoolSpec, cluster_name: str) -> dict[str, str]:
     EKS does not copy a node group's labels and taints to its Auto Scaling group,
     so an autoscaler looking at a group of zero nodes cannot know that a pending
     GPU pod would fit; these tags tell it (eksctl#1571, terraform-aws-eks#2255).
+    The node group carries them, and the GPU pool tags its Auto Scaling group with
+    them (`aws.autoscaling.Tag`), which is where the autoscaler reads them. Ephemeral
+    storage is the root volume (`disk_gib`), where the kubelet keeps pod scratch space.
     """
     shape = node_shape(pool)
     tags = {f"{AUTOSCALER}/enabled": "true", f"{AUTOSCALER}/{cluster_name}": "owned"}
@@ -121,6 +124,7 @@ def autoscaler_tags(pool: GpuPoolSpec, cluster_name: str) -> dict[str, str]:
     tags[f"{template}/resources/{shape.accelerator_resource}"] = str(shape.accelerators)
     if shape.efa_devices:
         tags[f"{template}/resources/{EFA}"] = str(shape.efa_devices)
+    tags[f"{template}/resources/ephemeral-storage"] = f"{pool.disk_gib}Gi"
     return tags
 
 

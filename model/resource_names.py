@@ -58,6 +58,8 @@ def environment_resources(environment: str) -> list[NamedResource]:
         NamedResource(role, f"{base}-node", True, aws_limits.IAM_ROLE_NAME_MAX),
         NamedResource(role, f"{base}-training", True, aws_limits.IAM_ROLE_NAME_MAX),
         NamedResource(role, f"{base}-flow-logs", True, aws_limits.IAM_ROLE_NAME_MAX),
+        NamedResource(role, f"{base}-cluster-autoscaler", True, aws_limits.IAM_ROLE_NAME_MAX),
+        NamedResource(role, f"{base}-cloudwatch-agent", True, aws_limits.IAM_ROLE_NAME_MAX),
         NamedResource("EKS node group name", f"{base}-system", True,
                       aws_limits.NODE_GROUP_NAME_MAX),
         NamedResource("launch template name", f"{base}-system", False,

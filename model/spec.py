@@ -245,6 +245,29 @@ class TrainingSpec(_Strict):
     )
 
 
+class AutoscalingSpec(_Strict):
+    """cluster-autoscaler: scales the node groups, GPU pools from and back to zero."""
+
+    enabled: bool = Field(
+        True, description="Run cluster-autoscaler (without it, pools stay at their min)."
+    )
+    gpu_scale_down_delay_minutes: int = Field(
+        10,
+        ge=1,
+        le=1440,
+        description="Minutes a GPU node stays unneeded before it is removed (a longer delay "
+        "keeps a warm node for the next job, at the node's hourly price).",
+    )
+    expander: Literal["priority", "least-waste", "random"] = Field(
+        "priority",
+        description="How to pick among pools that fit: `priority` tries capacity-block and "
+        "reserved pools first, then on-demand, then spot.",
+    )
+    balance_similar_node_groups: bool = Field(
+        True, description="Spread scale-ups evenly over pools with the same shape."
+    )
+
+
 class CostSpec(_Strict):
     monthly_budget_usd: float | None = Field(
         None,
@@ -281,6 +304,9 @@ class EnvironmentSpec(_Strict):
     )
     training: TrainingSpec = Field(
         default_factory=TrainingSpec, description="The in-cluster training-job runtime."
+    )
+    autoscaling: AutoscalingSpec = Field(
+        default_factory=AutoscalingSpec, description="cluster-autoscaler settings."
     )
     cost: CostSpec = Field(default_factory=CostSpec, description="Cost guard-rails.")
 

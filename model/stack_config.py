@@ -29,6 +29,7 @@ SECTIONS = {
     "storage": "storage",
     "encryption": "encryption",
     "training": "training",
+    "autoscaling": "autoscaling",
     "cost": "cost",
 }
 

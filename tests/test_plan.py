@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import yaml
@@ -11,6 +12,7 @@ from gpuforge.cli.main import cli
 
 TOP_KEYS = {
     "environment",
+    "kubernetes",
     "region",
     "resources",
     "outputs",
@@ -46,6 +48,14 @@ def test_prod_plan_passes_and_the_json_document_is_complete(runner, project):
     assert doc["outputs"]["clusterName"] == "gpuforge-prod"
     assert set(doc["outputs"]["nodeGroups"]) == {"system", "h100", "l40s"}
     assert doc["cost"]["monthly_max"] > doc["cost"]["monthly_min"] > 0
+    for pool in doc["cost"]["pools"]:
+        assert pool["hourly_idle"] == 0  # every prod pool scales to zero
+        assert pool["hourly_at_max"] == round(pool["hourly_per_node"] * pool["max"], 4)
+    assert set(doc["outputs"]["autoscalingGroups"]) == {"h100", "l40s"}
+    charts = {c["release"]: c["version"] for c in doc["kubernetes"]["charts"]}
+    assert set(charts) == {
+        "nvidia-device-plugin", "aws-efa-k8s-device-plugin", "kueue", "cluster-autoscaler"
+    }  # fmt: skip
     assert doc["cost"]["as_of"]
 
 
@@ -146,6 +156,18 @@ def test_table_output_has_every_section(runner, project):
         "as of",
     ):
         assert needle in out, needle
+    words = " ".join(re.sub(r"[│┃]", " ", out).split())
+    for needle in (
+        "Kubernetes (recorded, not applied)",
+        "training/gpuforge-gpus",
+        "requests.nvidia.com/gpu=64",
+        "kueue-system/kueue",
+        "they were not fetched or rendered",
+        "GPU pools (USD per hour)",
+        "h100 (p5.48xlarge, EFA) 0-8 8 capacity-block 0.00 440.32 1",
+        "l40s (g6e.12xlarge) 0-4 4 on-demand 0.00 41.97 2",
+    ):
+        assert needle in words, needle
 
 
 def test_tree_shows_children_under_their_components(runner, project):

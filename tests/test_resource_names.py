@@ -96,5 +96,5 @@ def test_every_environment_name_that_validates_fits_the_shared_names():
     )
     assert (
         longest_role
-        == len("gpuforge-" + "e" * 20 + "-flow-logs") + aws_limits.PULUMI_AUTONAME_SUFFIX
+        == len("gpuforge-" + "e" * 20 + "-cluster-autoscaler") + aws_limits.PULUMI_AUTONAME_SUFFIX
     )

@@ -12,12 +12,13 @@ Coverage (each module's docstring lists what is not modelled):
   Key, Alias (kms); Bucket and its PublicAccessBlock, ServerSideEncryptionConfiguration,
   Versioning, LifecycleConfiguration, Policy, OwnershipControls, Logging (s3);
   LogGroup (logs);
-  NodeGroup (eks).
+  NodeGroup (eks, with the Auto Scaling group EKS would create); Tag (autoscaling).
 - moto plus the emulator's state (``emulator.state``): eks Cluster (accessConfig).
 - The emulator's state, references checked in moto: eks Addon, AccessEntry,
   AccessPolicyAssociation, PodIdentityAssociation; ec2 PlacementGroup.
 - Invokes: getCallerIdentity, getPartition, getRegion, getAvailabilityZones,
-  ssm getParameter (EKS-optimized AMI parameters seeded on first read).
+  ssm getParameter (EKS-optimized AMI parameters seeded on first read), eks getCluster, autoscaling
+  getAmiIds (the Auto Scaling groups data source).
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ from ._base import Context, Emulation, Handler, Invoke
 
 @cache
 def resource_handlers() -> dict[str, Handler]:
-    from . import ec2, eks, iam, kms, logs, s3
+    from . import autoscaling, ec2, eks, iam, kms, logs, s3
 
     table: dict[str, Handler] = {}
-    for module in (ec2, iam, kms, s3, eks, logs):
+    for module in (ec2, iam, kms, s3, eks, logs, autoscaling):
         table.update(module.HANDLERS)
     return table
 
@@ -40,16 +41,17 @@ def resource_handlers() -> dict[str, Handler]:
 @cache
 def state_backed_types() -> frozenset[str]:
     """Types whose emulation keeps state beside moto (see each module's docstring)."""
-    from . import ec2, eks, iam, kms, logs, s3
+    from . import autoscaling, ec2, eks, iam, kms, logs, s3
 
-    return frozenset().union(*(m.STATE_BACKED for m in (ec2, iam, kms, s3, eks, logs)))
+    modules = (ec2, iam, kms, s3, eks, logs, autoscaling)
+    return frozenset().union(*(m.STATE_BACKED for m in modules))
 
 
 @cache
 def invoke_handlers() -> dict[str, Invoke]:
-    from . import index, ssm
+    from . import autoscaling, eks, index, ssm
 
-    return {**index.INVOKES, **ssm.INVOKES}
+    return {**index.INVOKES, **ssm.INVOKES, **eks.INVOKES, **autoscaling.INVOKES}
 
 
 __all__ = [

@@ -1,7 +1,10 @@
 """EKS clusters, node groups and their access objects.
 
 Clusters and node groups are moto's (moto checks the cluster exists, duplicate
-names, launch template and disk size combinations). The handlers add what AWS
+names, launch template and disk size combinations). A node group's Auto Scaling
+group, which moto names but never creates, is created here as EKS creates it (its
+own launch template, the node group's sizes and subnets, EKS's own tags), so that
+tags on the group (`aws.autoscaling.Tag`) land on something real. The handlers add what AWS
 validates and moto does not: the cluster role, subnets (in at least two AZs),
 security groups and KMS key exist; the node role, subnets and launch template of a
 node group exist; scaling sizes are ordered; log types and taints are valid. Each
@@ -240,6 +243,8 @@ def node_group(ctx: Context, name: str, inputs: dict) -> tuple[str, dict]:
         kwargs["remoteAccess"] = inputs["remoteAccess"]
     created = eks.create_nodegroup(**kwargs)["nodegroup"]
     resources = created.get("resources") or {}
+    for group in resources.get("autoScalingGroups") or []:
+        _create_auto_scaling_group(ctx, group["name"], cluster_name, ng_name, kwargs)
     return f"{cluster_name}:{ng_name}", {
         "arn": created["nodegroupArn"],
         "nodeGroupName": ng_name,
@@ -258,6 +263,44 @@ def node_group(ctx: Context, name: str, inputs: dict) -> tuple[str, dict]:
         ],
         "tagsAll": tags,
     }
+
+
+def _create_auto_scaling_group(
+    ctx: Context, asg_name: str, cluster_name: str, ng_name: str, request: dict
+) -> None:
+    """Create the Auto Scaling group EKS creates for a managed node group.
+
+    moto names the group in ``describe_nodegroup`` but never creates it; EKS does, from
+    a launch template of its own (``eks-<uuid>``), with the node group's sizes and
+    subnets and its own tags, the cluster-autoscaler discovery tags among them. EKS
+    does *not* copy the node group's tags, labels or taints to the group: that is what
+    scale-from-zero needs tags on the group itself for. moto launches the group's
+    desired instances, as EKS would (none for a pool at `min: 0`).
+    """
+    template = ctx.client("ec2").create_launch_template(
+        LaunchTemplateName=asg_name,
+        LaunchTemplateData={"InstanceType": (request.get("instanceTypes") or ["t3.medium"])[0]},
+    )["LaunchTemplate"]
+    scaling = request["scalingConfig"]
+    owner = [
+        ("eks:cluster-name", cluster_name),
+        ("eks:nodegroup-name", ng_name),
+        (f"kubernetes.io/cluster/{cluster_name}", "owned"),
+        ("k8s.io/cluster-autoscaler/enabled", "true"),
+        (f"k8s.io/cluster-autoscaler/{cluster_name}", "owned"),
+    ]
+    ctx.client("autoscaling").create_auto_scaling_group(
+        AutoScalingGroupName=asg_name,
+        LaunchTemplate={"LaunchTemplateId": template["LaunchTemplateId"], "Version": "$Latest"},
+        MinSize=scaling["minSize"],
+        MaxSize=scaling["maxSize"],
+        DesiredCapacity=scaling["desiredSize"],
+        VPCZoneIdentifier=",".join(request["subnets"]),
+        Tags=[
+            {"Key": k, "Value": v, "PropagateAtLaunch": True, "ResourceId": asg_name}
+            for k, v in owner
+        ],
+    )
 
 
 def _check_launch_template(ctx: Context, template: dict) -> dict:
@@ -382,6 +425,36 @@ def pod_identity_association(ctx: Context, name: str, inputs: dict) -> tuple[str
         "tagsAll": ctx.tags(inputs),
     }
 
+
+def get_cluster(ctx: Context, args: dict) -> dict:
+    """`aws:eks/getCluster`: what the runtime layer reads of a cluster another stack made.
+
+    ResourceNotFoundException when no cluster has the name, as EKS answers.
+    """
+    name = require(args, "name")
+    found = ctx.client("eks").describe_cluster(name=name)["cluster"]
+    vpc = found.get("resourcesVpcConfig") or {}
+    return {
+        "id": name,
+        "name": name,
+        "arn": found["arn"],
+        "endpoint": found["endpoint"],
+        "certificateAuthorities": [{"data": found["certificateAuthority"]["data"]}],
+        "version": found.get("version", DEFAULT_VERSION),
+        "status": found.get("status", "ACTIVE"),
+        "roleArn": found.get("roleArn", ""),
+        "vpcConfigs": [
+            {
+                "subnetIds": vpc.get("subnetIds") or [],
+                "endpointPrivateAccess": bool(vpc.get("endpointPrivateAccess")),
+                "endpointPublicAccess": bool(vpc.get("endpointPublicAccess")),
+            }
+        ],
+        "tags": found.get("tags") or {},
+    }
+
+
+INVOKES = {"aws:eks/getCluster:getCluster": get_cluster}
 
 HANDLERS = {
     "aws:eks/cluster:Cluster": cluster,

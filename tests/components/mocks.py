@@ -2,8 +2,9 @@
 
 `new_resource` answers with the inputs plus a fake id, ARN and name, and the few
 computed outputs the components read (cluster endpoint, CA and OIDC issuer,
-launch-template version, node-group name). Every registration is recorded with
-its URN, so tests can look at inputs and at the parent chain. No moto, no AWS.
+launch-template version, node-group name and its Auto Scaling group). Every
+registration is recorded with its URN, so tests can look at inputs and at the
+parent chain. No moto, no AWS.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class EchoMocks(pulumi.runtime.Mocks):
             out["latestVersion"] = 1
         elif args.typ == "aws:eks/nodeGroup:NodeGroup":
             out["nodeGroupName"] = args.name
+            out["resources"] = [{"autoscalingGroups": [{"name": f"eks-{args.name}"}]}]
         elif args.typ == "aws:eks/cluster:Cluster":
             out["endpoint"] = f"https://{args.name}.eks.example"
             out["certificateAuthority"] = {"data": "LS0tQ0EtLS0="}

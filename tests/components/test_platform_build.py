@@ -52,6 +52,9 @@ COMPONENTS = {
     "gpuforge:storage:ObjectStore",
     "gpuforge:cluster:Cluster",
     "gpuforge:nodepool:GpuNodePool",
+    "gpuforge:telemetry:GpuTelemetry",
+    "gpuforge:runtime:TrainingRuntime",
+    "gpuforge:autoscaler:ClusterAutoscalerIdentity",
 }
 
 
@@ -323,7 +326,11 @@ def test_cluster_is_encrypted_private_and_logs_everything(env):
     log_group = b.named(T["log_group"], f"gpuforge-{env}-control-plane").inputs
     assert log_group["name"] == f"/aws/eks/{spec.cluster_name}/cluster"
     assert log_group["kmsKeyId"].endswith(f"gpuforge-{env}-logs")
-    addons = {a.inputs["addonName"] for a in b.of(T["addon"])}
+    addons = {
+        a.inputs["addonName"]
+        for a in b.of(T["addon"])
+        if a.parent_type == "gpuforge:cluster:Cluster"
+    }
     assert addons == {"vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent"}
     assert len(b.of(T["access_entry"])) == len(spec.cluster.admins)
 
@@ -355,8 +362,23 @@ def test_roles_are_scoped(env):
         assert all(r.rstrip("/*") in buckets or r.endswith(f"-{env}-storage") for r in resources)
     for r in b.of(T["role_policy"]):
         for statement in json.loads(r.inputs["policy"])["Statement"]:
-            assert "*" not in statement["Resource"]
-    association = b.of(T["pod_identity"])[0].inputs
+            if "*" not in statement["Resource"]:
+                continue
+            resources = statement["Resource"]
+            resources = resources if isinstance(resources, list) else [resources]
+            # Only cluster-autoscaler's role: describe calls (which take no resource-level
+            # scope), and writes on this account's groups that carry this cluster's tag.
+            assert r.name == f"gpuforge-{env}-cluster-autoscaler-scaling", r.name
+            actions = statement["Action"]
+            actions = actions if isinstance(actions, list) else [actions]
+            writes = [a for a in actions if not a.split(":", 1)[1].startswith(("Describe", "Get"))]
+            if writes:
+                assert "*" not in resources
+                tag = f"aws:ResourceTag/k8s.io/cluster-autoscaler/{spec.cluster_name}"
+                assert statement["Condition"]["StringEquals"] == {tag: "owned"}
+    (association,) = [
+        p.inputs for p in b.of(T["pod_identity"]) if p.inputs["serviceAccount"] == "training"
+    ]
     assert association["namespace"] == spec.training.namespace
     assert association["serviceAccount"] == "training"
     assert association["roleArn"].endswith(f"gpuforge-{env}-training")

@@ -180,6 +180,15 @@ def platform() -> None:
             aws.eks.NodeGroupTaintArgs(key="nvidia.com/gpu", value="true", effect="NO_SCHEDULE")
         ],
     )
+    aws.autoscaling.Tag(
+        "gpu-template-gpus",
+        autoscaling_group_name=group.resources[0].autoscaling_groups[0].name,
+        tag=aws.autoscaling.TagTagArgs(
+            key="k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu",
+            value="8",
+            propagate_at_launch=False,
+        ),
+    )
     aws.eks.Addon("vpc-cni", cluster_name=cluster.name, addon_name="vpc-cni")
     aws.eks.Addon("kube-proxy", cluster_name=cluster.name, addon_name="kube-proxy")
     aws.eks.AccessEntry("admin", cluster_name=cluster.name, principal_arn=cluster_role.arn)
@@ -190,3 +199,12 @@ def platform() -> None:
     pulumi.export("cluster", {"name": cluster.name, "endpoint": cluster.endpoint})
     pulumi.export("node_group_arn", group.arn)
     pulumi.export("ami", ami.value)
+
+
+def tag_missing_group():
+    """A tag on an Auto Scaling group that does not exist."""
+    aws.autoscaling.Tag(
+        "orphan",
+        autoscaling_group_name="eks-does-not-exist",
+        tag=aws.autoscaling.TagTagArgs(key="k", value="v", propagate_at_launch=False),
+    )

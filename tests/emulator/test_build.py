@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from gpuforge.emulator import EmulatedAccount, run_program
+from gpuforge.emulator import EmulatedAccount, EmulationError, run_program
 from tests.emulator import programs
 
 
@@ -130,6 +130,36 @@ def test_cluster_and_node_group_in_eks(built):
     assert account.state.addons[(name, "kube-proxy")].version.startswith("v1.31.")
     principal = result.named("cluster-role").outputs["arn"]
     assert account.state.access_entries[(name, principal)].type == "STANDARD"
+
+
+def test_node_group_gets_the_auto_scaling_group_eks_would_make_and_its_tags(built):
+    account, result = built
+    name = result.outputs["cluster"]["name"]
+    group_name = result.named("gpu").id.split(":", 1)[1]
+    found = account.client("eks").describe_nodegroup(clusterName=name, nodegroupName=group_name)
+    (asg_ref,) = found["nodegroup"]["resources"]["autoScalingGroups"]
+    autoscaling = account.client("autoscaling")
+    (asg,) = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[asg_ref["name"]])[
+        "AutoScalingGroups"
+    ]
+    assert (asg["MinSize"], asg["MaxSize"], asg["DesiredCapacity"]) == (0, 2, 0)
+    assert set(asg["VPCZoneIdentifier"].split(",")) == set(result.outputs["subnet_ids"])
+    tags = {t["Key"]: t["Value"] for t in asg["Tags"]}
+    assert tags["eks:nodegroup-name"] == group_name
+    assert tags[f"k8s.io/cluster-autoscaler/{name}"] == "owned"
+    assert "gpuforge.dev/pool" not in tags  # EKS does not copy the node group's labels or tags
+    key = "k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"
+    filters = [{"Name": "auto-scaling-group", "Values": [asg_ref["name"]]}]
+    got = autoscaling.describe_tags(Filters=filters)["Tags"]
+    assert {t["Key"]: t["Value"] for t in got}[key] == "8"
+
+
+def test_tagging_a_group_that_does_not_exist_fails_as_in_aws(built):
+    account, _ = built
+    with pytest.raises(EmulationError) as err:
+        run_program(programs.tag_missing_group, stack="orphan", account=account)
+    assert err.value.aws_code == "ValidationError"
+    assert "eks-does-not-exist" in err.value.message
 
 
 def test_launch_template_uses_the_seeded_eks_gpu_ami(built):

@@ -1,0 +1,257 @@
+"""The in-cluster training runtime: what makes a new EKS cluster ready for training jobs.
+
+`TrainingRuntime` declares, through its own Kubernetes provider (never the ambient
+kubeconfig), built from the cluster's endpoint and CA with an `aws eks get-token`
+exec credential (nothing written to disk):
+
+- the training namespace (Pod Security `baseline` enforced) and the `training`
+  service account that the training role's Pod Identity association binds;
+- a ResourceQuota on `requests.nvidia.com/gpu` (`training.max_gpus`) and a LimitRange;
+- PriorityClasses `gpuforge-high|normal|low` (`gpuforge.model.names`);
+- the NVIDIA device plugin on the NVIDIA pools' nodes only (tolerating their taints),
+  and the EFA device plugin on the EFA pools' nodes;
+- with `training.queueing: kueue`: Kueue, one ResourceFlavor per GPU pool, the
+  environment's ClusterQueue (each flavor's quota = the pool's max nodes x what one
+  node offers) and the LocalQueue jobs are submitted to;
+- with `autoscaling.enabled`: cluster-autoscaler on the system nodes, discovering this
+  cluster's groups, with the priority expander naming each pool's Auto Scaling group
+  (its AWS role is `autoscaler.ClusterAutoscalerIdentity`, in the `aws` layer).
+
+Every object and chart value comes from `gpuforge.model.runtime` (pure, shared with the
+policy rules and the plan); chart versions are pinned there, in `CHARTS`. Charts are
+`helm.v3.Release`s: Helm installs them in the cluster, and `pulumi preview` (and
+`gpuforge plan`) see the chart, its version and values without rendering it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from gpuforge.components import _aws
+from gpuforge.model import runtime
+from gpuforge.model.names import (
+    BUCKETS_CONFIGMAP,
+    PRIORITY_CLASSES,
+    TRAINING_SERVICE_ACCOUNT,
+    bucket_name,
+)
+from gpuforge.model.spec import EnvironmentSpec
+
+
+@dataclass
+class TrainingRuntimeArgs:
+    """Inputs of `TrainingRuntime`."""
+
+    spec: EnvironmentSpec
+    """The environment (pools, training section, region, cluster name)."""
+
+    cluster_name: pulumi.Input[str]
+    """EKS cluster name (the exec credential asks for a token for it)."""
+
+    endpoint: pulumi.Input[str]
+    """HTTPS endpoint of the Kubernetes API server."""
+
+    certificate_authority: pulumi.Input[str]
+    """Base64 PEM of the cluster CA."""
+
+    autoscaling_groups: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Auto Scaling group name by GPU pool (the cluster-autoscaler's expander names them)."""
+
+
+class TrainingRuntime(pulumi.ComponentResource):
+    """Namespace, quota, priorities, device plugins and queues for training jobs."""
+
+    namespace: str
+    """The training namespace."""
+    service_account: str
+    """The service account training pods run as (bound to the training role)."""
+    charts: dict[str, str]
+    """Pinned chart version by release name."""
+
+    def __init__(
+        self, name: str, args: TrainingRuntimeArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("gpuforge:runtime:TrainingRuntime", name, None, opts)
+        spec = args.spec
+        provider = k8s.Provider(
+            f"{name}-k8s",
+            kubeconfig=pulumi.Output.all(
+                args.cluster_name, args.endpoint, args.certificate_authority
+            ).apply(lambda v: json.dumps(runtime.kubeconfig(v[0], v[1], v[2], spec.region))),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self._opts = pulumi.ResourceOptions(parent=self, provider=provider)
+        ns = spec.training.namespace
+
+        namespace = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata={"name": ns, "labels": runtime.namespace_labels()},
+            opts=self._opts,
+        )
+        in_ns = pulumi.ResourceOptions.merge(
+            self._opts, pulumi.ResourceOptions(depends_on=[namespace])
+        )
+        k8s.core.v1.ServiceAccount(
+            f"{name}-service-account",
+            metadata=_meta(TRAINING_SERVICE_ACCOUNT, ns),
+            automount_service_account_token=True,
+            opts=in_ns,
+        )
+        k8s.core.v1.ResourceQuota(
+            f"{name}-gpu-quota",
+            metadata=_meta("gpuforge-gpus", ns),
+            spec={"hard": runtime.resource_quota(spec)},
+            opts=in_ns,
+        )
+        k8s.core.v1.LimitRange(
+            f"{name}-limits",
+            metadata=_meta("gpuforge-defaults", ns),
+            spec={"limits": runtime.limit_range(spec)},
+            opts=in_ns,
+        )
+        # Job pods find their buckets here: the physical names carry a hash of the
+        # account, which a job spec (and `launch --dry-run`) cannot know.
+        k8s.core.v1.ConfigMap(
+            f"{name}-buckets",
+            metadata=_meta(BUCKETS_CONFIGMAP, ns),
+            data=_aws.account_id(self).apply(
+                lambda account: {
+                    bucket.name: bucket_name(account, spec.region, spec.environment, bucket.name)
+                    for bucket in spec.storage.buckets
+                }
+            ),
+            opts=in_ns,
+        )
+        for pc in runtime.priority_classes():
+            k8s.scheduling.v1.PriorityClass(
+                f"{name}-priority-{pc['name'].rsplit('-', 1)[-1]}",
+                metadata=_meta(pc["name"]),
+                value=pc["value"],
+                global_default=pc["globalDefault"],
+                preemption_policy=pc["preemptionPolicy"],
+                description=pc["description"],
+                opts=self._opts,
+            )
+        groups = pulumi.Output.all(**args.autoscaling_groups) if args.autoscaling_groups else {}
+        releases = {
+            chart.release: self._release(
+                name,
+                chart,
+                pulumi.Output.from_input(groups).apply(
+                    lambda g, chart=chart: runtime.chart_values(spec, chart, dict(g or {}))
+                ),
+            )
+            for chart in runtime.charts_for(spec)
+        }
+        if "kueue" in releases:
+            self._queues(name, spec, after=[releases["kueue"], namespace])
+
+        self.namespace = ns
+        self.service_account = TRAINING_SERVICE_ACCOUNT
+        self.charts = {c.release: c.version for c in runtime.charts_for(spec)}
+        self.priority_classes = dict(PRIORITY_CLASSES)
+        self.register_outputs(
+            {"namespace": self.namespace, "service_account": self.service_account}
+        )
+
+    def _release(self, name: str, chart: runtime.Chart, values: dict) -> k8s.helm.v3.Release:
+        return k8s.helm.v3.Release(
+            f"{name}-{chart.release}",
+            name=chart.release,
+            chart=chart.chart,
+            version=chart.version,
+            repository_opts=(
+                k8s.helm.v3.RepositoryOptsArgs(repo=chart.repository) if chart.repository else None
+            ),
+            namespace=chart.namespace,
+            create_namespace=chart.namespace != "kube-system",
+            values=values,
+            atomic=True,
+            opts=self._opts,
+        )
+
+    def _queues(self, name: str, spec: EnvironmentSpec, after: list[pulumi.Resource]) -> None:
+        opts = pulumi.ResourceOptions.merge(self._opts, pulumi.ResourceOptions(depends_on=after))
+        flavors = []
+        for pool in spec.gpu_pools:
+            flavor = runtime.resource_flavor(pool)
+            flavors.append(
+                k8s.apiextensions.CustomResource(
+                    f"{name}-flavor-{pool.name}",
+                    api_version=runtime.KUEUE_API,
+                    kind="ResourceFlavor",
+                    metadata=_meta(flavor["name"]),
+                    spec=flavor["spec"],
+                    opts=opts,
+                )
+            )
+        queue = runtime.cluster_queue(spec)
+        cluster_queue = k8s.apiextensions.CustomResource(
+            f"{name}-cluster-queue",
+            api_version=runtime.KUEUE_API,
+            kind="ClusterQueue",
+            metadata=_meta(queue["name"]),
+            spec=queue["spec"],
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=flavors)),
+        )
+        local = runtime.local_queue(spec)
+        k8s.apiextensions.CustomResource(
+            f"{name}-local-queue",
+            api_version=runtime.KUEUE_API,
+            kind="LocalQueue",
+            metadata=_meta(local["name"], local["namespace"]),
+            spec=local["spec"],
+            opts=pulumi.ResourceOptions.merge(
+                opts, pulumi.ResourceOptions(depends_on=[cluster_queue])
+            ),
+        )
+
+
+def _meta(name: str, namespace: str | None = None) -> dict:
+    meta: dict = {"name": name, "labels": dict(runtime.MANAGED_LABELS)}
+    if namespace is not None:
+        meta["namespace"] = namespace
+    return meta
+
+
+def runtime_for_cluster(spec: EnvironmentSpec) -> TrainingRuntime:
+    """The runtime alone, for a cluster another stack made (the `runtime` layer).
+
+    The cluster (`spec.cluster_name`, the name every layer derives the same way) is
+    read through the EKS API (`aws:eks/getCluster`): endpoint and CA, nothing else.
+    """
+    from pulumi_aws import eks
+
+    found = eks.get_cluster_output(name=spec.cluster_name)
+    return TrainingRuntime(
+        spec.cluster_name,
+        TrainingRuntimeArgs(
+            spec=spec,
+            cluster_name=found.name,
+            endpoint=found.endpoint,
+            certificate_authority=found.certificate_authorities.apply(
+                lambda cas: cas[0].data if cas else None
+            ),
+            autoscaling_groups={p.name: _pool_group(spec, p.name) for p in spec.gpu_pools},
+        ),
+    )
+
+
+def _pool_group(spec: EnvironmentSpec, pool: str) -> pulumi.Output[str]:
+    """The Auto Scaling group of a pool, found by the tags the `aws` layer put on it."""
+    from pulumi_aws import autoscaling
+
+    from gpuforge.model.names import POOL_LABEL
+    from gpuforge.model.pools import AUTOSCALER
+
+    found = autoscaling.get_ami_ids_output(
+        filters=[
+            {"name": "tag:eks:cluster-name", "values": [spec.cluster_name]},
+            {"name": f"tag:{AUTOSCALER}/node-template/label/{POOL_LABEL}", "values": [pool]},
+        ]
+    )
+    return found.names.apply(lambda names: names[0] if names else None)

@@ -1,0 +1,80 @@
+"""GPU telemetry: the `amazon-cloudwatch-observability` EKS add-on with its own pod role.
+
+Per-GPU utilisation, memory, power, temperature and health reach CloudWatch Container
+Insights (the add-on runs NVIDIA's DCGM exporter on GPU nodes and the CloudWatch agent
+that ships its metrics). Chosen over a self-managed DCGM exporter chart because:
+
+- it is installed through the EKS API, so a private cluster gets it from the same
+  `aws` layer as the rest of the AWS side (docs/runtime.md), with no API-server access;
+- the metrics land where AWS users already look (CloudWatch, alarms), with no
+  Prometheus to run and size;
+- EKS picks an add-on version compatible with the cluster: nothing more to pin.
+
+The agent's role is trusted by `pods.eks.amazonaws.com` only, has the AWS managed
+`CloudWatchAgentServerPolicy` and nothing else, and is bound to the add-on's service
+account through the add-on's own Pod Identity association.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_aws import eks, iam
+
+from gpuforge.components import _aws
+from gpuforge.model import runtime
+
+
+@dataclass
+class GpuTelemetryArgs:
+    """Inputs of `GpuTelemetry`."""
+
+    cluster_name: pulumi.Input[str]
+    """EKS cluster the add-on is installed in."""
+
+
+class GpuTelemetry(pulumi.ComponentResource):
+    """The CloudWatch observability add-on (Container Insights with GPU metrics)."""
+
+    addon_name: str
+    """Name of the EKS add-on."""
+    role_arn: pulumi.Output[str]
+    """ARN of the CloudWatch agent's pod role."""
+
+    def __init__(
+        self, name: str, args: GpuTelemetryArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("gpuforge:telemetry:GpuTelemetry", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        role = iam.Role(
+            f"{name}-cloudwatch-agent",
+            description=f"CloudWatch agent of {name} (EKS Pod Identity)",
+            assume_role_policy=_aws.pod_identity_trust(
+                self,
+                args.cluster_name,
+                runtime.GPU_TELEMETRY_NAMESPACE,
+                runtime.GPU_TELEMETRY_SERVICE_ACCOUNT,
+            ),
+            opts=child,
+        )
+        attachment = iam.RolePolicyAttachment(
+            f"{name}-cloudwatch-agent-policy",
+            role=role.name,
+            policy_arn=_aws.managed_policy_arn(_aws.partition(self), runtime.GPU_TELEMETRY_POLICY),
+            opts=child,
+        )
+        eks.Addon(
+            f"{name}-{runtime.GPU_TELEMETRY_ADDON}",
+            cluster_name=args.cluster_name,
+            addon_name=runtime.GPU_TELEMETRY_ADDON,
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="PRESERVE",
+            pod_identity_associations=[
+                {"role_arn": role.arn, "service_account": runtime.GPU_TELEMETRY_SERVICE_ACCOUNT}
+            ],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment]),
+        )
+        self.addon_name = runtime.GPU_TELEMETRY_ADDON
+        self.role_arn = role.arn
+        self.register_outputs({"addon_name": self.addon_name, "role_arn": self.role_arn})
