@@ -461,13 +461,20 @@ def logs(
                     f"job {name} has no pod for rank {rank}",
                     f"ranks now: {', '.join(map(str, have)) or 'none yet'}",
                 )
+            waiting = []
             for pod in ranks:
                 if pod.phase == "Pending" and not pod.restarts:
+                    waiting.append(pod.rank)
                     continue  # nothing to read yet
                 _print_new(kube, namespace, pod, printed, out)
             if not follow_logs:
                 if not ranks:
                     say(f"{name}: no pods yet ({state.job_state(primary, pods)})")
+                elif waiting:
+                    shown = ", ".join(str(r) for r in waiting if r is not None) or "?"
+                    say(
+                        f"{name}: no logs yet from rank {shown} (Pending; `gpuforge status {name}`)"
+                    )
                 return
             if state.job_state(primary, pods) in state.TERMINAL:
                 return

@@ -95,6 +95,9 @@ def test_the_emulated_cluster_explains_a_launched_job(runner, api, env_file, kub
     doc = json.loads(status.stdout)
     assert doc["explanation"]["kind"] == "scale-up", doc["explanation"]
     assert "pool h100 to scale up" in doc["explanation"]["text"]
+    logs = runner.invoke(cli, ["logs", name, "-e", env_file, "--kubeconfig", kubeconfig])
+    assert logs.exit_code == 0 and logs.stdout == ""
+    assert "no logs yet from rank 0, 1 (Pending" in logs.stderr
     cancel = runner.invoke(cli, ["cancel", name, "-e", env_file, "--kubeconfig", kubeconfig])
     assert cancel.exit_code == 0
     assert not api.stored(resources.POD, namespace)
