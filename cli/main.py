@@ -87,7 +87,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
     run and cost, `plan` builds it in an emulated AWS account and checks it
     against the security and cost policy. `launch` checks a training job
     (JOB.yaml) against an environment and sends it, or prints it with --dry-run;
-    `init` starts a platform repository of your own that uses gpuforge as a
+    `validate-pool` burns in a GPU pool (matmul and all-reduce per GPU against
+    the datasheet peaks); `init` starts a platform repository of your own that uses gpuforge as a
     dependency.
 
     \b

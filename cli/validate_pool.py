@@ -174,9 +174,7 @@ def validate_pool(
         where = Path(tmp)
         args = burnin_job.program_args(size=size, allreduce_mib=allreduce_mib, results=where)
         job = burnin_job.burnin_job(spec, pool_spec, nodes=1, args=args, local=True)
-        code = burnin_job.run_here(
-            job, spec, nproc=nproc, results=where, timeout_s=timeout, say=_say
-        )
+        code = burnin_job.run_here(job, spec, nproc=nproc, timeout_s=timeout, say=_say)
         results = [
             burnin_verdict.parse_lines(p.read_text())[0] for p in sorted(where.glob("rank-*.json"))
         ]

@@ -175,11 +175,15 @@ def run_here(
     env: EnvironmentSpec,
     *,
     nproc: int | None,
-    results: Path,
     timeout_s: float,
     say: Say,
 ) -> int:
-    """Run the burn-in job on this machine; its ranks write their results under `results`."""
+    """Run the burn-in job on this machine and return its exit code.
+
+    The ranks write their results where the job's command says (`--results DIR`).
+    `timeout_s` bounds the fallback launcher; `run_local` has no such bound (the
+    burn-in's sizes bound it).
+    """
     try:
         from gpuforge.jobs.local import run_local
     except ImportError:
