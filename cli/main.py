@@ -19,6 +19,11 @@ COMMANDS = {
     "validate": ("validate", "validate", "Check an environment spec and summarise it."),
     "plan": ("plan", "plan", "Preview an environment offline, with policy findings and cost."),
     "launch": ("launch", "launch", "Check a training job against an environment and launch it."),
+    "validate-pool": (
+        "validate_pool",
+        "validate_pool",
+        "Burn in a GPU pool: matmul TFLOP/s and all-reduce bandwidth per GPU.",
+    ),
     "jobs": ("jobs", "jobs", "List the environment's training jobs."),
     "status": ("jobs", "status", "Show one job: its ranks, recent events, and why it waits."),
     "logs": ("jobs", "logs", "Print a job's logs, each line prefixed with its rank."),
@@ -82,7 +87,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
     run and cost, `plan` builds it in an emulated AWS account and checks it
     against the security and cost policy. `launch` checks a training job
     (JOB.yaml) against an environment and sends it, or prints it with --dry-run;
-    `init` starts a platform repository of your own that uses gpuforge as a
+    `validate-pool` burns in a GPU pool (matmul and all-reduce per GPU against
+    the datasheet peaks); `init` starts a platform repository of your own that uses gpuforge as a
     dependency.
 
     \b

@@ -21,11 +21,21 @@ from tests.conftest import ROOT, SHIPPED_ENVS
 
 # The SDKs behind `plan` and `pulumi up`: seconds of import time, and the reason the
 # job path (and later `launch --dry-run`) must stay apart from them.
-HEAVY = ("pulumi", "pulumi_aws", "pulumi_kubernetes", "pulumi_policy", "boto3", "botocore", "moto")
+# torch (the optional `train` extra) is only for local runs and the burn-in's --local.
+HEAVY = (
+    "pulumi",
+    "pulumi_aws",
+    "pulumi_kubernetes",
+    "pulumi_policy",
+    "boto3",
+    "botocore",
+    "moto",
+    "torch",
+)
 # What the model may import besides the standard library and itself.
 MODEL_MAY_IMPORT = {"pydantic", "yaml", "jinja2"}
 # The CLI modules of the light commands (everything but `plan`) and what they may import.
-LIGHT_CLI_MODULES = ("main", "errors", "options", "render", "validate", "init")
+LIGHT_CLI_MODULES = ("main", "errors", "options", "render", "validate", "init", "validate_pool")
 CLI_MAY_IMPORT = MODEL_MAY_IMPORT | {"click", "rich"}
 # Parts of gpuforge that build or emulate the cloud: off limits to both.
 PULUMI_SIDE = ("gpuforge.components", "gpuforge.emulator", "gpuforge.program", "gpuforge.policies")
@@ -40,6 +50,9 @@ def _light_runs() -> list[list[str]]:
         ["validate", "-e", "prod", "-o", "json"],
         ["init", "{tmp}/new-platform", "--region", "eu-west-1"],
         *(["validate", "-e", env] for env in SHIPPED_ENVS),
+        # the burn-in rendered (not run): through the job model, without torch
+        ["validate-pool", "l4", "-e", "dev"],
+        ["validate-pool", "h100", "-e", "prod", "-o", "json"],
     ]
     runs += [[name, "--help"] for name in COMMANDS]
     return runs
