@@ -21,7 +21,18 @@ from tests.conftest import ROOT, SHIPPED_ENVS
 
 # The SDKs behind `plan` and `pulumi up`: seconds of import time, and the reason the
 # job path (and later `launch --dry-run`) must stay apart from them.
-HEAVY = ("pulumi", "pulumi_aws", "pulumi_kubernetes", "pulumi_policy", "boto3", "botocore", "moto")
+HEAVY = (
+    "pulumi",
+    "pulumi_aws",
+    "pulumi_kubernetes",
+    "pulumi_policy",
+    "boto3",
+    "botocore",
+    "moto",
+    # PyTorch is the optional `train` extra: only the trainer and torchrun import it, never
+    # the gpuforge process (not even `launch --local`, which starts torchrun as a child).
+    "torch",
+)
 # What the model may import besides the standard library and itself.
 MODEL_MAY_IMPORT = {"pydantic", "yaml", "jinja2"}
 # The CLI modules of the light commands (everything but `plan`) and what they may import.
@@ -40,6 +51,8 @@ def _light_runs() -> list[list[str]]:
         ["validate", "-e", "prod", "-o", "json"],
         ["init", "{tmp}/new-platform", "--region", "eu-west-1"],
         *(["validate", "-e", env] for env in SHIPPED_ENVS),
+        ["launch", str(ROOT / "examples/jobs/tiny-gpt.yaml"), "-e", "dev", "--local", "--dry-run"],
+        ["image", "render", "-o", "{tmp}/Dockerfile"],
     ]
     runs += [[name, "--help"] for name in COMMANDS]
     return runs
