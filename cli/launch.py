@@ -26,6 +26,23 @@ from gpuforge.cli.options import cluster_options, output_option, required_env_op
 )
 @click.option("--wait", is_flag=True, help="Follow the job until it ends; exit 1 if it fails.")
 @click.option("--replace", is_flag=True, help="Delete a job of the same name first.")
+@click.option(
+    "--local",
+    is_flag=True,
+    help="Run the job here through torchrun (local GPUs, else CPU processes with gloo) "
+    "instead of sending it; exit with the job's exit code.",
+)
+@click.option(
+    "--nproc",
+    type=click.IntRange(1, 64),
+    help="With --local: processes (ranks) to start. Default: the job's GPUs, or 2 on CPU.",
+)
+@click.option(
+    "--checkpoint-uri",
+    metavar="URI",
+    help="With --local: where checkpoints go (file:///dir, s3://bucket/prefix or "
+    "s3://{checkpoints}/prefix). Default: see docs/local.md.",
+)
 @cluster_options
 @output_option
 def launch(
@@ -35,6 +52,9 @@ def launch(
     overrides: tuple[str, ...],
     wait: bool,
     replace: bool,
+    local: bool,
+    nproc: int | None,
+    checkpoint_uri: str | None,
     kubeconfig: str | None,
     context: str | None,
     output: str,
@@ -59,12 +79,22 @@ def launch(
     --wait follows the job to its end (exit 1 if it fails); Ctrl-C leaves it
     running and says how to follow it again.
 
+    --local runs the job on this machine instead, through torchrun with the
+    cluster's environment contract (GPUFORGE_* variables), one rank per local
+    GPU or --nproc CPU processes (default 2), each output line prefixed with
+    its rank. Checkpoints go to --checkpoint-uri, else to the environment's
+    bucket at $AWS_ENDPOINT_URL when one is set, else to
+    .gpuforge/checkpoints/<job>/ (docs/local.md). Ctrl-C stops every process
+    of the job (a second Ctrl-C kills them). With --dry-run it prints the
+    torchrun command and the variables instead. Needs torch (the `train` extra).
+
     \b
     Examples:
       gpuforge launch examples/jobs/llama-2x8-h100.yaml -e prod --dry-run
       gpuforge launch examples/jobs/single-node.yaml -e dev --set nodes=2 --dry-run
       gpuforge launch job.yaml -e prod --wait
       gpuforge launch job.yaml -e prod --kubeconfig emulated.kubeconfig
+      gpuforge launch examples/jobs/tiny-gpt.yaml -e dev --local --nproc 2
     """
     from gpuforge.jobs import backends
     from gpuforge.jobs.fit import check_fit
@@ -74,6 +104,12 @@ def launch(
 
     if dry_run and (wait or replace):
         raise BadInput("launch: --dry-run sends nothing; --wait and --replace do not apply")
+    if local and (wait or replace or kubeconfig or context):
+        raise BadInput(
+            "launch: --local runs here; --wait, --replace, --kubeconfig and --context do not apply"
+        )
+    if not local and (nproc is not None or checkpoint_uri is not None):
+        raise BadInput("launch: --nproc and --checkpoint-uri go with --local")
     _, spec = load_env(env)
     job, locate = load_job_located(job_file, overrides)
     backend = backends.get(job.backend)
@@ -82,6 +118,10 @@ def launch(
         manifests = backend.render(job, spec)
     except SpecError as exc:
         raise locate(exc) from None
+
+    if local:
+        _launch_local(job, spec, nproc, checkpoint_uri, dry_run=dry_run, output=output)
+        return
 
     if dry_run:
         if output == "json":
@@ -111,6 +151,38 @@ def launch(
         doc = _document(job, fit, manifests, sent=True)
         doc["result"] = result
         click.echo(json.dumps(doc, indent=2, default=str))
+
+
+def _launch_local(job, spec, nproc, checkpoint_uri, *, dry_run: bool, output: str) -> None:
+    import importlib.util
+
+    from gpuforge.cli.errors import GpuforgeError
+    from gpuforge.jobs import local
+
+    if dry_run:
+        uri = local.resolve(job, spec, checkpoint_uri)
+        n = local.processes(job, nproc, local.local_gpus())
+        cmd = local.command(job, n)
+        env = local.environment(job, spec, uri)
+        shown = {k: v for k, v in env.items() if k.startswith("GPUFORGE_") or k in job.env}
+        if output == "json":
+            doc = {"job": job.name, "local": True, "command": cmd, "env": shown}
+            click.echo(json.dumps(doc, indent=2))
+        else:
+            import shlex
+
+            click.echo(shlex.join(cmd))
+            for key, value in shown.items():
+                click.echo(f"{key}={value}")
+        return
+    if importlib.util.find_spec("torch") is None:
+        raise GpuforgeError(
+            "launch --local needs PyTorch in this environment: pip install 'gpuforge[train]'"
+        )
+    code = local.run_local(job, spec, nproc=nproc, checkpoint_uri=checkpoint_uri)
+    click.echo(f"job {job.name} exited with code {code}", err=True)
+    if code:
+        click.get_current_context().exit(code)
 
 
 def _document(job, fit, manifests: list[dict], *, sent: bool) -> dict:

@@ -33,6 +33,11 @@ COMMANDS = {
         "emulate",
         "Serve emulated APIs on 127.0.0.1, to try gpuforge without a cloud.",
     ),
+    "image": (
+        "image",
+        "image",
+        "Render the training image's Dockerfile (CUDA PyTorch, EFA).",
+    ),
     "init": ("init", "init", "Start a platform repository that uses gpuforge as a dependency."),
 }
 

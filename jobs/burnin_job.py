@@ -10,16 +10,13 @@ Each pod also learns its Kubernetes node's name (downward API) to report it.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
-from gpuforge.jobs import contract, pod
+from gpuforge.jobs import pod
 from gpuforge.jobs.burnin import NODE_NAME_VAR
 from gpuforge.jobs.names import MAX_JOB_NAME
 from gpuforge.jobs.spec import JobSpec
@@ -180,58 +177,14 @@ def run_here(
 ) -> int:
     """Run the burn-in job on this machine and return its exit code.
 
-    The ranks write their results where the job's command says (`--results DIR`).
-    `timeout_s` bounds the fallback launcher; `run_local` has no such bound (the
-    burn-in's sizes bound it).
+    The ranks write their results where the job's command says (`--results DIR`); their
+    output goes to stderr, because stdout is the command's own (the table, or -o json).
+    `timeout_s` bounds the run (124 past it); the local runner ends every process it
+    started, whatever happens.
     """
-    try:
-        from gpuforge.jobs.local import run_local
-    except ImportError:
-        return _run_fallback(job, env, nproc=nproc, timeout_s=timeout_s, say=say)
-    return run_local(job, env, nproc=nproc, say=say)
+    from gpuforge.jobs.local import run_local
 
-
-# FALLBACK until branch h/local (gpuforge.jobs.local.run_local) is merged: the lead deletes
-# this function and the ImportError branch above. It runs the job's command under
-# `python -m torch.distributed.run --standalone`, with the contract variables, bounded
-# by `timeout_s`, and ends every process it started (its own process group) on the way out.
-def _run_fallback(
-    job: JobSpec, env: EnvironmentSpec, *, nproc: int | None, timeout_s: float, say: Say
-) -> int:
-    count = nproc or _local_gpus() or 2
-    argv = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--standalone",
-        f"--nproc-per-node={count}",
-        "--max-restarts=0",
-        *job.argv,
-    ]
-    variables = contract.variables(job=job.name, environment=env.environment, transport="tcp")
-    child_env = os.environ | variables
-    say(f"running {job.name} here: {count} processes")
-    # The ranks' output goes to stderr: stdout is the command's own (the table, or -o json).
-    proc = subprocess.Popen(argv, env=child_env, stdout=sys.stderr, start_new_session=True)
-    try:
-        return proc.wait(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        say(f"the burn-in did not finish in {timeout_s:g}s: stopping it")
-        return 124
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-
-
-def _local_gpus() -> int:
-    import torch
-
-    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+    return run_local(job, env, nproc=nproc, say=say, timeout_s=timeout_s, stdout=sys.stderr)
 
 
 def results_dir() -> tempfile.TemporaryDirectory:

@@ -78,18 +78,21 @@ def gang_command(job: JobSpec, fit: FitReport, rendezvous: str | None) -> list[s
 
 def torchrun(job: JobSpec, fit: FitReport, rendezvous: str | None) -> list[str]:
     """The torchrun command line: c10d rendezvous on `rendezvous`, or standalone on one node."""
-    args = ["torchrun"]
+    return ["torchrun", *torchrun_options(job, fit.gpus_per_node, rendezvous), *job.argv]
+
+
+def torchrun_options(job: JobSpec, nproc_per_node: int, rendezvous: str | None) -> list[str]:
+    """torchrun's options for the job (the cluster's pods and `launch --local` share them)."""
     if rendezvous is None:
-        args += ["--standalone", "--nnodes=1"]
+        args = ["--standalone", "--nnodes=1"]
     else:
-        args += [
+        args = [
             f"--nnodes={job.nodes}",
             "--rdzv-backend=c10d",
             f"--rdzv-endpoint={rendezvous}",
             f"--rdzv-id={job.name}",
         ]
-    args += [f"--nproc-per-node={fit.gpus_per_node}", f"--max-restarts={job.max_restarts}"]
-    return args + job.argv
+    return args + [f"--nproc-per-node={nproc_per_node}", f"--max-restarts={job.max_restarts}"]
 
 
 def wait_for_dns(host_expression: str, argv: list[str]) -> list[str]:

@@ -4,7 +4,9 @@
 #   2. prod is built in an emulated AWS account (moto behind Pulumi's mocks) and judged
 #      by the policy rules;
 #   3. the 2-node x 8-GPU H100 job is checked against prod and rendered (dry run), then
-#      launched onto an emulated Kubernetes API, listed, explained and cancelled.
+#      launched onto an emulated Kubernetes API, listed, explained and cancelled;
+#   4. the reference trainer runs here (torchrun, 2 CPU processes) for 40 steps with its
+#      checkpoints in the emulated account's checkpoints bucket (moto on 127.0.0.1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 gf=.venv/bin/gpuforge
@@ -40,3 +42,29 @@ step "gpuforge status llama-8b-pretrain -e prod"
 $gf status llama-8b-pretrain -e prod "${k[@]}"
 step "gpuforge cancel llama-8b-pretrain -e prod"
 $gf cancel llama-8b-pretrain -e prod "${k[@]}"
+
+step "the reference trainer here: gpuforge launch examples/jobs/tiny-gpt.yaml -e dev --local"
+# S3 of an emulated AWS account on 127.0.0.1 (moto), with dev's buckets under their real names;
+# with AWS_ENDPOINT_URL set, `s3://{checkpoints}/tiny-gpt` resolves to that bucket.
+.venv/bin/python scripts/emulated_s3.py dev "$work/aws.env" 2> "$work/s3.log" &
+s3=$!
+trap 'kill "$emulator" "$s3" 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 100); do [[ -s "$work/aws.env" ]] && break; sleep 0.1; done
+[[ -s "$work/aws.env" ]] || { cat "$work/s3.log" >&2; exit 1; }
+(
+  # shellcheck disable=SC1091
+  source "$work/aws.env"
+  $gf launch examples/jobs/tiny-gpt.yaml -e dev --local --nproc 2 | tail -n 4
+  step "checkpoints in the emulated account's bucket"
+  .venv/bin/python - <<'PY'
+import boto3
+from gpuforge.model import names
+from gpuforge.model.loader import load_env
+
+_, spec = load_env("dev")
+bucket = names.bucket_name(spec.expected_account, spec.region, "dev", "checkpoints")
+items = boto3.client("s3").list_objects_v2(Bucket=bucket, Prefix="tiny-gpt/")["Contents"]
+for item in items:
+    print(f"s3://{bucket}/{item['Key']}  {item['Size']:,} bytes")
+PY
+)

@@ -21,7 +21,6 @@ from tests.conftest import ROOT, SHIPPED_ENVS
 
 # The SDKs behind `plan` and `pulumi up`: seconds of import time, and the reason the
 # job path (and later `launch --dry-run`) must stay apart from them.
-# torch (the optional `train` extra) is only for local runs and the burn-in's --local.
 HEAVY = (
     "pulumi",
     "pulumi_aws",
@@ -30,6 +29,8 @@ HEAVY = (
     "boto3",
     "botocore",
     "moto",
+    # PyTorch is the optional `train` extra: only the trainer and torchrun import it, never
+    # the gpuforge process (not even `launch --local`, which starts torchrun as a child).
     "torch",
 )
 # What the model may import besides the standard library and itself.
@@ -53,6 +54,8 @@ def _light_runs() -> list[list[str]]:
         # the burn-in rendered (not run): through the job model, without torch
         ["validate-pool", "l4", "-e", "dev"],
         ["validate-pool", "h100", "-e", "prod", "-o", "json"],
+        ["launch", str(ROOT / "examples/jobs/tiny-gpt.yaml"), "-e", "dev", "--local", "--dry-run"],
+        ["image", "render", "-o", "{tmp}/Dockerfile"],
     ]
     runs += [[name, "--help"] for name in COMMANDS]
     return runs

@@ -27,6 +27,7 @@ EXAMPLE_ENVS = {
     "llama-2x8-h100.yaml": "prod",
     "a100-jobset.yaml": "staging",
     "l40s-trainjob.yaml": "prod",
+    "tiny-gpt.yaml": "dev",
 }
 
 

@@ -1,0 +1,74 @@
+"""The reference trainer's checkpoint store: complete or ignored, intact or skipped."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import pytest
+
+from tests.local.launcher import TRAINER
+
+
+@pytest.fixture(scope="module")
+def ckpt():
+    spec = importlib.util.spec_from_file_location("checkpoints", TRAINER.parent / "checkpoints.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_checkpoint_without_its_manifest_is_never_loaded(ckpt, tmp_path):
+    store = ckpt.FileStore(tmp_path)
+    ckpt.save(store, 10, {"model.pt": b"ten"})
+    store.put(f"{ckpt.step_dir(20)}/model.pt", b"twenty, but the writer died")
+    assert ckpt.steps(store) == ([10], [20])
+    assert ckpt.latest(store) == 10
+
+
+def test_a_shard_that_does_not_match_the_manifest_falls_back_to_the_one_before(ckpt, tmp_path):
+    store = ckpt.FileStore(tmp_path)
+    ckpt.save(store, 10, {"model.pt": b"ten"})
+    ckpt.save(store, 20, {"model.pt": b"twenty"})
+    store.put(f"{ckpt.step_dir(20)}/model.pt", b"twentY")  # same size, other bytes
+    warnings = []
+    assert ckpt.latest(store, warn=warnings.append) == 10
+    assert "does not match the manifest" in warnings[0]
+    with pytest.raises(ckpt.CorruptCheckpoint):
+        ckpt.read(store, 20)
+
+
+def test_the_manifest_records_each_shard_and_is_written_last(ckpt, tmp_path):
+    order = []
+
+    class Recording(ckpt.FileStore):
+        def put(self, key, data):
+            order.append(key)
+            super().put(key, data)
+
+    store = Recording(tmp_path)
+    ckpt.save(store, 3, {"model.pt": b"m", "optimizer.pt": b"oo"}, {"world_size": 2})
+    assert order[-1] == "step-00000003/manifest.json" and len(order) == 3
+    manifest = json.loads((tmp_path / "step-00000003" / "manifest.json").read_text())
+    assert manifest["files"]["optimizer.pt"]["bytes"] == 2 and manifest["world_size"] == 2
+    assert not list(tmp_path.rglob(".*.tmp"))  # temporary names renamed into place
+
+
+def test_prune_keeps_the_newest_and_drops_stale_partials(ckpt, tmp_path):
+    store = ckpt.FileStore(tmp_path)
+    for step in (1, 2, 3, 4):
+        ckpt.save(store, step, {"model.pt": bytes([step])})
+    store.put(f"{ckpt.step_dir(0)}/model.pt", b"old partial")
+    store.put(f"{ckpt.step_dir(5)}/model.pt", b"newer partial: may be in progress")
+    ckpt.prune(store, keep=2)
+    assert ckpt.steps(store) == ([4, 3], [5])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "step-00000003",
+        "step-00000004",
+        "step-00000005",
+    ]
+
+
+def test_open_store_refuses_other_schemes(ckpt):
+    with pytest.raises(ValueError, match="expected s3://bucket/prefix or file:///path"):
+        ckpt.open_store("gs://bucket/x")
