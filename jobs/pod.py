@@ -18,6 +18,10 @@ SHM_VOLUME = "dshm"
 TTL_SECONDS_AFTER_FINISHED = 7 * 24 * 3600
 """Finished jobs stay a week, so `gpuforge status` can still explain them."""
 TERMINATION_GRACE_SECONDS = 120
+SHUTDOWN_TIMEOUT_SECONDS = TERMINATION_GRACE_SECONDS - 20
+"""How long torchrun lets its workers finish after SIGTERM (a spot notice, a drain) before
+it kills them: time for the last checkpoint, and still inside the pod's grace period, so
+the kubelet's SIGKILL never comes first (torchrun's own default is 30 s)."""
 """Time between SIGTERM and SIGKILL: enough for a script to flush a last checkpoint."""
 DNS_WAIT_SECONDS = 300
 
@@ -78,7 +82,8 @@ def gang_command(job: JobSpec, fit: FitReport, rendezvous: str | None) -> list[s
 
 def torchrun(job: JobSpec, fit: FitReport, rendezvous: str | None) -> list[str]:
     """The torchrun command line: c10d rendezvous on `rendezvous`, or standalone on one node."""
-    return ["torchrun", *torchrun_options(job, fit.gpus_per_node, rendezvous), *job.argv]
+    options = torchrun_options(job, fit.gpus_per_node, rendezvous)
+    return ["torchrun", *options, f"--shutdown-timeout={SHUTDOWN_TIMEOUT_SECONDS}", *job.argv]
 
 
 def torchrun_options(job: JobSpec, nproc_per_node: int, rendezvous: str | None) -> list[str]:

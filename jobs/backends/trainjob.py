@@ -36,7 +36,12 @@ class TrainJobBackend:
         fit = check_fit(job, env, priority_settable=self.priority_settable)
         pool = env.pool(fit.pool)
         assert pool is not None, "checked by check_fit"
-        argv = ["torchrun", f"--max-restarts={job.max_restarts}", *job.argv]
+        argv = [
+            "torchrun",
+            f"--max-restarts={job.max_restarts}",
+            f"--shutdown-timeout={pod.SHUTDOWN_TIMEOUT_SECONDS}",
+            *job.argv,
+        ]
         labels = {"labels": pod.labels(job, fit)}
         pod_patch = {
             "metadata": labels,

@@ -176,10 +176,13 @@ def test_indexed_job_gang_and_rendezvous():
         "--rdzv-id=demo",
         "--nproc-per-node=8",
         "--max-restarts=3",
+        "--shutdown-timeout=100",  # workers get time for a SIGTERM checkpoint ...
         "train.py",
         "--epochs",
         "3",
     ]
+    # ... inside the pod's grace period, so the kubelet's SIGKILL never comes first
+    assert spec["template"]["spec"]["terminationGracePeriodSeconds"] > 100
     assert env_of(container)[contract.RENDEZVOUS] == f"{host}:{contract.RENDEZVOUS_PORT}"
     # the gang fails together, a disruption is not a failure
     assert spec["backoffLimit"] == 0
@@ -275,7 +278,14 @@ def test_trainjob_shape():
     assert trainer["resourcesPerNode"]["limits"][pools.EFA] == "32"
     assert trainjob["spec"]["runtimeRef"]["name"] == "torch-distributed"
     argv = trainer["command"][trainer["command"].index("torchrun") :]
-    assert argv == ["torchrun", "--max-restarts=3", "train.py", "--epochs", "3"]
+    assert argv == [
+        "torchrun",
+        "--max-restarts=3",
+        "--shutdown-timeout=100",
+        "train.py",
+        "--epochs",
+        "3",
+    ]
     assert not any(e["name"].startswith("PET_") for e in trainer["env"])
     (pod_template,) = pod_templates(trainjob)
     assert pod_template["spec"]["nodeSelector"] == {names.POOL_LABEL: "h100"}
