@@ -1,8 +1,9 @@
 """Launches per second against the emulated Kubernetes API (`gpuforge.emulator.kubernetes`).
 
 Method: one `EmulatedKubernetes` on 127.0.0.1 in this process; each launch is a
-full `gpuforge.jobs.cluster.submit` of a 2-node job (headless Service + Indexed
-Job, the indexed-job backend's shape): load the kubeconfig, check the name is
+full `gpuforge.jobs.cluster.submit` of the 2-node example job
+(`examples/jobs/llama-2x8-h100.yaml`, renamed per launch, rendered by the
+indexed-job backend: a headless Service and an Indexed Job): check the name is
 free, create both objects. N launches one after another, three rounds; then
 `list_jobs` over all of them and `cancel` of each. Prints a Markdown table.
 
@@ -17,17 +18,18 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # the tests' hand-built manifests (until the renderer lands)
+from gpuforge.emulator.kubernetes import EmulatedKubernetes
+from gpuforge.jobs import backends, cluster
+from gpuforge.jobs.spec import load_job
+from gpuforge.model.loader import load_env
 
-from gpuforge.emulator.kubernetes import EmulatedKubernetes  # noqa: E402
-from gpuforge.jobs import cluster  # noqa: E402
-from gpuforge.model.loader import load_env  # noqa: E402
-from tests.jobs.conftest import INDEXED, indexed_manifests, job_spec  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "jobs" / "llama-2x8-h100.yaml"
 
 
 def main(n: int = 50) -> None:
     _, spec = load_env(str(ROOT / "stacks" / "prod.yaml"))
+    backend = backends.get("indexed-job")
     rows = []
     rates, list_ms, cancel_rates = [], [], []
     for round_ in range(3):  # a fresh API each round: kmock scans every stored object per request
@@ -37,16 +39,12 @@ def main(n: int = 50) -> None:
             env = spec.model_copy(
                 update={"training": spec.training.model_copy(update={"namespace": ns})}
             )
+            jobs = [load_job(EXAMPLE, [f"name=job-{i}"]) for i in range(n)]
+            rendered = [(job, backend.render(job, env)) for job in jobs]  # not timed
             start = time.perf_counter()
-            for i in range(n):
-                job = job_spec(name=f"job-{i}")
+            for job, manifests in rendered:
                 cluster.submit(
-                    job,
-                    env,
-                    indexed_manifests(job, ns),
-                    INDEXED,
-                    kubeconfig=config,
-                    say=lambda _line: None,
+                    job, env, manifests, backend, kubeconfig=config, say=lambda _line: None
                 )
             rates.append(n / (time.perf_counter() - start))
             start = time.perf_counter()
