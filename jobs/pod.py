@@ -60,6 +60,23 @@ def metadata(job: JobSpec, fit: FitReport, name: str, *, workload: bool = False)
     }
 
 
+def workload(primary: tuple[str, str, str], job: JobSpec, fit: FitReport, spec: dict) -> dict:
+    """The object whose status is the job's (`primary`: api_version, kind, plural).
+
+    It carries the workload labels (the Kueue queue label when the environment queues),
+    and a queued one is created suspended: Kueue admits (unsuspends) the whole gang at once.
+    """
+    api_version, kind, _ = primary
+    if fit.queue:
+        spec = {**spec, "suspend": True}
+    return {
+        "apiVersion": api_version,
+        "kind": kind,
+        "metadata": metadata(job, fit, job.name, workload=True),
+        "spec": spec,
+    }
+
+
 # -- what runs ------------------------------------------------------------------
 
 

@@ -46,15 +46,7 @@ class IndexedJobBackend:
         template = {"metadata": {"labels": pod.labels(job, fit)}, "spec": spec}
         job_spec = pod.indexed_job_spec(job, fit, template)
         job_spec["ttlSecondsAfterFinished"] = pod.TTL_SECONDS_AFTER_FINISHED
-        if fit.queue:
-            job_spec["suspend"] = True  # Kueue admits (unsuspends) the whole gang at once
-        batch_job = {
-            "apiVersion": "batch/v1",
-            "kind": "Job",
-            "metadata": pod.metadata(job, fit, job.name, workload=True),
-            "spec": job_spec,
-        }
-        return [service, batch_job]
+        return [service, pod.workload(self.primary, job, fit, job_spec)]
 
 
 BACKEND = IndexedJobBackend()

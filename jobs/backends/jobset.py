@@ -54,16 +54,7 @@ class JobSetBackend:
             "failurePolicy": {"maxRestarts": job.max_restarts, "restartStrategy": "Recreate"},
             "ttlSecondsAfterFinished": pod.TTL_SECONDS_AFTER_FINISHED,
         }
-        if fit.queue:
-            spec["suspend"] = True
-        return [
-            {
-                "apiVersion": self.primary[0],
-                "kind": "JobSet",
-                "metadata": pod.metadata(job, fit, job.name, workload=True),
-                "spec": spec,
-            }
-        ]
+        return [pod.workload(self.primary, job, fit, spec)]
 
 
 BACKEND = JobSetBackend()

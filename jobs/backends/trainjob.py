@@ -97,16 +97,7 @@ class TrainJobBackend:
             ],
             "activeDeadlineSeconds": job.timeout_seconds,
         }
-        if fit.queue:
-            spec["suspend"] = True
-        return [
-            {
-                "apiVersion": self.primary[0],
-                "kind": "TrainJob",
-                "metadata": pod.metadata(job, fit, job.name, workload=True),
-                "spec": spec,
-            }
-        ]
+        return [pod.workload(self.primary, job, fit, spec)]
 
 
 BACKEND = TrainJobBackend()
