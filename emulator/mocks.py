@@ -108,6 +108,15 @@ class MotoMocks(pulumi.runtime.Mocks):
 
     # -- resources --------------------------------------------------------------------
 
+    def _create(self, typ: str, name: str, inputs: dict, provider: Any) -> tuple[str, dict, str]:
+        """(id, computed outputs, kind) of a resource the emulation creates: a Kubernetes
+        declaration is recorded, an AWS resource made by its type's handler."""
+        if typ.startswith("kubernetes:"):
+            return (*self.kubernetes.record(typ, inputs), KUBERNETES)
+        ctx = Context(self.emulation, self._default_tags(provider))
+        _check_region(ctx, inputs)
+        return (*self._handlers[typ](ctx, name, inputs), EMULATED)
+
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         pending = self.monitor.pending() if self.monitor else _Pending()
         inputs = dict(args.inputs or {})
@@ -120,20 +129,12 @@ class MotoMocks(pulumi.runtime.Mocks):
                 res_id, outputs, kind = self._provider(typ, name, inputs), inputs, PROVIDER
             elif args.custom is False:
                 res_id, outputs, kind = "", inputs, COMPONENT
-            elif typ.startswith("kubernetes:"):
+            elif typ.startswith("kubernetes:") or typ in self._handlers:
                 try:
-                    res_id, computed = self.kubernetes.record(typ, inputs)
+                    res_id, computed, kind = self._create(typ, name, inputs, args.provider)
                 except Exception as exc:  # noqa: BLE001 (every failure becomes an EmulationError)
                     raise self._fail(typ, name, exc) from exc
-                outputs, kind = {**inputs, **computed}, KUBERNETES
-            elif typ in self._handlers:
-                ctx = Context(self.emulation, self._default_tags(args.provider))
-                try:
-                    _check_region(ctx, inputs)
-                    res_id, computed = self._handlers[typ](ctx, name, inputs)
-                except Exception as exc:  # noqa: BLE001 (every failure becomes an EmulationError)
-                    raise self._fail(typ, name, exc) from exc
-                outputs, kind = {**inputs, **computed}, EMULATED
+                outputs = {**inputs, **computed}
             else:
                 res_id, outputs, kind = f"{name}-{self._suffix()}", inputs, ECHOED
         record = ResourceRecord(
