@@ -19,6 +19,7 @@ import pulumi
 from pulumi_aws import eks, iam
 
 from gpuforge.components import _aws
+from gpuforge.model import resource_names as rn
 from gpuforge.model.names import (
     CLUSTER_AUTOSCALER_NAMESPACE,
     CLUSTER_AUTOSCALER_SERVICE_ACCOUNT,
@@ -71,7 +72,7 @@ class ClusterAutoscalerIdentity(pulumi.ComponentResource):
         super().__init__("gpuforge:autoscaler:ClusterAutoscalerIdentity", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         role = iam.Role(
-            f"{name}-cluster-autoscaler",
+            rn.child(name, rn.AUTOSCALER_ROLE),
             description=f"cluster-autoscaler of {args.cluster_tag_name} (EKS Pod Identity)",
             assume_role_policy=_aws.pod_identity_trust(
                 self,

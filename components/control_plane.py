@@ -26,6 +26,7 @@ from pulumi_aws import cloudwatch, eks, iam
 
 from gpuforge.components import _aws
 from gpuforge.components.access import access_config
+from gpuforge.model import resource_names as rn
 
 if TYPE_CHECKING:
     from gpuforge.components.cluster import ClusterArgs
@@ -87,7 +88,7 @@ def cluster_role(
     """The role EKS assumes, and the policies the cluster must wait for."""
     child = pulumi.ResourceOptions(parent=parent)
     role = iam.Role(
-        f"{name}-cluster",
+        rn.child(name, rn.CLUSTER_ROLE),
         description=f"EKS control plane of {args.cluster_name}",
         assume_role_policy=pulumi.Output.all(part, account).apply(
             lambda pa: _aws.assume_role_policy(

@@ -24,6 +24,7 @@ import pulumi
 from pulumi_aws import cloudwatch, ec2, iam, vpc
 
 from gpuforge.components import _aws
+from gpuforge.model import resource_names as rn
 from gpuforge.model.netplan import ZoneSubnets
 from gpuforge.model.spec import DEFAULT_ENDPOINTS
 
@@ -273,7 +274,7 @@ class Network(pulumi.ComponentResource):
         )
         # Confused-deputy guard: only flow logs of this account, in this region.
         flow_role = iam.Role(
-            f"{name}-flow-logs",
+            rn.child(name, rn.FLOW_LOGS_ROLE),
             description=f"VPC flow logs of {name} write to their log group",
             assume_role_policy=pulumi.Output.all(_aws.partition(self), _aws.account_id(self)).apply(
                 lambda pa: _aws.assume_role_policy(

@@ -16,6 +16,7 @@ import pulumi
 from pulumi_aws import iam
 
 from gpuforge.components import _aws
+from gpuforge.model import resource_names as rn
 
 NODE_POLICIES = (
     "AmazonEKSWorkerNodePolicy",
@@ -39,7 +40,7 @@ def node_role(
     """The role `<name>-node`, trusted by EC2, with the `NODE_POLICIES` attached."""
     child = pulumi.ResourceOptions(parent=parent)
     role = iam.Role(
-        f"{name}-node",
+        rn.child(name, rn.NODE_ROLE),
         description=f"EC2 nodes of {cluster_name}",
         assume_role_policy=_aws.assume_role_policy("ec2.amazonaws.com"),
         opts=child,

@@ -42,6 +42,7 @@ import pulumi
 from pulumi_aws import autoscaling, ec2, vpc
 
 from gpuforge.components.node_group import ManagedNodeGroupArgs, managed_node_group
+from gpuforge.model import resource_names as rn
 from gpuforge.model.names import POOL_TAG
 from gpuforge.model.pools import (
     EKS_CAPACITY_TYPES,
@@ -115,8 +116,8 @@ class GpuNodePool(pulumi.ComponentResource):
         group = managed_node_group(
             self,
             ManagedNodeGroupArgs(
-                template_name=f"{name}-lt",
-                group_name=f"{name}-ng",
+                template_name=rn.child(name, rn.POOL_LAUNCH_TEMPLATE),
+                group_name=rn.child(name, rn.POOL_NODE_GROUP),
                 description=f"GPU pool {pool.name} of {args.cluster_name}",
                 cluster_name=args.cluster_name,
                 node_role_arn=args.node_role_arn,

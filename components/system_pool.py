@@ -16,6 +16,7 @@ import pulumi
 from pulumi_aws import eks
 
 from gpuforge.components.node_group import ManagedNodeGroupArgs, managed_node_group
+from gpuforge.model import resource_names as rn
 from gpuforge.model.names import NODE_ROLE_LABEL, NODE_ROLE_TAG, SYSTEM_NODE_ROLE
 
 if TYPE_CHECKING:
@@ -40,8 +41,8 @@ def system_pool(
     return managed_node_group(
         parent,
         ManagedNodeGroupArgs(
-            template_name=f"{name}-system",
-            group_name=f"{name}-system",
+            template_name=rn.child(name, rn.SYSTEM_POOL),
+            group_name=rn.child(name, rn.SYSTEM_POOL),
             description=f"System nodes of {args.cluster_name}",
             cluster_name=cluster_name,
             node_role_arn=node_role_arn,

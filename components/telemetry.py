@@ -23,6 +23,7 @@ import pulumi
 from pulumi_aws import eks, iam
 
 from gpuforge.components import _aws
+from gpuforge.model import resource_names as rn
 from gpuforge.model import runtime
 
 
@@ -48,7 +49,7 @@ class GpuTelemetry(pulumi.ComponentResource):
         super().__init__("gpuforge:telemetry:GpuTelemetry", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         role = iam.Role(
-            f"{name}-cloudwatch-agent",
+            rn.child(name, rn.TELEMETRY_ROLE),
             description=f"CloudWatch agent of {name} (EKS Pod Identity)",
             assume_role_policy=_aws.pod_identity_trust(
                 self,

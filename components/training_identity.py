@@ -22,6 +22,7 @@ import pulumi
 from pulumi_aws import eks, iam
 
 from gpuforge.components import _aws
+from gpuforge.model import resource_names as rn
 from gpuforge.model.access import (
     LIST_BUCKET_ACTIONS,
     READ_OBJECT_ACTIONS,
@@ -47,7 +48,7 @@ def training_identity(
     """
     child = pulumi.ResourceOptions(parent=parent)
     role = iam.Role(
-        f"{name}-training",
+        rn.child(name, rn.TRAINING_ROLE),
         description=f"Training pods of {args.cluster_name} (EKS Pod Identity)",
         assume_role_policy=_aws.pod_identity_trust(
             parent, args.cluster_name, args.training_namespace, TRAINING_SERVICE_ACCOUNT

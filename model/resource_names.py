@@ -1,10 +1,10 @@
 """The names gpuforge's components give the AWS resources whose names have limits.
 
 `validate` checks these against `aws_limits` before `pulumi up` can meet the limit.
-The components build the same names from their component name (`Platform` is
-named `names.cluster_name(env)`, a pool's `GpuNodePool` `<platform>-<pool>`);
-`tests/test_resource_names.py` builds the platform under mocks and checks that every
-name here is one the components really use, so the two cannot drift apart.
+The components name these resources with `child(<component name>, <suffix>)` and the
+suffixes below (`Platform` is named `names.cluster_name(env)`, a pool's `GpuNodePool`
+`<platform>-<pool>`), so the names validate checks are the names they send;
+`tests/test_resource_names.py` builds the platform under mocks and checks it.
 """
 
 from __future__ import annotations
@@ -12,6 +12,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gpuforge.model import aws_limits, names
+
+# Suffixes of the limited names, after the component's own name.
+CLUSTER_ROLE = "cluster"
+NODE_ROLE = "node"
+TRAINING_ROLE = "training"
+FLOW_LOGS_ROLE = "flow-logs"
+AUTOSCALER_ROLE = "cluster-autoscaler"
+TELEMETRY_ROLE = "cloudwatch-agent"
+SYSTEM_POOL = "system"
+"""The system node group and its launch template."""
+POOL_NODE_GROUP = "ng"
+POOL_LAUNCH_TEMPLATE = "lt"
+
+
+def child(component: str, suffix: str) -> str:
+    """The logical name of a component's child resource."""
+    return f"{component}-{suffix}"
 
 
 @dataclass(frozen=True)
@@ -54,15 +71,12 @@ def environment_resources(environment: str) -> list[NamedResource]:
     return [
         NamedResource("EKS cluster name", names.cluster_name(environment), False,
                       aws_limits.CLUSTER_NAME_MAX),
-        NamedResource(role, f"{base}-cluster", True, aws_limits.IAM_ROLE_NAME_MAX),
-        NamedResource(role, f"{base}-node", True, aws_limits.IAM_ROLE_NAME_MAX),
-        NamedResource(role, f"{base}-training", True, aws_limits.IAM_ROLE_NAME_MAX),
-        NamedResource(role, f"{base}-flow-logs", True, aws_limits.IAM_ROLE_NAME_MAX),
-        NamedResource(role, f"{base}-cluster-autoscaler", True, aws_limits.IAM_ROLE_NAME_MAX),
-        NamedResource(role, f"{base}-cloudwatch-agent", True, aws_limits.IAM_ROLE_NAME_MAX),
-        NamedResource("EKS node group name", f"{base}-system", True,
+        *(NamedResource(role, child(base, suffix), True, aws_limits.IAM_ROLE_NAME_MAX)
+          for suffix in (CLUSTER_ROLE, NODE_ROLE, TRAINING_ROLE, FLOW_LOGS_ROLE,
+                         AUTOSCALER_ROLE, TELEMETRY_ROLE)),
+        NamedResource("EKS node group name", child(base, SYSTEM_POOL), True,
                       aws_limits.NODE_GROUP_NAME_MAX),
-        NamedResource("launch template name", f"{base}-system", False,
+        NamedResource("launch template name", child(base, SYSTEM_POOL), False,
                       aws_limits.LAUNCH_TEMPLATE_NAME_MAX),
     ]  # fmt: skip
 
@@ -71,8 +85,9 @@ def pool_resources(environment: str, pool: str) -> list[NamedResource]:
     """The limited names of one GPU pool's resources (node group, launch template)."""
     base = pool_component_name(environment, pool)
     return [
-        NamedResource("EKS node group name", f"{base}-ng", True, aws_limits.NODE_GROUP_NAME_MAX),
-        NamedResource("launch template name", f"{base}-lt", False,
+        NamedResource("EKS node group name", child(base, POOL_NODE_GROUP), True,
+                      aws_limits.NODE_GROUP_NAME_MAX),
+        NamedResource("launch template name", child(base, POOL_LAUNCH_TEMPLATE), False,
                       aws_limits.LAUNCH_TEMPLATE_NAME_MAX),
     ]  # fmt: skip
 
