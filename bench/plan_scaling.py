@@ -3,7 +3,7 @@
 Method: take stacks/prod.yaml, replace its GPU pools with N pools (every
 fourth an EFA p5.48xlarge pool in us-east-1a with a placement group, the
 rest g6e.12xlarge pools across the AZs), and for each N run, in a fresh
-Python process (three processes per N; medians reported), `cli.planning.plan`
+Python process (three processes per N; medians reported), `gpuforge.planning.plan`
 twice: the first run is cold (imports, moto's EC2 backend, everything that
 `gpuforge plan` pays), the second warm
 (a new emulated account in the same process, as in the test suite). Reports
@@ -28,7 +28,7 @@ REPEATS = 3
 CHILD = r"""
 import json, sys, time, yaml
 from gpuforge.model.loader import spec_from_data
-from gpuforge.cli.planning import plan
+from gpuforge.planning import plan
 n = {n}
 data = yaml.safe_load(open({root!r} + "/stacks/prod.yaml"))
 pools = []

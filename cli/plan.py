@@ -53,8 +53,8 @@ def plan(env: str, output: str, tree: bool) -> None:
 
 
 def _run(spec, show_progress: bool):
-    from gpuforge.cli.planning import plan as run_plan
     from gpuforge.emulator import EmulationError
+    from gpuforge.planning import plan as run_plan
 
     try:
         if show_progress and sys.stderr.isatty():

@@ -7,7 +7,7 @@ the control plane declares; both live here so that access is changed in one plac
 
 The identity that creates the cluster (the deployer, often a CI role) gets no
 admin of its own unless the spec writes `cluster.bootstrap_creator_admin: true`
-(`gpuforge.model.access.creator_admin`): EKS would otherwise keep that grant for
+(`gpuforge.model.grants.creator_admin`): EKS would otherwise keep that grant for
 the cluster's lifetime, invisible among the access entries.
 """
 

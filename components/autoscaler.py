@@ -19,7 +19,7 @@ import pulumi
 from pulumi_aws import eks, iam
 
 from gpuforge.components import _aws
-from gpuforge.model import resource_names as rn
+from gpuforge.model import aws_naming as rn
 from gpuforge.model.names import (
     CLUSTER_AUTOSCALER_NAMESPACE,
     CLUSTER_AUTOSCALER_SERVICE_ACCOUNT,

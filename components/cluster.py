@@ -7,7 +7,7 @@
 2. `access`: an access entry with cluster admin for each `admins` principal;
 3. `addons`: vpc-cni, kube-proxy and eks-pod-identity-agent;
 4. `node_role`: the role of every node, system and GPU;
-5. `system_pool`: the system node group (`node_group`, shared with GPU pools);
+5. `system_pool`: the system node group (`managed_node_group`, shared with GPU pools);
 6. `addons`: coredns, once there are nodes to run it;
 7. `training_identity`: the training pods' role and its Pod Identity association.
 

@@ -26,7 +26,7 @@ from pulumi_aws import cloudwatch, eks, iam
 
 from gpuforge.components import _aws
 from gpuforge.components.access import access_config
-from gpuforge.model import resource_names as rn
+from gpuforge.model import aws_naming as rn
 
 if TYPE_CHECKING:
     from gpuforge.components.cluster import ClusterArgs

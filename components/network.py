@@ -24,7 +24,7 @@ import pulumi
 from pulumi_aws import cloudwatch, ec2, iam, vpc
 
 from gpuforge.components import _aws
-from gpuforge.model import resource_names as rn
+from gpuforge.model import aws_naming as rn
 from gpuforge.model.netplan import ZoneSubnets
 from gpuforge.model.spec import DEFAULT_ENDPOINTS
 

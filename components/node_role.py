@@ -4,7 +4,7 @@ AmazonEKSWorkerNodePolicy, AmazonEC2ContainerRegistryReadOnly and
 AmazonEKS_CNI_Policy. vpc-cni keeps the node role's CNI policy rather than a
 pod-identity role: the CNI must work before any pod (the pod identity agent
 included) can start, and this avoids that ordering trap at the cost of the CNI
-permissions on the node role; with IMDSv2 hop limit 1 (`node_group.py`) pods
+permissions on the node role; with IMDSv2 hop limit 1 (`managed_node_group.py`) pods
 cannot reach those credentials.
 """
 
@@ -16,7 +16,7 @@ import pulumi
 from pulumi_aws import iam
 
 from gpuforge.components import _aws
-from gpuforge.model import resource_names as rn
+from gpuforge.model import aws_naming as rn
 
 NODE_POLICIES = (
     "AmazonEKSWorkerNodePolicy",

@@ -23,12 +23,12 @@ from gpuforge.components.autoscaler import (
 )
 from gpuforge.components.cluster import Cluster, ClusterArgs
 from gpuforge.components.encryption import Encryption, EncryptionArgs
+from gpuforge.components.gpu_pool import GpuNodePool, GpuNodePoolArgs
 from gpuforge.components.network import Network, NetworkArgs
-from gpuforge.components.nodepool import GpuNodePool, GpuNodePoolArgs
 from gpuforge.components.runtime import TrainingRuntime, TrainingRuntimeArgs
 from gpuforge.components.storage import ObjectStore, ObjectStoreArgs
 from gpuforge.components.telemetry import GpuTelemetry, GpuTelemetryArgs
-from gpuforge.model import access, catalog, runtime
+from gpuforge.model import catalog, grants, runtime
 from gpuforge.model.names import TRAINING_SERVICE_ACCOUNT
 from gpuforge.model.spec import EnvironmentSpec
 from gpuforge.model.stack_config import default_tags
@@ -132,14 +132,14 @@ class Platform(pulumi.ComponentResource):
                 logs_key_arn=keys.logs_key_arn,
                 storage_key_arn=keys.storage_key_arn,
                 volume_key_arn=keys.ebs_key_arn,
-                read_bucket_arns=[storage.bucket_arns[b] for b in access.read_only_buckets(spec)],
-                write_bucket_arns=[storage.bucket_arns[b] for b in access.writable_buckets(spec)],
+                read_bucket_arns=[storage.bucket_arns[b] for b in grants.read_only_buckets(spec)],
+                write_bucket_arns=[storage.bucket_arns[b] for b in grants.writable_buckets(spec)],
                 public_endpoint=spec.cluster.public_endpoint,
                 public_access_cidrs=list(spec.cluster.public_access_cidrs),
                 log_types=list(spec.cluster.log_types),
                 log_retention_days=spec.cluster.log_retention_days,
                 admins=list(spec.cluster.admins),
-                bootstrap_creator_admin=access.creator_admin(spec),
+                bootstrap_creator_admin=grants.creator_admin(spec),
                 system_instance_type=system.instance_type,
                 system_arch=system_arch,
                 system_min=system.min,

@@ -39,7 +39,7 @@ import pulumi
 from pulumi_aws import s3
 
 from gpuforge.components import _aws
-from gpuforge.model.access import NONE
+from gpuforge.model.grants import NONE
 from gpuforge.model.names import (
     ACCESS_LOGS_BUCKET,
     BUCKET_TAG,

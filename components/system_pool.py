@@ -1,6 +1,6 @@
 """The system node group: on-demand general-purpose nodes for the cluster's own pods.
 
-One managed node group (`node_group.managed_node_group`, the same launch
+One managed node group (`managed_node_group.managed_node_group`, the same launch
 template and node-group baseline as the GPU pools) of `system_instance_type`,
 AL2023 standard AMI for its architecture, labelled and tagged
 `gpuforge.dev/node-role: system`. No `gpuforge.dev/pool` tag and no taints:
@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import pulumi
 from pulumi_aws import eks
 
-from gpuforge.components.node_group import ManagedNodeGroupArgs, managed_node_group
-from gpuforge.model import resource_names as rn
+from gpuforge.components.managed_node_group import ManagedNodeGroupArgs, managed_node_group
+from gpuforge.model import aws_naming as rn
 from gpuforge.model.names import NODE_ROLE_LABEL, NODE_ROLE_TAG, SYSTEM_NODE_ROLE
 
 if TYPE_CHECKING:

@@ -23,7 +23,7 @@ import pulumi
 from pulumi_aws import eks, iam
 
 from gpuforge.components import _aws
-from gpuforge.model import resource_names as rn
+from gpuforge.model import aws_naming as rn
 from gpuforge.model import runtime
 
 

@@ -22,8 +22,8 @@ import pulumi
 from pulumi_aws import eks, iam
 
 from gpuforge.components import _aws
-from gpuforge.model import resource_names as rn
-from gpuforge.model.access import (
+from gpuforge.model import aws_naming as rn
+from gpuforge.model.grants import (
     LIST_BUCKET_ACTIONS,
     READ_OBJECT_ACTIONS,
     WRITE_OBJECT_ACTIONS,

@@ -1,4 +1,4 @@
-"""Regenerate model/data/catalog.json from AWS's own instance data.
+"""Regenerate gpuforge/model/data/catalog.json from AWS's own instance data.
 
 moto ships the output of EC2 `DescribeInstanceTypes` and
 `DescribeInstanceTypeOfferings` (per region and availability zone) as gzipped
@@ -17,7 +17,7 @@ import json
 from importlib.util import find_spec
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent.parent / "model" / "data" / "catalog.json"
+OUT = Path(__file__).resolve().parent.parent / "gpuforge" / "model" / "data" / "catalog.json"
 
 
 def _resources() -> Path:

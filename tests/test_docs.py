@@ -30,7 +30,7 @@ def test_catalog_is_generated_from_installed_aws_data():
     gen = _load("gen_catalog")
     import json
 
-    committed = json.loads((ROOT / "model" / "data" / "catalog.json").read_text())
+    committed = json.loads((ROOT / "gpuforge" / "model" / "data" / "catalog.json").read_text())
     fresh = gen.build()
     # A newer moto may add types; the ones gpuforge ships specs for must match AWS's data.
     for name in ("p5.48xlarge", "p4d.24xlarge", "g6.xlarge", "g5.12xlarge", "g6e.12xlarge"):

@@ -35,7 +35,10 @@ from tests.conftest import ROOT
 
 FRESH_INSTALL_ENV = "GPUFORGE_FRESH_INSTALL"
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
-PACKAGE_DIRS: dict[str, str] = PYPROJECT["tool"]["setuptools"]["package-dir"]
+MAPPED_DIRS: dict[str, str] = PYPROJECT["tool"]["setuptools"]["package-dir"]
+# Every package folder the wheel is built from: `gpuforge/` at the path of its import
+# name (its subpackages found by setup.py) and the brief's folders mapped into it.
+PACKAGE_DIRS: dict[str, str] = {"gpuforge": "gpuforge", **MAPPED_DIRS}
 
 
 def _run(cmd: list, **kwargs) -> subprocess.CompletedProcess:
@@ -48,7 +51,7 @@ def _run(cmd: list, **kwargs) -> subprocess.CompletedProcess:
 def wheel(tmp_path_factory) -> Path:
     """The wheel, built (no build isolation: offline) from a copy of what setuptools reads."""
     src = tmp_path_factory.mktemp("src")
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "setup.py", "README.md"):
         shutil.copy(ROOT / name, src / name)
     junk = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
     for folder in set(PACKAGE_DIRS.values()):
@@ -99,9 +102,9 @@ def test_wheel_holds_templates_data_and_the_program(wheel):
     names = set(_wheel_names(wheel))
     templates = {f"gpuforge/templates/{p}" for p in _source_files("templates", "*.j2")}
     assert "gpuforge/templates/init/dev.yaml.j2" in templates
-    data = {f"gpuforge/model/{p}" for p in _source_files("model", "data/*.json")}
+    data = {f"gpuforge/model/{p}" for p in _source_files("gpuforge/model", "data/*.json")}
     assert {"gpuforge/model/data/catalog.json", "gpuforge/model/data/prices.json"} <= data
-    program = {"gpuforge/program.py", "gpuforge/policies/PulumiPolicy.yaml"}
+    program = {"gpuforge/program.py", "gpuforge/planning.py", "gpuforge/policies/crossguard.py"}
     assert not (templates | data | program) - names, sorted((templates | data | program) - names)
 
 

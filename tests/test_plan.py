@@ -193,7 +193,7 @@ def test_bad_input_exits_2_before_emulating(runner, project):
 
 def test_aws_refusal_is_one_clear_line(runner, project, monkeypatch):
     """An admin role that does not exist in the account gets no EKS access entry: AWS says why."""
-    monkeypatch.setattr("gpuforge.cli.planning.seed_preexisting", lambda account, spec: None)
+    monkeypatch.setattr("gpuforge.planning.seed_preexisting", lambda account, spec: None)
     result = runner.invoke(cli, ["plan", "-e", "prod"])
     assert result.exit_code == 1
     line = result.stderr.strip().splitlines()[-1]

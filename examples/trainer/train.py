@@ -33,13 +33,12 @@ import checkpoints
 import data
 import torch
 import torch.distributed as dist
+from model import GPTConfig, TinyGPT
 from torch.distributed.checkpoint.state_dict import (
     StateDictOptions,
     get_state_dict,
     set_state_dict,
 )
-
-from model import GPTConfig, TinyGPT
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

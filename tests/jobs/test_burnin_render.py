@@ -52,7 +52,9 @@ def test_every_shipped_pool_renders_valid_manifests_that_take_whole_nodes(env_na
 
 def test_the_program_travels_in_a_configmap_mounted_read_only():
     env, _, job, (configmap, _, batch) = render("prod", "h100")
-    assert configmap["data"] == {"burnin.py": (ROOT / "jobs" / "burnin.py").read_text()}
+    assert configmap["data"] == {
+        "burnin.py": (ROOT / "gpuforge" / "jobs" / "burnin.py").read_text()
+    }
     assert configmap["metadata"]["namespace"] == env.training.namespace
     assert configmap["metadata"]["labels"]["gpuforge.dev/job"] == job.name  # `cancel` sweeps it
     spec = batch["spec"]["template"]["spec"]
@@ -74,7 +76,7 @@ def test_the_program_travels_in_a_configmap_mounted_read_only():
 def test_the_shipped_program_needs_nothing_but_torch():
     """The pods run burnin.py without gpuforge installed: it may import only the standard
     library and torch, and torch only inside a function (so rendering never loads it)."""
-    tree = ast.parse((ROOT / "jobs" / "burnin.py").read_text())
+    tree = ast.parse((ROOT / "gpuforge" / "jobs" / "burnin.py").read_text())
     top, inner = set(), set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):

@@ -31,9 +31,9 @@ class Built:
 
 @pytest.fixture(scope="module", params=SHIPPED_ENVS)
 def built(request) -> Built:
-    from gpuforge.cli.planning import plan
     from gpuforge.emulator import EmulatedAccount
     from gpuforge.model.loader import load_env
+    from gpuforge.planning import plan
 
     _, spec = load_env(request.param, ROOT)
     with EmulatedAccount(region=spec.region) as account:

@@ -96,7 +96,11 @@ def test_public_cidr_budget_comes_from_pack_and_policy_config() -> None:
 
 
 def test_importing_the_entry_point_does_not_start_the_pack() -> None:
-    import gpuforge.policies.__main__  # noqa: F401
+    """The pack folder's `__main__.py` serves only when Pulumi runs it as a script."""
+    import runpy
+
+    names = runpy.run_path(str(ROOT / "policies" / "__main__.py"), run_name="pack")
+    assert "serve" not in names  # imported only under `__main__`
 
 
 def test_pack_starts_the_way_pulumi_runs_it(tmp_path: Path) -> None:

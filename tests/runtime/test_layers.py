@@ -7,11 +7,11 @@ import json
 import pytest
 
 from gpuforge import policies
-from gpuforge.cli.planning import seed_preexisting
 from gpuforge.emulator import EmulatedAccount, EmulationError, run_program
 from gpuforge.model.errors import SpecError
 from gpuforge.model.loader import load_env, spec_from_data
 from gpuforge.model.stack_config import config_from_spec
+from gpuforge.planning import seed_preexisting
 from gpuforge.program import layer_from_config, main
 from tests.conftest import ROOT, shipped_spec
 
@@ -73,7 +73,7 @@ def test_layer_defaults_to_all_and_refuses_unknown_values():
 def test_switching_the_autoscaler_off_is_flagged():
     data = shipped_spec("dev")
     data["autoscaling"] = {"enabled": False}
-    from gpuforge.cli.planning import plan
+    from gpuforge.planning import plan
 
     report = plan(spec_from_data(data))
     flagged = {(f.rule, f.urn.rsplit("::", 1)[-1]) for f in report.findings}

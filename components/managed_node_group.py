@@ -1,6 +1,6 @@
 """A managed EKS node group with its launch template: what every pool kind shares.
 
-The system pool (`system_pool.py`) and each GPU pool (`nodepool.py`) call
+The system pool (`system_pool.py`) and each GPU pool (`gpu_pool.py`) call
 `managed_node_group`, so the node baseline lives here once:
 
 - IMDSv2 required with hop limit 1 (pods, one hop away, cannot reach the

@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass
 
 from gpuforge.jobs.spec import JobSpec
 from gpuforge.model import names, pools, pricing
-from gpuforge.model.access import writable_buckets
 from gpuforge.model.errors import SpecError
+from gpuforge.model.grants import writable_buckets
 from gpuforge.model.spec import EnvironmentSpec, GpuPoolSpec
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gpuforge.model.errors import SpecError
-from gpuforge.model.k8s_names import DNS1123_LABEL_MAX, dns1123_label_problem
+from gpuforge.model.k8s_syntax import DNS1123_LABEL_MAX, dns1123_label_problem
 
 if TYPE_CHECKING:
     from gpuforge.model.spec import EnvironmentSpec

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from gpuforge.model import aws_limits, names
 from gpuforge.model.checks._common import check_unique
 from gpuforge.model.errors import SpecError
-from gpuforge.model.k8s_names import dns1123_label_problem
+from gpuforge.model.k8s_syntax import dns1123_label_problem
 
 if TYPE_CHECKING:
     from gpuforge.model.spec import EnvironmentSpec

@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gpuforge.jobs import contract
-from gpuforge.jobs.names import env_var_problem, job_name_problem, queue_name_problem
+from gpuforge.jobs.job_name import env_var_problem, job_name_problem, queue_name_problem
 from gpuforge.model.errors import SpecError
 from gpuforge.model.names import DEFAULT_PRIORITY, PRIORITIES
 

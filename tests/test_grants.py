@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from gpuforge.cli.main import cli
-from gpuforge.model import access
+from gpuforge.model import grants
 from gpuforge.model.spec import BucketSpec, EnvironmentSpec
 from tests.conftest import shipped_spec
 
@@ -26,9 +26,9 @@ def test_checkpoints_and_artifacts_are_writable_by_default_and_nothing_else():
     spec = _spec(
         storage={"buckets": [{"name": n} for n in ("datasets", "checkpoints", "artifacts", "eval")]}
     )
-    assert access.writable_buckets(spec) == ["checkpoints", "artifacts"]
-    assert access.read_only_buckets(spec) == ["datasets", "eval"]
-    assert access.training_access(spec)["datasets"] == "read-only"
+    assert grants.writable_buckets(spec) == ["checkpoints", "artifacts"]
+    assert grants.read_only_buckets(spec) == ["datasets", "eval"]
+    assert grants.training_access(spec)["datasets"] == "read-only"
 
 
 def test_written_access_wins_over_the_default():
@@ -41,9 +41,9 @@ def test_written_access_wins_over_the_default():
             ]
         }
     )
-    assert access.writable_buckets(spec) == ["datasets"]
-    assert access.read_only_buckets(spec) == ["checkpoints"]
-    assert access.readable_buckets(spec) == ["datasets", "checkpoints"]
+    assert grants.writable_buckets(spec) == ["datasets"]
+    assert grants.read_only_buckets(spec) == ["checkpoints"]
+    assert grants.readable_buckets(spec) == ["datasets", "checkpoints"]
 
 
 def test_default_buckets_and_direct_construction_get_the_same_defaults():
@@ -51,14 +51,14 @@ def test_default_buckets_and_direct_construction_get_the_same_defaults():
     assert BucketSpec(name="datasets").training_access == "read-only"
     data = copy.deepcopy(shipped_spec("dev"))
     del data["storage"]  # the default buckets: datasets and checkpoints
-    assert access.writable_buckets(EnvironmentSpec.model_validate(data)) == ["checkpoints"]
+    assert grants.writable_buckets(EnvironmentSpec.model_validate(data)) == ["checkpoints"]
 
 
 def test_creator_admin_only_when_written_true():
-    assert access.creator_admin(_spec()) is False
-    assert access.creator_admin(_spec(cluster={"bootstrap_creator_admin": False})) is False
+    assert grants.creator_admin(_spec()) is False
+    assert grants.creator_admin(_spec(cluster={"bootstrap_creator_admin": False})) is False
     on = _spec(cluster={"admins": [], "bootstrap_creator_admin": True})
-    assert access.creator_admin(on) is True
+    assert grants.creator_admin(on) is True
 
 
 def _validate(runner, project, data):

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from gpuforge.jobs import state
+from gpuforge.jobs import job_status
 
 JOB = {"kind": "Job", "metadata": {"name": "llama"}, "spec": {"parallelism": 2}}
 
 
 def _pod(rank, phase="Pending", **status):
     return {
-        "metadata": {"name": f"llama-{rank}", "labels": {state.RANK_LABEL: str(rank)}},
+        "metadata": {"name": f"llama-{rank}", "labels": {job_status.RANK_LABEL: str(rank)}},
         "status": {"phase": phase, **status},
     }
 
 
 def _ev(reason, message, t):
-    return state.Event(time=t, type="Normal", reason=reason, object="Pod/llama-0", message=message)
+    return job_status.Event(
+        time=t, type="Normal", reason=reason, object="Pod/llama-0", message=message
+    )
 
 
 def _wl(status, message):
@@ -89,7 +91,7 @@ def _wl(status, message):
     ],
 )
 def test_pending_pods_are_explained_from_events(events, kind, words):
-    why = state.explain(JOB, [_pod(0), _pod(1)], events, [], pool="h100")
+    why = job_status.explain(JOB, [_pod(0), _pod(1)], events, [], pool="h100")
     assert why is not None and why.kind == kind and words in why.text
 
 
@@ -122,34 +124,34 @@ def test_pending_pods_are_explained_from_events(events, kind, words):
 )
 def test_a_suspended_job_is_explained_from_its_workload(workload, kind, words):
     job = {**JOB, "spec": {"suspend": True}}
-    assert state.job_state(job, []) == state.QUEUED
-    why = state.explain(job, [], [], [workload])
+    assert job_status.job_state(job, []) == job_status.QUEUED
+    why = job_status.explain(job, [], [], [workload])
     assert why.kind == kind and words in why.text
 
 
 def test_suspended_without_a_workload_points_at_kueue():
-    why = state.explain({**JOB, "spec": {"suspend": True}}, [], [], [])
+    why = job_status.explain({**JOB, "spec": {"suspend": True}}, [], [], [])
     assert why.kind == "queue" and "no Workload yet" in why.text
 
 
 def test_states():
-    assert state.job_state(JOB, []) == state.PENDING
-    assert state.job_state(JOB, [_pod(0, "Running"), _pod(1)]) == state.STARTING
-    assert state.job_state(JOB, [_pod(0, "Running"), _pod(1, "Running")]) == state.RUNNING
+    assert job_status.job_state(JOB, []) == job_status.PENDING
+    assert job_status.job_state(JOB, [_pod(0, "Running"), _pod(1)]) == job_status.STARTING
+    assert job_status.job_state(JOB, [_pod(0, "Running"), _pod(1, "Running")]) == job_status.RUNNING
     done = {**JOB, "status": {"conditions": [{"type": "Complete", "status": "True"}]}}
-    assert state.job_state(done, []) == state.SUCCEEDED
-    assert state.explain(done, [], [], []) is None
+    assert job_status.job_state(done, []) == job_status.SUCCEEDED
+    assert job_status.explain(done, [], [], []) is None
     failed = {
         **JOB,
         "status": {
             "conditions": [{"type": "Failed", "status": "True", "message": "pod failure policy"}]
         },
     }
-    assert state.explain(failed, [], [], []).text == "failed: pod failure policy"
+    assert job_status.explain(failed, [], [], []).text == "failed: pod failure policy"
     jobset = {
         "spec": {"replicatedJobs": [{"replicas": 1, "template": {"spec": {"parallelism": 4}}}]}
     }
-    assert state.expected_ranks(jobset) == 4
+    assert job_status.expected_ranks(jobset) == 4
 
 
 def test_image_pull_failures_are_named():
@@ -158,10 +160,10 @@ def test_image_pull_failures_are_named():
             {"restartCount": 0, "state": {"waiting": {"reason": "ImagePullBackOff"}}}
         ]
     }
-    why = state.explain(JOB, [_pod(0, **waiting)], [], [])
+    why = job_status.explain(JOB, [_pod(0, **waiting)], [], [])
     assert why.kind == "image" and "rank 0 cannot pull its image" in why.text
 
 
 def test_ranks_sort_by_completion_index():
     pods = [_pod(1), _pod(0), {"metadata": {"name": "stray"}, "status": {}}]
-    assert [p.rank for p in state.rank_pods(pods)] == [0, 1, None]
+    assert [p.rank for p in job_status.rank_pods(pods)] == [0, 1, None]

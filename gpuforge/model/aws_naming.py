@@ -4,7 +4,7 @@
 The components name these resources with `child(<component name>, <suffix>)` and the
 suffixes below (`Platform` is named `names.cluster_name(env)`, a pool's `GpuNodePool`
 `<platform>-<pool>`), so the names validate checks are the names they send;
-`tests/test_resource_names.py` builds the platform under mocks and checks it.
+`tests/test_aws_naming.py` builds the platform under mocks and checks it.
 """
 
 from __future__ import annotations
@@ -96,4 +96,4 @@ MOST_OWN_TAGS = 3
 """Most tags a resource outside the GPU pools carries beside the provider's default tags
 (a subnet: `Name`, its ELB role tag and `kubernetes.io/cluster/<name>`). GPU node groups
 carry many more and are counted exactly (`checks.pools.node_group_tags`);
-`tests/test_resource_names.py` checks this bound against a build."""
+`tests/test_aws_naming.py` checks this bound against a build."""

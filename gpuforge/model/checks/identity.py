@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from gpuforge.model import aws_limits, catalog, resource_names
+from gpuforge.model import aws_limits, aws_naming, catalog
 from gpuforge.model.errors import SpecError
-from gpuforge.model.k8s_names import dns1123_label_problem
+from gpuforge.model.k8s_syntax import dns1123_label_problem
 from gpuforge.model.names import TAG_PREFIX
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def _check_environment_name(environment: str) -> None:
             f"{environment!r} is not a valid environment name: it {problem}",
             f"lower-case letters, digits and '-', at most {ENVIRONMENT_NAME_MAX} characters",
         )
-    for named in resource_names.environment_resources(environment):
+    for named in aws_naming.environment_resources(environment):
         if named.length > named.limit:  # pragma: no cover - 20 characters always fit today
             raise SpecError(
                 "environment",
@@ -88,13 +88,13 @@ def check_environment_tags(spec: EnvironmentSpec) -> None:
                     f"tags.{key}", f"{prefix} is reserved for {owner}", "use your own prefix"
                 )
     defaults = default_tags(spec)
-    most = len(defaults) + resource_names.MOST_OWN_TAGS
+    most = len(defaults) + aws_naming.MOST_OWN_TAGS
     if most > aws_limits.MAX_TAGS:
         own = len(defaults) - len(spec.tags)
         raise SpecError(
             "tags",
             f"{len(spec.tags)} tags, plus gpuforge's {own} on every resource and up to "
-            f"{resource_names.MOST_OWN_TAGS} more on some (subnets), make {most}; AWS allows "
+            f"{aws_naming.MOST_OWN_TAGS} more on some (subnets), make {most}; AWS allows "
             f"{aws_limits.MAX_TAGS} per resource",
             f"remove at least {most - aws_limits.MAX_TAGS} tags",
         )

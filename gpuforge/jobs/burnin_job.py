@@ -18,7 +18,7 @@ from pathlib import Path
 
 from gpuforge.jobs import pod
 from gpuforge.jobs.burnin import NODE_NAME_VAR
-from gpuforge.jobs.names import MAX_JOB_NAME
+from gpuforge.jobs.job_name import MAX_JOB_NAME
 from gpuforge.jobs.spec import JobSpec
 from gpuforge.model import pools
 from gpuforge.model.errors import SpecError

@@ -11,7 +11,7 @@ node group exist; scaling sizes are ordered; log types and taints are valid. Eac
 cluster also gets its cluster security group in the VPC, as EKS creates one.
 
 The following are not yet implemented in moto and live in the emulator's state
-(``emulator.state``), with the cluster checked through ``describe_cluster``:
+(``emulator.moto_gaps``), with the cluster checked through ``describe_cluster``:
 - Addon, AccessEntry, AccessPolicyAssociation, PodIdentityAssociation.
 - Cluster ``accessConfig`` (moto drops it): kept so access entries can require
   ``API`` or ``API_AND_CONFIG_MAP`` authentication, as AWS does.

@@ -13,7 +13,7 @@ Coverage (each module's docstring lists what is not modelled):
   Versioning, LifecycleConfiguration, Policy, OwnershipControls, Logging (s3);
   LogGroup (logs);
   NodeGroup (eks, with the Auto Scaling group EKS would create); Tag (autoscaling).
-- moto plus the emulator's state (``emulator.state``): eks Cluster (accessConfig).
+- moto plus the emulator's state (``emulator.moto_gaps``): eks Cluster (accessConfig).
 - The emulator's state, references checked in moto: eks Addon, AccessEntry,
   AccessPolicyAssociation, PodIdentityAssociation; ec2 PlacementGroup.
 - Invokes: getCallerIdentity, getPartition, getRegion, getAvailabilityZones,

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from gpuforge.jobs import resources, state
+from gpuforge.jobs import job_status, resources
 from gpuforge.jobs.kube import LAUNCH_ID, KubeError, connect, matches
 from gpuforge.model.names import JOB_LABEL, MANAGED_BY, TAG_PREFIX
 
@@ -182,7 +182,7 @@ def submit(
         f"({backend.name}, namespace {namespace})"
     )
     if not wait:
-        return state.PENDING
+        return job_status.PENDING
     return follow(kube, env, job.name, say=say, poll_s=poll_s, env_hint=hint_env)
 
 
@@ -262,14 +262,14 @@ def follow(
                 raise JobNotFound(
                     f"job {name} is gone from namespace {namespace}", "it was cancelled"
                 )
-            now = state.job_state(primary, pods)
+            now = job_status.job_state(primary, pods)
             if now != last:
                 say(f"{name}: {now}")
                 last = now
-            if now == state.SUCCEEDED:
+            if now == job_status.SUCCEEDED:
                 return now
-            if now == state.FAILED:
-                why = state.explain(primary, pods, [], [])
+            if now == job_status.FAILED:
+                why = job_status.explain(primary, pods, [], [])
                 raise JobFailed(
                     f"job {name} failed"
                     + (f": {why.text.removeprefix('failed: ')}" if why else ""),
@@ -324,10 +324,10 @@ def _record(primary: dict, pods: list[dict], now: datetime) -> JobRecord:
     notes = meta.get("annotations") or {}
     nodes = _int(notes.get(NODES))
     instance_type = notes.get(INSTANCE_TYPE)
-    created = state.parse_time(meta.get("creationTimestamp")) or state.parse_time(
+    created = job_status.parse_time(meta.get("creationTimestamp")) or job_status.parse_time(
         notes.get(LAUNCHED_AT)
     )
-    job_state = state.job_state(primary, pods)
+    job_state = job_status.job_state(primary, pods)
     running_s = _running_seconds(primary, pods, now)
     price = hourly_usd(instance_type) if instance_type else None
     cost = None if price is None or nodes is None else round(price * nodes * running_s / 3600, 2)
@@ -340,7 +340,7 @@ def _record(primary: dict, pods: list[dict], now: datetime) -> JobRecord:
         pool=notes.get(POOL),
         instance_type=instance_type,
         age_s=(now - created).total_seconds() if created else None,
-        restarts=sum(p.restarts for p in state.rank_pods(pods)),
+        restarts=sum(p.restarts for p in job_status.rank_pods(pods)),
         running_s=running_s,
         cost_usd=cost,
     )
@@ -349,20 +349,20 @@ def _record(primary: dict, pods: list[dict], now: datetime) -> JobRecord:
 def _running_seconds(primary: dict, pods: list[dict], now: datetime) -> float:
     """From the first start (the job's or a pod's) to completion, or now."""
     status = primary.get("status") or {}
-    starts = [state.parse_time(status.get("startTime"))]
-    starts += [state.parse_time((p.get("status") or {}).get("startTime")) for p in pods]
+    starts = [job_status.parse_time(status.get("startTime"))]
+    starts += [job_status.parse_time((p.get("status") or {}).get("startTime")) for p in pods]
     started = min((s for s in starts if s is not None), default=None)
     if started is None:
         return 0.0
-    ended = state.parse_time(status.get("completionTime"))
-    if ended is None and state.job_state(primary, pods) in state.TERMINAL:
+    ended = job_status.parse_time(status.get("completionTime"))
+    if ended is None and job_status.job_state(primary, pods) in job_status.TERMINAL:
         ended = _last_transition(primary)
     return max(0.0, ((ended or now) - started).total_seconds())
 
 
 def _last_transition(primary: dict) -> datetime | None:
     times = [
-        state.parse_time(c.get("lastTransitionTime"))
+        job_status.parse_time(c.get("lastTransitionTime"))
         for c in (primary.get("status") or {}).get("conditions") or []
     ]
     return max((t for t in times if t is not None), default=None)
@@ -393,7 +393,7 @@ def list_jobs(env: Any, *, kubeconfig: str | None = None, context: str | None = 
 
 def describe(
     env: Any, name: str, *, kubeconfig: str | None = None, context: str | None = None
-) -> tuple[JobRecord, state.JobStatus]:
+) -> tuple[JobRecord, job_status.JobStatus]:
     """The job's record and status: ranks, recent events, and why it waits."""
     kube = connect(env, kubeconfig, context)
     namespace = env.training.namespace
@@ -413,14 +413,14 @@ def describe(
     names = (
         {name} | {p["metadata"]["name"] for p in pods} | {w["metadata"]["name"] for w in workloads}
     )
-    events = state.job_events(kube.list(resources.EVENT, namespace), names)
+    events = job_status.job_events(kube.list(resources.EVENT, namespace), names)
     record = _record(primary, pods, _now())
-    status = state.JobStatus(
+    status = job_status.JobStatus(
         name=name,
         state=record.state,
-        pods=state.rank_pods(pods),
+        pods=job_status.rank_pods(pods),
         events=events,
-        explanation=state.explain(primary, pods, events, workloads, pool=record.pool),
+        explanation=job_status.explain(primary, pods, events, workloads, pool=record.pool),
     )
     return record, status
 
@@ -454,9 +454,9 @@ def logs(
                 raise JobNotFound(
                     f"no job {name} in namespace {namespace}", f"gpuforge jobs -e {hint_env}"
                 )
-            ranks = [p for p in state.rank_pods(pods) if rank is None or p.rank == rank]
+            ranks = [p for p in job_status.rank_pods(pods) if rank is None or p.rank == rank]
             if rank is not None and not ranks and not follow_logs:
-                have = sorted({p.rank for p in state.rank_pods(pods) if p.rank is not None})
+                have = sorted({p.rank for p in job_status.rank_pods(pods) if p.rank is not None})
                 raise JobNotFound(
                     f"job {name} has no pod for rank {rank}",
                     f"ranks now: {', '.join(map(str, have)) or 'none yet'}",
@@ -469,14 +469,14 @@ def logs(
                 _print_new(kube, namespace, pod, printed, out)
             if not follow_logs:
                 if not ranks:
-                    say(f"{name}: no pods yet ({state.job_state(primary, pods)})")
+                    say(f"{name}: no pods yet ({job_status.job_state(primary, pods)})")
                 elif waiting:
                     shown = ", ".join(str(r) for r in waiting if r is not None) or "?"
                     say(
                         f"{name}: no logs yet from rank {shown} (Pending; `gpuforge status {name}`)"
                     )
                 return
-            if state.job_state(primary, pods) in state.TERMINAL:
+            if job_status.job_state(primary, pods) in job_status.TERMINAL:
                 return
             time.sleep(poll_s)
     except KeyboardInterrupt:
@@ -486,7 +486,7 @@ def logs(
         ) from None
 
 
-def _print_new(kube, namespace: str, pod: state.RankPod, printed: dict[str, int], out: Say):
+def _print_new(kube, namespace: str, pod: job_status.RankPod, printed: dict[str, int], out: Say):
     try:
         lines = kube.log(namespace, pod.name).splitlines()
     except KubeError:

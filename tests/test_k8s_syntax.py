@@ -1,11 +1,11 @@
-"""The Kubernetes name rules, whole-string and ASCII-only (model/k8s_names.py)."""
+"""The Kubernetes name rules, whole-string and ASCII-only (model/k8s_syntax.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from gpuforge.model import aws_limits
-from gpuforge.model.k8s_names import (
+from gpuforge.model.k8s_syntax import (
     dns1123_label_problem,
     dns1123_subdomain_problem,
     kubelet_refused_label_problem,

@@ -239,10 +239,10 @@ class EmulatedAccount:
 
     @property
     def state(self) -> Any:
-        """The emulator's own records for this account (:class:`emulator.state.EmulatorState`):
+        """The emulator's own records for this account (:class:`emulator.moto_gaps.EmulatorState`):
         what moto does not keep (EKS add-ons, access entries, placement groups...)."""
         if self._state is None:
-            from .state import EmulatorState
+            from .moto_gaps import EmulatorState
 
             with self._lock:
                 if self._state is None:

@@ -1,6 +1,6 @@
 """The names and tags `validate` checks are the ones the components really create.
 
-`model/resource_names.py` and `checks.pools.node_group_tags` predict what the
+`gpuforge/model/aws_naming.py` and `checks.pools.node_group_tags` predict what the
 components send to AWS; these tests build each shipped platform under echo mocks
 and compare, so a renamed child or a new tag cannot slip past the limits.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from gpuforge.model import aws_limits, resource_names
+from gpuforge.model import aws_limits, aws_naming
 from gpuforge.model.checks.pools import node_group_tags
 from gpuforge.model.stack_config import default_tags
 from tests.components.conftest import built
@@ -32,9 +32,9 @@ NAME_INPUT = {
 @pytest.mark.parametrize("env", SHIPPED_ENVS)
 def test_predicted_names_are_the_built_ones(env):
     spec, b = built(env)
-    predicted = resource_names.environment_resources(spec.environment)
+    predicted = aws_naming.environment_resources(spec.environment)
     for pool in spec.gpu_pools:
-        predicted += resource_names.pool_resources(spec.environment, pool.name)
+        predicted += aws_naming.pool_resources(spec.environment, pool.name)
     for named in predicted:
         token = TYPES[named.kind]
         if named.kind == "EKS cluster name":
@@ -60,7 +60,7 @@ def test_node_group_tags_are_the_built_ones(env):
         (group,) = [
             r
             for r in b.of("aws:eks/nodeGroup:NodeGroup")
-            if r.name == resource_names.pool_resources(spec.environment, pool.name)[0].logical
+            if r.name == aws_naming.pool_resources(spec.environment, pool.name)[0].logical
         ]
         assert group.inputs["tags"] == node_group_tags(spec, pool)
 
@@ -70,29 +70,27 @@ def test_other_resources_add_at_most_most_own_tags(env):
     spec, b = built(env)
     defaults = set(default_tags(spec))
     gpu_groups = {
-        resource_names.pool_resources(spec.environment, p.name)[0].logical for p in spec.gpu_pools
+        aws_naming.pool_resources(spec.environment, p.name)[0].logical for p in spec.gpu_pools
     }
     extra = {
         r.name: len(set(r.inputs["tags"]) - defaults)
         for r in b.resources
         if isinstance(r.inputs.get("tags"), dict) and r.name not in gpu_groups
     }
-    assert max(extra.values()) == resource_names.MOST_OWN_TAGS, extra
+    assert max(extra.values()) == aws_naming.MOST_OWN_TAGS, extra
 
 
 def test_auto_named_length_counts_the_suffix():
-    named = resource_names.NamedResource("IAM role name", "gpuforge-x-node", True, 64)
+    named = aws_naming.NamedResource("IAM role name", "gpuforge-x-node", True, 64)
     assert named.length == len("gpuforge-x-node") + 1 + 7
     assert named.shown == "gpuforge-x-node-xxxxxxx"
 
 
 def test_every_environment_name_that_validates_fits_the_shared_names():
-    for named in resource_names.environment_resources("e" * 20):
+    for named in aws_naming.environment_resources("e" * 20):
         assert named.length <= named.limit, named
     longest_role = max(
-        n.length
-        for n in resource_names.environment_resources("e" * 20)
-        if n.kind == "IAM role name"
+        n.length for n in aws_naming.environment_resources("e" * 20) if n.kind == "IAM role name"
     )
     assert (
         longest_role

@@ -1,4 +1,4 @@
-"""The node baseline every pool kind gets from `node_group.managed_node_group`.
+"""The node baseline every pool kind gets from `managed_node_group.managed_node_group`.
 
 Whole platforms: every node group, the system one and each GPU pool's, refers by
 name to a launch template that carries that explicit name, IMDSv2 with hop limit 1,
@@ -11,7 +11,7 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from gpuforge.components.node_group import (
+from gpuforge.components.managed_node_group import (
     BASELINE_TEMPLATE_ARGS,
     ManagedNodeGroupArgs,
     managed_node_group,

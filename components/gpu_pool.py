@@ -3,7 +3,7 @@
 - AMI type from the accelerator: AL2023_x86_64_NVIDIA, AL2023_ARM_64_NVIDIA on
   arm64, AL2023_x86_64_NEURON for AWS Neuron.
 - Scales from `min` (usually 0) to `max`. The launch template and node group
-  come from `node_group.managed_node_group`, shared with the system pool:
+  come from `managed_node_group.managed_node_group`, shared with the system pool:
   IMDSv2 required with hop limit 1, a gp3 root volume of `disk_gib`
   encrypted with the environment's EBS key, explicit tags on the instances,
   volumes and ENIs, an explicit template name, and a desired size the cluster
@@ -41,8 +41,8 @@ from typing import Any
 import pulumi
 from pulumi_aws import autoscaling, ec2, vpc
 
-from gpuforge.components.node_group import ManagedNodeGroupArgs, managed_node_group
-from gpuforge.model import resource_names as rn
+from gpuforge.components.managed_node_group import ManagedNodeGroupArgs, managed_node_group
+from gpuforge.model import aws_naming as rn
 from gpuforge.model.names import POOL_TAG
 from gpuforge.model.pools import (
     EKS_CAPACITY_TYPES,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from gpuforge.model import aws_limits, catalog, k8s_names, resource_names
+from gpuforge.model import aws_limits, aws_naming, catalog, k8s_syntax
 from gpuforge.model.checks._common import check_unique
 from gpuforge.model.errors import SpecError
 from gpuforge.model.names import POOL_TAG, TAG_PREFIX
@@ -54,14 +54,14 @@ def check_pool(spec: EnvironmentSpec, path: str, pool: GpuPoolSpec) -> None:
 
 
 def _check_name(spec: EnvironmentSpec, path: str, pool: GpuPoolSpec) -> None:
-    problem = k8s_names.dns1123_label_problem(pool.name, POOL_NAME_MAX)
+    problem = k8s_syntax.dns1123_label_problem(pool.name, POOL_NAME_MAX)
     if problem:
         raise SpecError(
             f"{path}.name",
             f"{pool.name!r} is not a valid pool name: it {problem}",
             f"lower-case letters, digits and '-', at most {POOL_NAME_MAX} characters",
         )
-    for named in resource_names.pool_resources(spec.environment, pool.name):
+    for named in aws_naming.pool_resources(spec.environment, pool.name):
         if named.length > named.limit:
             room = named.limit - (named.length - len(pool.name))
             raise SpecError(
@@ -172,7 +172,7 @@ def _check_labels(path: str, pool: GpuPoolSpec) -> None:
     builtin = builtin_labels(pool)
     for key, value in pool.labels.items():
         where = f"{path}.labels.{key}"
-        problem = k8s_names.label_key_problem(key)
+        problem = k8s_syntax.label_key_problem(key)
         if problem:
             raise SpecError(where, f"not a valid Kubernetes label key: {problem}",
                             "keys like team or example.com/team")  # fmt: skip
@@ -190,12 +190,12 @@ def _check_labels(path: str, pool: GpuPoolSpec) -> None:
                 f"{', '.join(k for k in builtin if k.startswith(TAG_PREFIX))})",
                 "use your own prefix, e.g. example.com/tier",
             )
-        problem = k8s_names.kubelet_refused_label_problem(key)
+        problem = k8s_syntax.kubelet_refused_label_problem(key)
         if problem:
             raise SpecError(where, problem, "use your own prefix, e.g. example.com/role")
         if key in builtin:
             raise SpecError(where, f"gpuforge sets {key} on the pool's nodes itself", "remove it")
-        problem = k8s_names.label_value_problem(value)
+        problem = k8s_syntax.label_value_problem(value)
         if problem:
             raise SpecError(where, f"not a valid Kubernetes label value: {problem}",
                             "e.g. training, a100, team-a")  # fmt: skip
@@ -219,7 +219,7 @@ def _check_taints(path: str, pool: GpuPoolSpec) -> None:
     seen: dict[str, int] = {}
     for j, taint in enumerate(pool.taints):
         where = f"{path}.taints[{j}]"
-        problem = k8s_names.taint_key_problem(taint.key)
+        problem = k8s_syntax.taint_key_problem(taint.key)
         if problem:
             raise SpecError(f"{where}.key", f"{taint.key!r} is not a valid taint key: {problem}",
                             "same syntax as label keys, e.g. dedicated")  # fmt: skip
@@ -244,7 +244,7 @@ def _check_taints(path: str, pool: GpuPoolSpec) -> None:
                 "one taint per key: the autoscaler's node template holds one per key",
             )
         seen[taint.key] = j
-        problem = k8s_names.taint_value_problem(taint.value)
+        problem = k8s_syntax.taint_value_problem(taint.value)
         if problem:
             raise SpecError(f"{where}.value", f"not a valid taint value: {problem}",
                             "label-value syntax, e.g. training")  # fmt: skip
