@@ -47,6 +47,9 @@ def _run(cmd: list, **kwargs) -> subprocess.CompletedProcess:
     return proc
 
 
+PROBE_SUBPACKAGE = "probe_new_subpackage"
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     """The wheel, built (no build isolation: offline) from a copy of what setuptools reads."""
@@ -56,6 +59,10 @@ def wheel(tmp_path_factory) -> Path:
     junk = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
     for folder in set(PACKAGE_DIRS.values()):
         shutil.copytree(ROOT / folder, src / folder, ignore=junk)
+    # A subpackage nobody listed anywhere: setup.py must find it on its own.
+    (src / "gpuforge" / PROBE_SUBPACKAGE / "deeper").mkdir(parents=True)
+    (src / "gpuforge" / PROBE_SUBPACKAGE / "__init__.py").write_text("")
+    (src / "gpuforge" / PROBE_SUBPACKAGE / "deeper" / "__init__.py").write_text("")
     dist = tmp_path_factory.mktemp("dist")
     pip = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
     _run([*pip, "--no-index", "-w", dist, src])
@@ -96,6 +103,27 @@ def test_wheel_holds_every_module_of_each_mapped_folder(wheel, package, folder):
     shipped = {n.removeprefix(prefix) for n in _wheel_names(wheel) if n.startswith(prefix)}
     missing = _source_files(folder, "*.py") - shipped
     assert not missing, f"{folder}/ files missing from the wheel: {sorted(missing)}"
+
+
+def test_a_new_subpackage_under_gpuforge_ships_without_a_list_edit(wheel):
+    names = set(_wheel_names(wheel))
+    assert f"gpuforge/{PROBE_SUBPACKAGE}/__init__.py" in names
+    assert f"gpuforge/{PROBE_SUBPACKAGE}/deeper/__init__.py" in names
+    assert "packages" not in PYPROJECT["tool"]["setuptools"]  # no hand-kept list to edit
+
+
+def test_a_checkout_imports_by_path_without_the_install(tmp_path):
+    """`PYTHONPATH=.` is enough for what sits under gpuforge/: the import name is the path."""
+    code = (
+        "import sys\n"
+        "sys.meta_path[:] = [f for f in sys.meta_path\n"
+        "                    if 'editable' not in (getattr(f, '__module__', '') or '')]\n"
+        "import gpuforge.model.spec, gpuforge.jobs.spec, gpuforge.emulator.errors\n"
+        "print(gpuforge.model.spec.__file__)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = _run([sys.executable, "-c", code], cwd=tmp_path, env=env)
+    assert proc.stdout.strip() == str(ROOT / "gpuforge" / "model" / "spec.py")
 
 
 def test_wheel_holds_templates_data_and_the_program(wheel):
