@@ -23,8 +23,8 @@ from gpuforge.model import aws_naming as rn
 from gpuforge.model.names import (
     CLUSTER_AUTOSCALER_NAMESPACE,
     CLUSTER_AUTOSCALER_SERVICE_ACCOUNT,
+    autoscaler_owner_tag,
 )
-from gpuforge.model.pools import AUTOSCALER
 
 READ_ACTIONS = (
     "autoscaling:DescribeAutoScalingGroups",
@@ -108,6 +108,7 @@ class ClusterAutoscalerIdentity(pulumi.ComponentResource):
 
 def autoscaler_statements(part: str, region: str, account: str, cluster: str) -> list[dict]:
     """Describe what it must see; scale only this cluster's tagged groups."""
+    owned = {"StringEquals": {f"aws:ResourceTag/{autoscaler_owner_tag(cluster)}": "owned"}}
     return [
         {"Sid": "Describe", "Effect": "Allow", "Action": list(READ_ACTIONS), "Resource": "*"},
         {
@@ -122,6 +123,6 @@ def autoscaler_statements(part: str, region: str, account: str, cluster: str) ->
             "Action": list(WRITE_ACTIONS),
             "Resource": f"arn:{part}:autoscaling:{region}:{account}:autoScalingGroup:*"
             ":autoScalingGroupName/*",
-            "Condition": {"StringEquals": {f"aws:ResourceTag/{AUTOSCALER}/{cluster}": "owned"}},
+            "Condition": owned,
         },
     ]

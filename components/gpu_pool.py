@@ -43,7 +43,7 @@ from pulumi_aws import autoscaling, ec2, vpc
 
 from gpuforge.components.managed_node_group import ManagedNodeGroupArgs, managed_node_group
 from gpuforge.model import aws_naming as rn
-from gpuforge.model.names import POOL_TAG
+from gpuforge.model.names import POOL_KEY
 from gpuforge.model.pools import (
     EKS_CAPACITY_TYPES,
     EKS_TAINT_EFFECTS,
@@ -105,7 +105,7 @@ class GpuNodePool(pulumi.ComponentResource):
     ) -> None:
         super().__init__("gpuforge:nodepool:GpuNodePool", name, None, opts)
         pool = args.pool
-        base_tags = {**args.tags, POOL_TAG: pool.name}
+        base_tags = {**args.tags, POOL_KEY: pool.name}
 
         self.placement_group_name = None
         self.efa_security_group_id = None

@@ -245,13 +245,12 @@ def _pool_group(spec: EnvironmentSpec, pool: str) -> pulumi.Output[str]:
     """The Auto Scaling group of a pool, found by the tags the `aws` layer put on it."""
     from pulumi_aws import autoscaling
 
-    from gpuforge.model.names import POOL_LABEL
-    from gpuforge.model.pools import AUTOSCALER
+    from gpuforge.model.names import POOL_KEY, node_template_tag
 
     found = autoscaling.get_ami_ids_output(
         filters=[
             {"name": "tag:eks:cluster-name", "values": [spec.cluster_name]},
-            {"name": f"tag:{AUTOSCALER}/node-template/label/{POOL_LABEL}", "values": [pool]},
+            {"name": f"tag:{node_template_tag('label', POOL_KEY)}", "values": [pool]},
         ]
     )
     return found.names.apply(lambda names: names[0] if names else None)

@@ -39,10 +39,10 @@ import pulumi
 from pulumi_aws import s3
 
 from gpuforge.components import _aws
-from gpuforge.model.grants import NONE
 from gpuforge.model.names import (
     ACCESS_LOGS_BUCKET,
     BUCKET_TAG,
+    NO_ACCESS,
     PROTECTED_TAG,
     TRAINING_ACCESS_TAG,
     bucket_name,
@@ -109,7 +109,7 @@ class ObjectStore(pulumi.ComponentResource):
             data[spec.name] = bucket
 
         # Training pods get nothing here: the logs are for auditors, not jobs.
-        logs = self._bucket(ACCESS_LOGS_BUCKET, {TRAINING_ACCESS_TAG: NONE})
+        logs = self._bucket(ACCESS_LOGS_BUCKET, {TRAINING_ACCESS_TAG: NO_ACCESS})
         pab = self._baseline(ACCESS_LOGS_BUCKET, logs)
         self._encryption(ACCESS_LOGS_BUCKET, logs, sse_kms=False)
         self._versioning(ACCESS_LOGS_BUCKET, logs, True)

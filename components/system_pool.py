@@ -17,7 +17,8 @@ from pulumi_aws import eks
 
 from gpuforge.components.managed_node_group import ManagedNodeGroupArgs, managed_node_group
 from gpuforge.model import aws_naming as rn
-from gpuforge.model.names import NODE_ROLE_LABEL, NODE_ROLE_TAG, SYSTEM_NODE_ROLE
+from gpuforge.model.names import NODE_ROLE_KEY, SYSTEM_NODE_ROLE
+from gpuforge.model.pools import eks_ami_type
 
 if TYPE_CHECKING:
     from gpuforge.components.cluster import ClusterArgs
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 def system_ami_type(arch: str) -> str:
     """The EKS AL2023 standard AMI type for `x86_64` or `arm64`."""
-    return "AL2023_ARM_64_STANDARD" if arch == "arm64" else "AL2023_x86_64_STANDARD"
+    return eks_ami_type(arch, "STANDARD")
 
 
 def system_pool(
@@ -37,7 +38,7 @@ def system_pool(
     after: list[pulumi.Resource],
 ) -> eks.NodeGroup:
     """The system node group `<name>-system` (and its launch template of the same name)."""
-    tags = {**args.node_tags, NODE_ROLE_TAG: SYSTEM_NODE_ROLE}
+    tags = {**args.node_tags, NODE_ROLE_KEY: SYSTEM_NODE_ROLE}
     return managed_node_group(
         parent,
         ManagedNodeGroupArgs(
@@ -55,7 +56,7 @@ def system_pool(
             disk_gib=args.system_disk_gib,
             volume_key_arn=args.volume_key_arn,
             tags=tags,
-            labels={NODE_ROLE_LABEL: SYSTEM_NODE_ROLE},
+            labels={NODE_ROLE_KEY: SYSTEM_NODE_ROLE},
             depends_on=after,
         ),
     ).group

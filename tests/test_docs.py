@@ -48,3 +48,15 @@ def test_every_job_field_is_documented():
     spec_docs = gen._spec_docs()
     undocumented = [row for row in spec_docs.rows(gen.JobSpec) if row.endswith("|  |")]
     assert undocumented == []
+
+
+def test_tag_table_is_current():
+    gen = _load("gen_contract_docs")
+    text = gen.DOC.read_text()
+    assert gen.updated(text) == text, "run: .venv/bin/python scripts/gen_contract_docs.py"
+
+
+def test_readme_cost_table_is_current():
+    gen = _load("gen_cost_docs")
+    text = gen.DOC.read_text()
+    assert gen.updated(text) == text, "run: .venv/bin/python scripts/gen_cost_docs.py"

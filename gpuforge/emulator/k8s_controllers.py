@@ -23,9 +23,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gpuforge.jobs import resources
-from gpuforge.model.names import JOB_LABEL
+from gpuforge.model.names import JOB_LABEL, KUEUE_QUEUE_LABEL, POOL_KEY
 
-KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
 INDEX_LABEL = "batch.kubernetes.io/job-completion-index"
 
 
@@ -89,7 +88,7 @@ class ScaleFromZero:
             self.api.put(_workload(job))
             self.api.put({**job, "spec": {**spec, "suspend": False}})
         nodes = int(spec.get("completions") or 1)
-        pool = notes.get("gpuforge.dev/pool") or labels.get("gpuforge.dev/pool", "gpu")
+        pool = notes.get(POOL_KEY) or labels.get(POOL_KEY, "gpu")
         template_labels = (spec.get("template") or {}).get("metadata", {}).get("labels") or {}
         reason = (
             "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector "

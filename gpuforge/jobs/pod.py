@@ -28,7 +28,6 @@ DNS_WAIT_SECONDS = 300
 # -- labels ---------------------------------------------------------------------
 
 NAME_LABEL = "app.kubernetes.io/name"
-MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 COMPONENT_LABEL = "app.kubernetes.io/component"
 COMPONENT = "training"
 
@@ -38,9 +37,9 @@ def labels(job: JobSpec, fit: FitReport) -> dict[str, str]:
     return {
         names.JOB_LABEL: job.name,
         NAME_LABEL: job.name,
-        MANAGED_BY_LABEL: names.MANAGED_BY,
+        names.MANAGED_BY_LABEL: names.MANAGED_BY,
         COMPONENT_LABEL: COMPONENT,
-        names.POOL_LABEL: fit.pool,
+        names.POOL_KEY: fit.pool,
     }
 
 
@@ -216,7 +215,7 @@ def tolerations(pool: GpuPoolSpec) -> list[dict]:
 
 
 def node_selector(pool: GpuPoolSpec) -> dict[str, str]:
-    return {names.POOL_LABEL: pool.name}
+    return {names.POOL_KEY: pool.name}
 
 
 def shm_volume(fit: FitReport) -> dict:

@@ -8,9 +8,8 @@ submits a job, so the two cannot disagree. Pure: no pulumi.
 
 from __future__ import annotations
 
+from gpuforge.model.names import NO_ACCESS, READ_ONLY, READ_WRITE
 from gpuforge.model.spec import EnvironmentSpec
-
-READ_ONLY, READ_WRITE, NONE = "read-only", "read-write", "none"
 
 READ_OBJECT_ACTIONS = ("s3:GetObject",)
 WRITE_OBJECT_ACTIONS = ("s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload")
@@ -44,4 +43,4 @@ def read_only_buckets(spec: EnvironmentSpec) -> list[str]:
 
 def readable_buckets(spec: EnvironmentSpec) -> list[str]:
     """The logical names of the buckets training pods may read (read-only or read-write)."""
-    return [name for name, mode in training_access(spec).items() if mode != NONE]
+    return [name for name, mode in training_access(spec).items() if mode != NO_ACCESS]

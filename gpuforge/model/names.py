@@ -3,7 +3,8 @@
 The Pulumi components create resources under these names; the policy rules
 recognise resources by these tags; the job runner (and the in-cluster runtime)
 address the cluster, namespace, service account and queues by them. Each is
-written here once.
+written here once: other modules import it, and tests/test_one_place.py fails when
+one of these strings is spelled out again in product code.
 """
 
 from __future__ import annotations
@@ -16,26 +17,58 @@ TAG_PREFIX = "gpuforge.dev"
 ENVIRONMENT_TAG = f"{TAG_PREFIX}/environment"
 MANAGED_BY_TAG = f"{TAG_PREFIX}/managed-by"
 MANAGED_BY = "gpuforge"
-POOL_TAG = f"{TAG_PREFIX}/pool"
-"""Marks a GPU node group (and its launch template and instances) with its pool name."""
-NODE_ROLE_TAG = f"{TAG_PREFIX}/node-role"
-"""Marks the system node group (`system`); never set on GPU pools."""
+POOL_KEY = f"{TAG_PREFIX}/pool"
+"""Names a GPU pool, under one key everywhere: the AWS tag on its node group (and launch
+template and instances), the Kubernetes label on its nodes (job pods select on it), and
+the annotation on a launched job."""
+NODE_ROLE_KEY = f"{TAG_PREFIX}/node-role"
+"""Marks the system node group and its nodes (tag and label, value `system`); never set
+on GPU pools."""
 BUCKET_TAG = f"{TAG_PREFIX}/bucket"
 """The logical name of a bucket (`datasets`, `checkpoints`)."""
 PROTECTED_TAG = f"{TAG_PREFIX}/protected"
 """`"true"` on the resources of a protected (production) environment (spec `protected`)."""
 TRAINING_ACCESS_TAG = f"{TAG_PREFIX}/training-access"
-"""What training pods may do in a bucket (`read-only`, `read-write`, `none`): the policy
+"""What training pods may do in a bucket (one of `TRAINING_ACCESS_MODES`): the policy
 rules hold pod roles to it."""
+READ_ONLY, READ_WRITE, NO_ACCESS = "read-only", "read-write", "none"
+TRAINING_ACCESS_MODES = (READ_ONLY, READ_WRITE, NO_ACCESS)
+"""The values of spec `storage.buckets[].training_access` and of `TRAINING_ACCESS_TAG`."""
 
 # -- Kubernetes labels ----------------------------------------------------------
 
-POOL_LABEL = POOL_TAG
-"""Node label naming the GPU pool a node belongs to (job pods select on it)."""
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+"""Kubernetes' recommended label for the tool that manages an object (value `MANAGED_BY`):
+on the runtime's objects and on every job object; `status` and `cancel` select on it."""
 GPU_MODEL_LABEL = f"{TAG_PREFIX}/gpu-model"
-NODE_ROLE_LABEL = NODE_ROLE_TAG
 JOB_LABEL = f"{TAG_PREFIX}/job"
 SYSTEM_NODE_ROLE = "system"
+
+# -- cluster-autoscaler tags ----------------------------------------------------
+
+AUTOSCALER_TAG_PREFIX = "k8s.io/cluster-autoscaler"
+AUTOSCALER_ENABLED_TAG = f"{AUTOSCALER_TAG_PREFIX}/enabled"
+NODE_TEMPLATE_TAG_PREFIX = f"{AUTOSCALER_TAG_PREFIX}/node-template/"
+"""Auto Scaling group tags under this prefix describe a node the group would start
+(`label/<key>`, `taint/<key>`, `resources/<name>`, `autoscaling-options/<option>`), so the
+autoscaler can scale a group up from zero."""
+
+
+def autoscaler_owner_tag(cluster_name: str) -> str:
+    """The discovery tag that ties an Auto Scaling group to its cluster (value `owned`)."""
+    return f"{AUTOSCALER_TAG_PREFIX}/{cluster_name}"
+
+
+def autoscaler_discovery_tags(cluster_name: str) -> dict[str, str]:
+    """The two tags cluster-autoscaler's auto-discovery finds a cluster's groups by; EKS
+    puts them on every managed node group's Auto Scaling group."""
+    return {AUTOSCALER_ENABLED_TAG: "true", autoscaler_owner_tag(cluster_name): "owned"}
+
+
+def node_template_tag(kind: str, name: str) -> str:
+    """A node-template tag key: `node_template_tag("label", POOL_KEY)` and so on."""
+    return f"{NODE_TEMPLATE_TAG_PREFIX}{kind}/{name}"
+
 
 # -- EKS -------------------------------------------------------------------------
 

@@ -12,14 +12,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gpuforge.model.names import GPU_MODEL_LABEL, POOL_LABEL
+from gpuforge.model.names import (
+    GPU_MODEL_LABEL,
+    POOL_KEY,
+    autoscaler_discovery_tags,
+    node_template_tag,
+)
 from gpuforge.model.spec import GpuPoolSpec
 
 NVIDIA_GPU = "nvidia.com/gpu"
 NEURON = "aws.amazon.com/neuron"
 EFA = "vpc.amazonaws.com/efa"
 NVIDIA_PRESENT_LABEL = "nvidia.com/gpu.present"
-AUTOSCALER = "k8s.io/cluster-autoscaler"
 
 EKS_TAINT_EFFECTS = {
     "NoSchedule": "NO_SCHEDULE",
@@ -66,11 +70,23 @@ def node_shape(pool: GpuPoolSpec) -> NodeShape:
     )
 
 
+EKS_AMI_ARCH = {"x86_64": "x86_64", "arm64": "ARM_64"}
+"""EC2 architecture -> how EKS AMI type names spell it (`AL2023_ARM_64_NVIDIA`)."""
+
+
+def eks_ami_type(arch: str, variant: str) -> str:
+    """The EKS AL2023 AMI type `AL2023_<arch>_<variant>` (`STANDARD`, `NVIDIA`, `NEURON`).
+
+    Any architecture other than `arm64` gets the x86_64 image, as EKS offers no other.
+    """
+    return f"AL2023_{EKS_AMI_ARCH.get(arch, 'x86_64')}_{variant}"
+
+
 def ami_type(pool: GpuPoolSpec) -> str:
     """The EKS AL2023 accelerated AMI type for the pool's instance type."""
     if is_neuron(pool):
-        return "AL2023_x86_64_NEURON"
-    return "AL2023_ARM_64_NVIDIA" if pool.instance.arch == "arm64" else "AL2023_x86_64_NVIDIA"
+        return eks_ami_type("x86_64", "NEURON")
+    return eks_ami_type(pool.instance.arch, "NVIDIA")
 
 
 def gpu_model_label(pool: GpuPoolSpec) -> str:
@@ -82,7 +98,7 @@ def gpu_model_label(pool: GpuPoolSpec) -> str:
 
 def builtin_labels(pool: GpuPoolSpec) -> dict[str, str]:
     """The labels gpuforge itself puts on the pool's nodes."""
-    labels = {POOL_LABEL: pool.name, GPU_MODEL_LABEL: gpu_model_label(pool)}
+    labels = {POOL_KEY: pool.name, GPU_MODEL_LABEL: gpu_model_label(pool)}
     if not is_neuron(pool):
         labels[NVIDIA_PRESENT_LABEL] = "true"
     return labels
@@ -115,17 +131,23 @@ def autoscaler_tags(pool: GpuPoolSpec, cluster_name: str) -> dict[str, str]:
     storage is the root volume (`disk_gib`), where the kubelet keeps pod scratch space.
     """
     shape = node_shape(pool)
-    tags = {f"{AUTOSCALER}/enabled": "true", f"{AUTOSCALER}/{cluster_name}": "owned"}
-    template = f"{AUTOSCALER}/node-template"
+    tags = autoscaler_discovery_tags(cluster_name)
     for key, value in node_labels(pool).items():
-        tags[f"{template}/label/{key}"] = value
+        tags[node_template_tag("label", key)] = value
     for taint in node_taints(pool):
-        tags[f"{template}/taint/{taint['key']}"] = f"{taint['value']}:{taint['effect']}"
-    tags[f"{template}/resources/{shape.accelerator_resource}"] = str(shape.accelerators)
+        tags[node_template_tag("taint", taint["key"])] = f"{taint['value']}:{taint['effect']}"
+    tags[node_template_tag("resources", shape.accelerator_resource)] = str(shape.accelerators)
     if shape.efa_devices:
-        tags[f"{template}/resources/{EFA}"] = str(shape.efa_devices)
-    tags[f"{template}/resources/ephemeral-storage"] = f"{pool.disk_gib}Gi"
+        tags[node_template_tag("resources", EFA)] = str(shape.efa_devices)
+    tags[node_template_tag("resources", "ephemeral-storage")] = f"{pool.disk_gib}Gi"
     return tags
+
+
+def go_duration(minutes: int) -> str:
+    """Whole minutes as Go's `time.Duration` prints them (`10m0s`): the form of the
+    cluster-autoscaler's `--scale-down-unneeded-time` and of its per-group
+    `autoscaling-options/scaledownunneededtime` node-template tag."""
+    return f"{minutes}m0s"
 
 
 # -- EFA transport ---------------------------------------------------------------

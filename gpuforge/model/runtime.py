@@ -21,7 +21,7 @@ from gpuforge.model.spec import EnvironmentSpec, GpuPoolSpec
 KUEUE_API = "kueue.x-k8s.io/v1beta2"
 """Kueue v0.20 serves only v1beta2 (v1beta1 is gone)."""
 
-MANAGED_LABELS = {"app.kubernetes.io/managed-by": names.MANAGED_BY}
+MANAGED_LABELS = {names.MANAGED_BY_LABEL: names.MANAGED_BY}
 
 GPU_TELEMETRY_ADDON = "amazon-cloudwatch-observability"
 """EKS add-on that ships per-GPU metrics (DCGM) to CloudWatch Container Insights."""
@@ -184,7 +184,7 @@ def priority_classes() -> list[dict[str, Any]]:
             "preemptionPolicy": "Never" if level == "low" else "PreemptLowerPriority",
             "description": f"gpuforge training jobs, {level} priority",
         }
-        for level in ("high", "normal", "low")
+        for level in names.PRIORITIES
     ]
 
 
@@ -205,7 +205,7 @@ def _tolerations(pool_list: list[GpuPoolSpec]) -> list[dict[str, str]]:
 def _pool_affinity(pool_list: list[GpuPoolSpec]) -> dict[str, Any]:
     term = {
         "matchExpressions": [
-            {"key": names.POOL_LABEL, "operator": "In", "values": [p.name for p in pool_list]}
+            {"key": names.POOL_KEY, "operator": "In", "values": [p.name for p in pool_list]}
         ]
     }
     return {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
@@ -235,7 +235,7 @@ def kueue_values(spec: EnvironmentSpec) -> dict[str, Any]:
     return {
         "controllerManager": {
             "manager": {"priorityClassName": "system-cluster-critical"},
-            "nodeSelector": {names.NODE_ROLE_LABEL: names.SYSTEM_NODE_ROLE},
+            "nodeSelector": {names.NODE_ROLE_KEY: names.SYSTEM_NODE_ROLE},
         },
         "managerConfig": {"manageJobsWithoutQueueName": False},
     }
@@ -361,7 +361,7 @@ def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> d
 
 # -- cluster-autoscaler ---------------------------------------------------------------------
 
-SCALE_DOWN_OPTION = f"{pools.AUTOSCALER}/node-template/autoscaling-options/scaledownunneededtime"
+SCALE_DOWN_OPTION = names.node_template_tag("autoscaling-options", "scaledownunneededtime")
 """Per-group override of `--scale-down-unneeded-time` (cluster-autoscaler's AWS provider)."""
 
 EXPANDER_TIERS = {"reserved": 30, "on-demand": 20, "spot": 10}
@@ -385,7 +385,7 @@ def scale_down_tags(spec: EnvironmentSpec) -> dict[str, str]:
     an autoscaler)."""
     if not autoscaler_wanted(spec):
         return {}
-    return {SCALE_DOWN_OPTION: f"{spec.autoscaling.gpu_scale_down_delay_minutes}m0s"}
+    return {SCALE_DOWN_OPTION: pools.go_duration(spec.autoscaling.gpu_scale_down_delay_minutes)}
 
 
 def expander_priorities(spec: EnvironmentSpec, groups: dict[str, str]) -> str:
@@ -409,7 +409,7 @@ def cluster_autoscaler_values(spec: EnvironmentSpec, groups: dict[str, str]) -> 
     extra: dict[str, Any] = {
         "expander": settings.expander,
         "balance-similar-node-groups": settings.balance_similar_node_groups,
-        "scale-down-unneeded-time": f"{settings.gpu_scale_down_delay_minutes}m0s",
+        "scale-down-unneeded-time": pools.go_duration(settings.gpu_scale_down_delay_minutes),
         "skip-nodes-with-local-storage": False,
     }
     values: dict[str, Any] = {
@@ -417,13 +417,13 @@ def cluster_autoscaler_values(spec: EnvironmentSpec, groups: dict[str, str]) -> 
         "awsRegion": spec.region,
         "autoDiscovery": {
             "clusterName": spec.cluster_name,
-            "tags": [f"{pools.AUTOSCALER}/enabled", f"{pools.AUTOSCALER}/{spec.cluster_name}"],
+            "tags": list(names.autoscaler_discovery_tags(spec.cluster_name)),
         },
         "image": {"tag": cluster_autoscaler_image(spec.cluster.version)},
         "rbac": {
             "serviceAccount": {"create": True, "name": names.CLUSTER_AUTOSCALER_SERVICE_ACCOUNT}
         },
-        "nodeSelector": {names.NODE_ROLE_LABEL: names.SYSTEM_NODE_ROLE},
+        "nodeSelector": {names.NODE_ROLE_KEY: names.SYSTEM_NODE_ROLE},
         "priorityClassName": "system-cluster-critical",
         "extraArgs": extra,
     }

@@ -168,7 +168,6 @@ class GpuPoolSpec(_Strict):
         return found
 
 
-TRAINING_ACCESS = ("read-only", "read-write", "none")
 WRITABLE_BY_DEFAULT = ("checkpoints", "artifacts")
 """Buckets that training pods may write unless the spec says otherwise."""
 
@@ -177,8 +176,8 @@ class BucketSpec(_Strict):
     """One S3 bucket (the real name gets the environment and a unique suffix)."""
 
     name: str = Field(description="Logical name, e.g. datasets or checkpoints.")
-    training_access: Literal[TRAINING_ACCESS] = Field(  # type: ignore[valid-type]
-        "read-only",
+    training_access: Literal[names.TRAINING_ACCESS_MODES] = Field(  # type: ignore[valid-type]
+        names.READ_ONLY,
         description="What training pods may do in the bucket: `read-only` (Get/List), "
         "`read-write` (also Put, Delete, AbortMultipartUpload) or `none`. Default: "
         "`read-write` for `checkpoints` and `artifacts`, `read-only` for any other bucket.",
@@ -196,7 +195,7 @@ class BucketSpec(_Strict):
     def _default_access(cls, data: object) -> object:
         written = isinstance(data, dict) and "training_access" in data
         if isinstance(data, dict) and not written and data.get("name") in WRITABLE_BY_DEFAULT:
-            return {**data, "training_access": "read-write"}
+            return {**data, "training_access": names.READ_WRITE}
         return data
 
 

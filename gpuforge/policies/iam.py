@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gpuforge.model.names import TRAINING_ACCESS_TAG
+from gpuforge.model.names import NO_ACCESS, READ_ONLY, TRAINING_ACCESS_TAG
 
 from .context import RuleContext
 from .rule import rule
@@ -392,12 +392,12 @@ def pod_role_follows_bucket_access(role: Resource, stack: Stack, ctx: RuleContex
         writes = _s3_writes(actions)
         for resource in resources:
             mode = access.get(_bucket_of(resource))
-            if mode == "none" and s3_any:
+            if mode == NO_ACCESS and s3_any:
                 yield (
                     f"{label} lets pods use {s3_any} on {resource}, a bucket tagged "
                     f"{TRAINING_ACCESS_TAG}=none: remove it from the pod role"
                 )
-            elif mode == "read-only" and writes:
+            elif mode == READ_ONLY and writes:
                 yield (
                     f"{label} lets pods {writes} on {resource}, a bucket tagged "
                     f"{TRAINING_ACCESS_TAG}=read-only: grant only Get/List there, or make the "

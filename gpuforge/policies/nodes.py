@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gpuforge.model.names import POOL_TAG
+from gpuforge.model.names import POOL_KEY
 
 from .context import RuleContext
 from .declarative import key_rule
@@ -72,7 +72,7 @@ def instance_types_of(ng: Resource, stack: Stack) -> Any:
 
 def is_gpu_node_group(ng: Resource, stack: Stack) -> Any:
     """True if tagged `gpuforge.dev/pool`, on a GPU AMI type or an accelerator instance type."""
-    if POOL_TAG in tags_of(ng.props):
+    if POOL_KEY in tags_of(ng.props):
         return True
     ami = ng.get("amiType")
     if isinstance(ami, str) and ("GPU" in ami or "NVIDIA" in ami or "NEURON" in ami):

@@ -21,7 +21,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gpuforge.model.names import POOL_TAG, TRAINING_SERVICE_ACCOUNT
+from gpuforge.model.names import (
+    NODE_TEMPLATE_TAG_PREFIX,
+    POOL_KEY,
+    TRAINING_SERVICE_ACCOUNT,
+    node_template_tag,
+)
 
 from .context import RuleContext
 from .iam import POLICY_TYPES, _allow_statements
@@ -36,8 +41,7 @@ NAMESPACE = "kubernetes:core/v1:Namespace"
 SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount"
 RESOURCE_QUOTA = "kubernetes:core/v1:ResourceQuota"
 
-TEMPLATE = "k8s.io/cluster-autoscaler/node-template/"
-POOL_LABEL_TAG = f"{TEMPLATE}label/{POOL_TAG}"
+POOL_LABEL_TAG = node_template_tag("label", POOL_KEY)
 GPU_QUOTA_KEYS = ("requests.nvidia.com/gpu", "requests.aws.amazon.com/neuron")
 SCALING_WRITES = frozenset(
     {
@@ -93,7 +97,7 @@ def scale_from_zero_tags(ng: Resource, stack: Stack, ctx: RuleContext):
     if UNKNOWN in (gpu, scales):
         yield UNKNOWN
         return
-    pool = tags_of(ng.props).get(POOL_TAG)
+    pool = tags_of(ng.props).get(POOL_KEY)
     if is_unknown(pool):
         yield UNKNOWN
         return
@@ -110,7 +114,7 @@ def scale_from_zero_tags(ng: Resource, stack: Stack, ctx: RuleContext):
     on_group = [
         t.get("tag.key") for t in tags if t.get("autoscalingGroupName", computed=True) in groups
     ]
-    needed = {f"{TEMPLATE}resources/", f"{TEMPLATE}taint/"}
+    needed = {f"{NODE_TEMPLATE_TAG_PREFIX}resources/", f"{NODE_TEMPLATE_TAG_PREFIX}taint/"}
     if groups and all(any(str(k).startswith(n) for k in on_group) for n in needed):
         return
     if unknown:

@@ -200,7 +200,7 @@ def test_placement_devices_and_shm_come_from_the_pool_model():
     pool = env.pool("h100")
     pod_spec = batch_job["spec"]["template"]["spec"]
     container = pod_spec["containers"][0]
-    assert pod_spec["nodeSelector"] == {names.POOL_LABEL: "h100"}
+    assert pod_spec["nodeSelector"] == {names.POOL_KEY: "h100"}
     taints = {(t["key"], t["value"], t["effect"]) for t in pools.node_taints(pool)}
     tolerated = {(t["key"], t["value"], t["effect"]) for t in pod_spec["tolerations"]}
     assert ("nvidia.com/gpu", "true", "NoSchedule") in tolerated and taints <= tolerated
@@ -288,7 +288,7 @@ def test_trainjob_shape():
     ]
     assert not any(e["name"].startswith("PET_") for e in trainer["env"])
     (pod_template,) = pod_templates(trainjob)
-    assert pod_template["spec"]["nodeSelector"] == {names.POOL_LABEL: "h100"}
+    assert pod_template["spec"]["nodeSelector"] == {names.POOL_KEY: "h100"}
     assert "priorityClassName" not in pod_template["spec"]
     assert trainjob["spec"]["activeDeadlineSeconds"] == 72 * 3600
 

@@ -76,7 +76,7 @@ def test_flavors_carry_the_pool_labels_and_taints(env):
     for pool in spec.gpu_pools:
         flavor = runtime.resource_flavor(pool)
         assert flavor["spec"]["nodeLabels"] == pools.node_labels(pool)
-        assert flavor["spec"]["nodeLabels"][names.POOL_LABEL] == pool.name
+        assert flavor["spec"]["nodeLabels"][names.POOL_KEY] == pool.name
         assert flavor["spec"]["nodeTaints"] == pools.node_taints(pool)
         tolerated = {(t["key"], t["effect"]) for t in flavor["spec"]["tolerations"]}
         assert tolerated == {(t["key"], t["effect"]) for t in pools.node_taints(pool)}
@@ -93,7 +93,7 @@ def test_local_queue_points_at_the_cluster_queue():
 def _affinity_pools(values):
     term = values["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
     (expr,) = term["nodeSelectorTerms"][0]["matchExpressions"]
-    assert expr["key"] == names.POOL_LABEL and expr["operator"] == "In"
+    assert expr["key"] == names.POOL_KEY and expr["operator"] == "In"
     return set(expr["values"])
 
 

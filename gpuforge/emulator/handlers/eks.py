@@ -30,7 +30,7 @@ import zlib
 from typing import Any
 
 from gpuforge.model.catalog import EKS_DEFAULT_VERSION
-from gpuforge.model.names import CONTROL_PLANE_LOG_TYPES
+from gpuforge.model.names import CONTROL_PLANE_LOG_TYPES, autoscaler_discovery_tags
 
 from .. import _speedups
 from ..errors import AwsError
@@ -286,8 +286,7 @@ def _create_auto_scaling_group(
         ("eks:cluster-name", cluster_name),
         ("eks:nodegroup-name", ng_name),
         (f"kubernetes.io/cluster/{cluster_name}", "owned"),
-        ("k8s.io/cluster-autoscaler/enabled", "true"),
-        (f"k8s.io/cluster-autoscaler/{cluster_name}", "owned"),
+        *autoscaler_discovery_tags(cluster_name).items(),
     ]
     ctx.client("autoscaling").create_auto_scaling_group(
         AutoScalingGroupName=asg_name,

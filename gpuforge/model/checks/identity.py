@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from gpuforge.model import aws_limits, aws_naming, catalog
 from gpuforge.model.errors import SpecError
 from gpuforge.model.k8s_syntax import dns1123_label_problem
-from gpuforge.model.names import TAG_PREFIX
+from gpuforge.model.names import AUTOSCALER_TAG_PREFIX, TAG_PREFIX
 
 if TYPE_CHECKING:
     from gpuforge.model.spec import EnvironmentSpec
@@ -19,7 +19,7 @@ _ACCOUNT_ID = re.compile(r"[0-9]{12}")
 RESERVED_TAG_PREFIXES = {
     f"{TAG_PREFIX}/": "gpuforge's own tags (environment, managed-by, protected, pool, bucket)",
     "kubernetes.io/cluster/": "the tag EKS and its load balancers use to find the cluster",
-    "k8s.io/cluster-autoscaler/": "the tags the cluster autoscaler discovers node groups by",
+    f"{AUTOSCALER_TAG_PREFIX}/": "the tags the cluster autoscaler discovers node groups by",
 }
 """Tag key prefixes a spec may not use: what gpuforge, EKS or the autoscaler own."""
 

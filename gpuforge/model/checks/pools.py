@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from gpuforge.model import aws_limits, aws_naming, catalog, k8s_syntax
 from gpuforge.model.checks._common import check_unique
 from gpuforge.model.errors import SpecError
-from gpuforge.model.names import POOL_TAG, TAG_PREFIX
+from gpuforge.model.names import NODE_TEMPLATE_TAG_PREFIX, POOL_KEY, TAG_PREFIX
 
 if TYPE_CHECKING:
     from gpuforge.model.spec import EnvironmentSpec, GpuPoolSpec
@@ -258,16 +258,14 @@ def node_group_tags(spec: EnvironmentSpec, pool: GpuPoolSpec) -> dict[str, str]:
 
     return {
         **default_tags(spec),
-        POOL_TAG: pool.name,
+        POOL_KEY: pool.name,
         **autoscaler_tags(pool, spec.cluster_name),
     }
 
 
 def _check_node_group_tags(spec: EnvironmentSpec, path: str, pool: GpuPoolSpec) -> None:
-    from gpuforge.model.pools import AUTOSCALER
-
     tags = node_group_tags(spec, pool)
-    template = f"{AUTOSCALER}/node-template/"
+    template = NODE_TEMPLATE_TAG_PREFIX
     for key, value in tags.items():
         problem = aws_limits.tag_problem(key, value)
         if problem:
