@@ -16,6 +16,8 @@ TAG_PREFIX = "gpuforge.dev"
 ENVIRONMENT_TAG = f"{TAG_PREFIX}/environment"
 MANAGED_BY_TAG = f"{TAG_PREFIX}/managed-by"
 MANAGED_BY = "gpuforge"
+MANAGED_LABELS = {"app.kubernetes.io/managed-by": MANAGED_BY}
+"""Labels on every Kubernetes object gpuforge applies."""
 POOL_TAG = f"{TAG_PREFIX}/pool"
 """Marks a GPU node group (and its launch template and instances) with its pool name."""
 NODE_ROLE_TAG = f"{TAG_PREFIX}/node-role"

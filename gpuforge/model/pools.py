@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from gpuforge.model.names import GPU_MODEL_LABEL, POOL_LABEL
-from gpuforge.model.spec import GpuPoolSpec
+from gpuforge.model.spec import EnvironmentSpec, GpuPoolSpec
 
 NVIDIA_GPU = "nvidia.com/gpu"
 NEURON = "aws.amazon.com/neuron"
@@ -209,3 +209,13 @@ def allocatable(pool: GpuPoolSpec) -> Allocatable:
         reserved_cpu_milli=cpu,
         reserved_memory_mib=memory,
     )
+
+
+def nvidia_pools(spec: EnvironmentSpec) -> list[GpuPoolSpec]:
+    """The pools whose nodes have NVIDIA GPUs (they get the NVIDIA device plugin)."""
+    return [p for p in spec.gpu_pools if accelerator_resource(p) == NVIDIA_GPU]
+
+
+def efa_pools(spec: EnvironmentSpec) -> list[GpuPoolSpec]:
+    """The pools whose nodes have EFA interfaces (they get the EFA device plugin)."""
+    return [p for p in spec.gpu_pools if p.efa]
