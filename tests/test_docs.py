@@ -48,3 +48,9 @@ def test_every_job_field_is_documented():
     spec_docs = gen._spec_docs()
     undocumented = [row for row in spec_docs.rows(gen.JobSpec) if row.endswith("|  |")]
     assert undocumented == []
+
+
+def test_runtime_chart_table_is_current():
+    gen = _load("gen_runtime_docs")
+    text = gen.DOC.read_text()
+    assert gen.updated(text) == text, "run: .venv/bin/python scripts/gen_runtime_docs.py"
