@@ -1,9 +1,15 @@
 """The whole environment from one `EnvironmentSpec`: keys, buckets, network, cluster, GPU pools.
 
-`Platform(name, PlatformArgs(spec=spec))` is everything `__main__.py` builds.
+`Platform(name, PlatformArgs(spec=spec))` is everything the Pulumi program
+(`gpuforge.program.build`, run by `__main__.py`) builds for the `all` and `aws` layers.
 Every sub-component gets the platform's own name (their type tokens keep the
-URNs apart), so that children are named `<platform>-<thing>`; `__main__.py`
-names the platform after the cluster, `gpuforge-<env>`.
+URNs apart), so that children are named `<platform>-<thing>`; the program names
+the platform after the cluster, `gpuforge-<env>`.
+
+Each sub-component takes the spec section it builds (`EncryptionSpec`, `StorageSpec`,
+`NetworkSpec`, `ClusterSpec`, a `GpuPoolSpec`, the whole spec for the runtime), so
+the defaults live only in `gpuforge.model.spec`; its other inputs are what other
+components made (keys, subnets, roles) and facts derived from the spec.
 
 Tags: the spec's tags and the gpuforge environment/managed-by tags reach every
 taggable resource through the AWS provider's default tags (`aws:defaultTags` in
@@ -40,7 +46,8 @@ class PlatformArgs:
     """Inputs of `Platform`."""
 
     spec: EnvironmentSpec
-    """The validated environment (`components.loader.load_env` or the stack config)."""
+    """The validated environment (`gpuforge.model.loader.load_env`, or in the Pulumi program
+    `gpuforge.model.stack_config.spec_from_config`)."""
 
     runtime: bool = True
     """Declare the in-cluster `TrainingRuntime` too. False for the `aws` layer of a private

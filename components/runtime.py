@@ -17,8 +17,9 @@ exec credential (nothing written to disk):
   cluster's groups, with the priority expander naming each pool's Auto Scaling group
   (its AWS role is `autoscaler.ClusterAutoscalerIdentity`, in the `aws` layer).
 
-Every object and chart value comes from `gpuforge.model.runtime` (pure, shared with the
-policy rules and the plan); chart versions are pinned there, in `CHARTS`. Charts are
+Every object and chart value comes from the pulumi-free model (pure, shared with the
+policy rules and the plan): `gpuforge.model.training_namespace`, `helm_charts` (chart
+versions are pinned there, in `CHARTS`), `kueue`, `cluster_autoscaler` and `kubeconfig`. Charts are
 `helm.v3.Release`s: Helm installs them in the cluster, and `pulumi preview` (and
 `gpuforge plan`) see the chart, its version and values without rendering it.
 """

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from gpuforge.model import helm_charts, kubeconfig, kueue, names, pools, training_namespace
+from gpuforge.model import helm_charts, kubeconfig, kueue, names, training_namespace
 from gpuforge.model.loader import load_env, spec_from_data
 from tests.conftest import ROOT, SHIPPED_ENVS, shipped_spec
 
@@ -72,16 +72,51 @@ def test_cluster_queue_quota_per_flavor_is_max_nodes_times_node_devices(env):
         assert quota.get("vpc.amazonaws.com/efa", 0) == efa
 
 
+def test_flavors_carry_the_pool_labels_and_taints():
+    """Expected values written out by hand (not from the pool model the code uses): the
+    pool, GPU-model and GPU-present labels plus the spec's own, and the GPU taint first."""
+    data = shipped_spec("prod")
+    data["gpu_pools"][1]["taints"] = [{"key": "dedicated", "value": "ml", "effect": "NoExecute"}]
+    spec = spec_from_data(data)
+    gpu_taint = {"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"}
+    own_taint = {"key": "dedicated", "value": "ml", "effect": "NoExecute"}
+    expected = {
+        "h100": {
+            "nodeLabels": {
+                "gpuforge.dev/pool": "h100",
+                "gpuforge.dev/gpu-model": "H100",
+                "nvidia.com/gpu.present": "true",
+                "tier": "training",
+            },
+            "nodeTaints": [gpu_taint],
+            "tolerations": [{**gpu_taint, "operator": "Equal"}],
+        },
+        "l40s": {
+            "nodeLabels": {
+                "gpuforge.dev/pool": "l40s",
+                "gpuforge.dev/gpu-model": "L40S",
+                "nvidia.com/gpu.present": "true",
+            },
+            "nodeTaints": [gpu_taint, own_taint],
+            "tolerations": [{**gpu_taint, "operator": "Equal"}, {**own_taint, "operator": "Equal"}],
+        },
+    }
+    flavors = {pool.name: kueue.resource_flavor(pool) for pool in spec.gpu_pools}
+    assert {name: f["name"] for name, f in flavors.items()} == {
+        "h100": "pool-h100",
+        "l40s": "pool-l40s",
+    }
+    assert {name: f["spec"] for name, f in flavors.items()} == expected
+
+
 @pytest.mark.parametrize("env", SHIPPED_ENVS)
-def test_flavors_carry_the_pool_labels_and_taints(env):
+def test_every_shipped_pool_has_a_flavor_that_tolerates_its_taints(env):
     spec = spec_of(env)
     for pool in spec.gpu_pools:
-        flavor = kueue.resource_flavor(pool)
-        assert flavor["spec"]["nodeLabels"] == pools.node_labels(pool)
-        assert flavor["spec"]["nodeLabels"][names.POOL_LABEL] == pool.name
-        assert flavor["spec"]["nodeTaints"] == pools.node_taints(pool)
-        tolerated = {(t["key"], t["effect"]) for t in flavor["spec"]["tolerations"]}
-        assert tolerated == {(t["key"], t["effect"]) for t in pools.node_taints(pool)}
+        flavor = kueue.resource_flavor(pool)["spec"]
+        assert flavor["nodeLabels"][names.POOL_LABEL] == pool.name
+        tolerated = {(t["key"], t["value"], t["effect"]) for t in flavor["tolerations"]}
+        assert tolerated == {(t["key"], t["value"], t["effect"]) for t in flavor["nodeTaints"]}
 
 
 def test_local_queue_points_at_the_cluster_queue():
