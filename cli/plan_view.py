@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from gpuforge.model.loader import display_path
 from gpuforge.model.pricing import HOURS_PER_MONTH
+from gpuforge.model.project_files import display_path
 from gpuforge.planning import SEVERITIES, PlanReport, kubernetes_summary
 
 _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}

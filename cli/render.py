@@ -59,7 +59,8 @@ def render(env: str | None, all_envs: bool, check: bool, out: Path | None) -> No
       gpuforge render --all --check     # in CI: fail when a file is stale
       gpuforge render -e ../team-a/prod.yaml --out ../team-a/
     """
-    from gpuforge.model.loader import available_envs, load_env, project_root
+    from gpuforge.model.loader import load_env
+    from gpuforge.model.project_files import available_envs, project_root
 
     if bool(env) == all_envs:
         raise BadInput("render: give -e ENV or --all (not both)")
@@ -146,7 +147,7 @@ def _target_path(out: Path | None, root: Path, environment: str) -> Path:
 
 def _refuse_foreign_target(spec_path: Path, target: Path, existing, shown: str) -> None:
     """Never write over a spec, the project file, or the stack file of another spec."""
-    from gpuforge.model.loader import PROJECT_FILE, STACKS_DIR, display_path
+    from gpuforge.model.project_files import PROJECT_FILE, STACKS_DIR, display_path
     from gpuforge.model.rendering import owner_of
 
     resolved = target.resolve()
@@ -170,6 +171,6 @@ def _diff(t: _Target) -> str:
 
 
 def _shown(path: Path) -> str:
-    from gpuforge.model.loader import display_path
+    from gpuforge.model.project_files import display_path
 
     return display_path(path)

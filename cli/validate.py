@@ -48,7 +48,7 @@ def _print_summary(path, spec, cost) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from gpuforge.model.loader import display_path
+    from gpuforge.model.project_files import display_path
 
     console = Console(highlight=False)
     if not console.is_terminal:

@@ -17,92 +17,15 @@ of their own, so every URN stays `...$gpuforge:cluster:Cluster$<aws type>::<name
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pulumi
 
 from gpuforge.components import _aws, addons
 from gpuforge.components.access import grant_admins
+from gpuforge.components.cluster_args import ClusterArgs
 from gpuforge.components.control_plane import control_plane
 from gpuforge.components.node_role import node_role
 from gpuforge.components.system_pool import system_pool
 from gpuforge.components.training_identity import training_identity
-from gpuforge.model.names import CONTROL_PLANE_LOG_TYPES
-
-
-@dataclass
-class ClusterArgs:
-    """Inputs of `Cluster`."""
-
-    cluster_name: str
-    """EKS cluster name (`spec.cluster_name`); also names the control-plane log group."""
-
-    region: str
-    """AWS region of the cluster: its ARN in the cluster role's trust policy, and the S3
-    endpoint (`s3.<region>.amazonaws.com`) through which the training role may use the key."""
-
-    version: str
-    """Kubernetes version, e.g. `1.34`."""
-
-    private_subnet_ids: list[pulumi.Input[str]]
-    """Private subnets for the control-plane ENIs and the system node group."""
-
-    secrets_key_arn: pulumi.Input[str]
-    """KMS key for secrets envelope encryption (`Encryption.secrets_key_arn`)."""
-
-    logs_key_arn: pulumi.Input[str]
-    """KMS key for the control-plane log group (`Encryption.logs_key_arn`)."""
-
-    storage_key_arn: pulumi.Input[str]
-    """KMS key of the buckets; the training role may Decrypt/GenerateDataKey with it."""
-
-    volume_key_arn: pulumi.Input[str]
-    """KMS key of the system nodes' root volumes (`Encryption.ebs_key_arn`)."""
-
-    read_bucket_arns: list[pulumi.Input[str]] = field(default_factory=list)
-    """Buckets training pods may only read (List, Get): `training_access: read-only`."""
-
-    write_bucket_arns: list[pulumi.Input[str]] = field(default_factory=list)
-    """Buckets training pods may also write (Put, Delete, AbortMultipartUpload)."""
-
-    public_endpoint: bool = False
-    """Expose the API server publicly. Off by default; needs `public_access_cidrs`."""
-
-    public_access_cidrs: list[str] = field(default_factory=list)
-    """CIDRs allowed to reach a public endpoint; ignored while `public_endpoint` is off."""
-
-    log_types: list[str] = field(default_factory=lambda: list(CONTROL_PLANE_LOG_TYPES))
-    """Control-plane log types to enable. Default: all five."""
-
-    log_retention_days: int = 365
-    """Retention of the control-plane log group in days."""
-
-    admins: list[str] = field(default_factory=list)
-    """IAM principal ARNs given AmazonEKSClusterAdminPolicy through access entries."""
-
-    bootstrap_creator_admin: bool = False
-    """Let the identity that creates the cluster keep cluster admin. Off by default."""
-
-    system_instance_type: str = "m7i.large"
-    """Instance type of the system node group."""
-
-    system_arch: str = "x86_64"
-    """CPU architecture of `system_instance_type` (`x86_64` or `arm64`), picks the AMI type."""
-
-    system_min: int = 2
-    """Minimum (and initial) size of the system node group."""
-
-    system_max: int = 4
-    """Maximum size of the system node group."""
-
-    system_disk_gib: int = 50
-    """Root volume size of system nodes in GiB."""
-
-    training_namespace: str = "training"
-    """Namespace of the `training` service account bound to the training role."""
-
-    node_tags: dict[str, str] = field(default_factory=dict)
-    """Tags set explicitly on node groups, launch templates and what they launch."""
 
 
 class Cluster(pulumi.ComponentResource):
@@ -137,7 +60,7 @@ class Cluster(pulumi.ComponentResource):
 
         plane = control_plane(self, name, args, part)
         cluster = plane.cluster
-        grant_admins(self, name, cluster.name, args.admins, part)
+        grant_admins(self, name, cluster.name, args.cluster.admins, part)
         before_nodes = addons.before_nodes(self, name, cluster.name)
         nodes = node_role(self, name, args.cluster_name, part)
         system = system_pool(

@@ -19,17 +19,14 @@ without review). The cluster's issuer URL is still exported.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import pulumi
 from pulumi_aws import cloudwatch, eks, iam
 
 from gpuforge.components import _aws
 from gpuforge.components.access import access_config
+from gpuforge.components.cluster_args import ClusterArgs
 from gpuforge.model import aws_naming as rn
-
-if TYPE_CHECKING:
-    from gpuforge.components.cluster import ClusterArgs
 
 
 @dataclass
@@ -50,26 +47,28 @@ def control_plane(
     log_group = cloudwatch.LogGroup(
         f"{name}-control-plane",
         name=f"/aws/eks/{args.cluster_name}/cluster",
-        retention_in_days=args.log_retention_days,
+        retention_in_days=args.cluster.log_retention_days,
         kms_key_id=args.logs_key_arn,
         opts=pulumi.ResourceOptions(parent=parent),
     )
     cluster = eks.Cluster(
         f"{name}-eks",
         name=args.cluster_name,
-        version=args.version,
+        version=args.cluster.version,
         role_arn=role.arn,
         vpc_config={
             "subnet_ids": args.private_subnet_ids,
             "endpoint_private_access": True,
-            "endpoint_public_access": args.public_endpoint,
-            "public_access_cidrs": list(args.public_access_cidrs) if args.public_endpoint else None,
+            "endpoint_public_access": args.cluster.public_endpoint,
+            "public_access_cidrs": list(args.cluster.public_access_cidrs)
+            if args.cluster.public_endpoint
+            else None,
         },
         encryption_config={
             "provider": {"key_arn": args.secrets_key_arn},
             "resources": ["secrets"],
         },
-        enabled_cluster_log_types=list(args.log_types),
+        enabled_cluster_log_types=list(args.cluster.log_types),
         access_config=access_config(args.bootstrap_creator_admin),
         # The core add-ons are managed as EKS add-ons (addons.py).
         bootstrap_self_managed_addons=False,

@@ -28,6 +28,7 @@ import pulumi
 from pulumi_aws import kms
 
 from gpuforge.components import _aws
+from gpuforge.model.spec import EncryptionSpec
 
 PURPOSES = ("secrets", "storage", "logs", "ebs")
 
@@ -42,14 +43,10 @@ class EncryptionArgs:
     region: str
     """AWS region of the keys; names the CloudWatch Logs service principal."""
 
-    rotation: bool = True
-    """Rotate key material automatically (`enableKeyRotation`). Default on."""
-
-    rotation_period_days: int = 365
-    """Days between rotations (`rotationPeriodInDays`, 90-2560); used only with `rotation`."""
-
-    deletion_window_days: int = 30
-    """Days a deleted key stays recoverable (`deletionWindowInDays`, 7-30). Default 30."""
+    encryption: EncryptionSpec
+    """The spec's `encryption` section: automatic rotation (`enableKeyRotation`), its
+    period (`rotationPeriodInDays`, used only with rotation) and the deletion window
+    (`deletionWindowInDays`)."""
 
 
 class Encryption(pulumi.ComponentResource):
@@ -84,9 +81,11 @@ class Encryption(pulumi.ComponentResource):
                 description=f"gpuforge {args.environment}: {_DESCRIPTIONS[purpose]}",
                 key_usage="ENCRYPT_DECRYPT",
                 customer_master_key_spec="SYMMETRIC_DEFAULT",
-                enable_key_rotation=args.rotation,
-                rotation_period_in_days=args.rotation_period_days if args.rotation else None,
-                deletion_window_in_days=args.deletion_window_days,
+                enable_key_rotation=args.encryption.rotation,
+                rotation_period_in_days=(
+                    args.encryption.rotation_period_days if args.encryption.rotation else None
+                ),
+                deletion_window_in_days=args.encryption.key_deletion_window_days,
                 policy=policy,
                 opts=child,
             )

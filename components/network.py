@@ -17,8 +17,7 @@ nodes through it; S3 in other regions is not routed through it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 
 import pulumi
 from pulumi_aws import cloudwatch, ec2, iam, vpc
@@ -26,15 +25,17 @@ from pulumi_aws import cloudwatch, ec2, iam, vpc
 from gpuforge.components import _aws
 from gpuforge.model import aws_naming as rn
 from gpuforge.model.netplan import ZoneSubnets
-from gpuforge.model.spec import DEFAULT_ENDPOINTS
+from gpuforge.model.spec import NetworkSpec
 
 
 @dataclass
 class NetworkArgs:
     """Inputs of `Network`."""
 
-    cidr: str
-    """IPv4 CIDR of the VPC (`network.cidr`)."""
+    network: NetworkSpec
+    """The spec's `network` section: the VPC CIDR, NAT gateways (one per AZ, a single one
+    in the first AZ, or none), VPC endpoints (`s3` a gateway endpoint, every other entry
+    an interface endpoint) and the flow log group's retention."""
 
     subnets: list[ZoneSubnets]
     """Private/public CIDR per AZ, in AZ order: pass `spec.subnets`, never a hand-made list."""
@@ -48,16 +49,7 @@ class NetworkArgs:
     logs_key_arn: pulumi.Input[str]
     """KMS key ARN that encrypts the flow log group (`Encryption.logs_key_arn`)."""
 
-    nat: Literal["single", "per-az", "none"] = "per-az"
-    """NAT gateways: one per AZ, a single one in the first AZ, or none (endpoints only)."""
-
-    endpoints: list[str] = field(default_factory=lambda: list(DEFAULT_ENDPOINTS))
-    """VPC endpoints: `s3` becomes a gateway endpoint, every other entry an interface endpoint."""
-
-    flow_logs_retention_days: int = 365
-    """Retention of the flow log group in days (a CloudWatch Logs period)."""
-
-    s3_bucket_arns: list[pulumi.Input[str]] = field(default_factory=list)
+    s3_bucket_arns: list[pulumi.Input[str]]
     """Buckets of the environment that nodes and pods may use through the S3 gateway endpoint."""
 
 
@@ -124,7 +116,7 @@ class Network(pulumi.ComponentResource):
 
         the_vpc = ec2.Vpc(
             f"{name}-vpc",
-            cidr_block=args.cidr,
+            cidr_block=args.network.cidr,
             enable_dns_support=True,
             enable_dns_hostnames=True,
             tags={"Name": f"{name}-vpc"},
@@ -181,7 +173,7 @@ class Network(pulumi.ComponentResource):
             )
 
         zones = [zs.zone for zs in args.subnets]
-        nat_zones = {"per-az": zones, "single": zones[:1], "none": []}[args.nat]
+        nat_zones = {"per-az": zones, "single": zones[:1], "none": []}[args.network.nat]
         nats: dict[str, ec2.NatGateway] = {}
         for zone in nat_zones:
             eip = ec2.Eip(
@@ -218,8 +210,8 @@ class Network(pulumi.ComponentResource):
             )
             private_rts.append(rt)
 
-        interface = [e for e in args.endpoints if e != "s3"]
-        if "s3" in args.endpoints:
+        interface = [e for e in args.network.endpoints if e != "s3"]
+        if "s3" in args.network.endpoints:
             ec2.VpcEndpoint(
                 f"{name}-s3",
                 vpc_id=the_vpc.id,
@@ -249,7 +241,7 @@ class Network(pulumi.ComponentResource):
                 ip_protocol="tcp",
                 from_port=443,
                 to_port=443,
-                cidr_ipv4=args.cidr,
+                cidr_ipv4=args.network.cidr,
                 opts=child,
             )
             for service in interface:
@@ -268,7 +260,7 @@ class Network(pulumi.ComponentResource):
         log_group = cloudwatch.LogGroup(
             f"{name}-flow-logs",
             name=f"/aws/vpc-flow-logs/{name}",
-            retention_in_days=args.flow_logs_retention_days,
+            retention_in_days=args.network.flow_logs_retention_days,
             kms_key_id=args.logs_key_arn,
             opts=child,
         )

@@ -1,9 +1,15 @@
 """The whole environment from one `EnvironmentSpec`: keys, buckets, network, cluster, GPU pools.
 
-`Platform(name, PlatformArgs(spec=spec))` is everything `__main__.py` builds.
+`Platform(name, PlatformArgs(spec=spec))` is everything the Pulumi program
+(`gpuforge.program.build`, run by `__main__.py`) builds for the `all` and `aws` layers.
 Every sub-component gets the platform's own name (their type tokens keep the
-URNs apart), so that children are named `<platform>-<thing>`; `__main__.py`
-names the platform after the cluster, `gpuforge-<env>`.
+URNs apart), so that children are named `<platform>-<thing>`; the program names
+the platform after the cluster, `gpuforge-<env>`.
+
+Each sub-component takes the spec section it builds (`EncryptionSpec`, `StorageSpec`,
+`NetworkSpec`, `ClusterSpec`, a `GpuPoolSpec`, the whole spec for the runtime), so
+the defaults live only in `gpuforge.model.spec`; its other inputs are what other
+components made (keys, subnets, roles) and facts derived from the spec.
 
 Tags: the spec's tags and the gpuforge environment/managed-by tags reach every
 taggable resource through the AWS provider's default tags (`aws:defaultTags` in
@@ -21,17 +27,18 @@ from gpuforge.components.autoscaler import (
     ClusterAutoscalerIdentity,
     ClusterAutoscalerIdentityArgs,
 )
-from gpuforge.components.cluster import Cluster, ClusterArgs
+from gpuforge.components.cluster import Cluster
+from gpuforge.components.cluster_args import ClusterArgs
 from gpuforge.components.encryption import Encryption, EncryptionArgs
 from gpuforge.components.gpu_pool import GpuNodePool, GpuNodePoolArgs
 from gpuforge.components.network import Network, NetworkArgs
 from gpuforge.components.runtime import TrainingRuntime, TrainingRuntimeArgs
 from gpuforge.components.storage import ObjectStore, ObjectStoreArgs
 from gpuforge.components.telemetry import GpuTelemetry, GpuTelemetryArgs
-from gpuforge.model import catalog, grants, runtime
+from gpuforge.model import catalog, cluster_autoscaler, grants
 from gpuforge.model.names import TRAINING_SERVICE_ACCOUNT
+from gpuforge.model.resource_tags import default_tags
 from gpuforge.model.spec import EnvironmentSpec
-from gpuforge.model.stack_config import default_tags
 
 
 @dataclass
@@ -39,7 +46,8 @@ class PlatformArgs:
     """Inputs of `Platform`."""
 
     spec: EnvironmentSpec
-    """The validated environment (`components.loader.load_env` or the stack config)."""
+    """The validated environment (`gpuforge.model.loader.load_env`, or in the Pulumi program
+    `gpuforge.model.stack_config.spec_from_config`)."""
 
     runtime: bool = True
     """Declare the in-cluster `TrainingRuntime` too. False for the `aws` layer of a private
@@ -83,11 +91,7 @@ class Platform(pulumi.ComponentResource):
         keys = Encryption(
             name,
             EncryptionArgs(
-                environment=spec.environment,
-                region=spec.region,
-                rotation=spec.encryption.rotation,
-                rotation_period_days=spec.encryption.rotation_period_days,
-                deletion_window_days=spec.encryption.key_deletion_window_days,
+                environment=spec.environment, region=spec.region, encryption=spec.encryption
             ),
             opts=child,
         )
@@ -96,37 +100,33 @@ class Platform(pulumi.ComponentResource):
             ObjectStoreArgs(
                 environment=spec.environment,
                 region=spec.region,
-                buckets=list(spec.storage.buckets),
+                storage=spec.storage,
                 kms_key_arn=keys.storage_key_arn,
-                force_destroy=spec.storage.force_destroy,
                 protected=spec.protected,
-                access_logs_expiration_days=spec.storage.access_logs_expiration_days,
             ),
             opts=child,
         )
         network = Network(
             name,
             NetworkArgs(
-                cidr=spec.network.cidr,
+                network=spec.network,
                 subnets=spec.subnets,
                 region=spec.region,
                 cluster_name=spec.cluster_name,
                 logs_key_arn=keys.logs_key_arn,
-                nat=spec.network.nat,
-                endpoints=list(spec.network.endpoints),
-                flow_logs_retention_days=spec.network.flow_logs_retention_days,
                 s3_bucket_arns=list(storage.bucket_arns.values()),
             ),
             opts=child,
         )
-        system = spec.cluster.system_pool
-        system_arch = _instance_arch(system.instance_type)
         cluster = Cluster(
             name,
             ClusterArgs(
                 cluster_name=spec.cluster_name,
                 region=spec.region,
-                version=spec.cluster.version,
+                cluster=spec.cluster,
+                bootstrap_creator_admin=grants.creator_admin(spec),
+                system_arch=_instance_arch(spec.cluster.system_pool.instance_type),
+                training_namespace=spec.training.namespace,
                 private_subnet_ids=list(network.private_subnet_ids.values()),
                 secrets_key_arn=keys.secrets_key_arn,
                 logs_key_arn=keys.logs_key_arn,
@@ -134,18 +134,6 @@ class Platform(pulumi.ComponentResource):
                 volume_key_arn=keys.ebs_key_arn,
                 read_bucket_arns=[storage.bucket_arns[b] for b in grants.read_only_buckets(spec)],
                 write_bucket_arns=[storage.bucket_arns[b] for b in grants.writable_buckets(spec)],
-                public_endpoint=spec.cluster.public_endpoint,
-                public_access_cidrs=list(spec.cluster.public_access_cidrs),
-                log_types=list(spec.cluster.log_types),
-                log_retention_days=spec.cluster.log_retention_days,
-                admins=list(spec.cluster.admins),
-                bootstrap_creator_admin=grants.creator_admin(spec),
-                system_instance_type=system.instance_type,
-                system_arch=system_arch,
-                system_min=system.min,
-                system_max=system.max,
-                system_disk_gib=system.disk_gib,
-                training_namespace=spec.training.namespace,
                 node_tags=tags,
             ),
             opts=child,
@@ -162,7 +150,7 @@ class Platform(pulumi.ComponentResource):
                     vpc_id=network.vpc_id,
                     cluster_security_group_id=cluster.cluster_security_group_id,
                     tags=tags,
-                    autoscaling_options=runtime.scale_down_tags(spec),
+                    autoscaling_options=cluster_autoscaler.scale_down_tags(spec),
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=cluster.ready),
             )
@@ -174,7 +162,7 @@ class Platform(pulumi.ComponentResource):
             GpuTelemetryArgs(cluster_name=cluster.cluster_name),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster]),
         )
-        if runtime.autoscaler_wanted(spec):
+        if cluster_autoscaler.wanted(spec):
             ClusterAutoscalerIdentity(
                 name,
                 ClusterAutoscalerIdentityArgs(

@@ -17,8 +17,9 @@ exec credential (nothing written to disk):
   cluster's groups, with the priority expander naming each pool's Auto Scaling group
   (its AWS role is `autoscaler.ClusterAutoscalerIdentity`, in the `aws` layer).
 
-Every object and chart value comes from `gpuforge.model.runtime` (pure, shared with the
-policy rules and the plan); chart versions are pinned there, in `CHARTS`. Charts are
+Every object and chart value comes from the pulumi-free model (pure, shared with the
+policy rules and the plan): `gpuforge.model.training_namespace`, `helm_charts` (chart
+versions are pinned there, in `CHARTS`), `kueue`, `cluster_autoscaler` and `kubeconfig`. Charts are
 `helm.v3.Release`s: Helm installs them in the cluster, and `pulumi preview` (and
 `gpuforge plan`) see the chart, its version and values without rendering it.
 """
@@ -32,7 +33,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from gpuforge.components import _aws
-from gpuforge.model import runtime
+from gpuforge.model import helm_charts, kubeconfig, kueue, names, training_namespace
 from gpuforge.model.names import (
     BUCKETS_CONFIGMAP,
     PRIORITY_CLASSES,
@@ -81,7 +82,7 @@ class TrainingRuntime(pulumi.ComponentResource):
             f"{name}-k8s",
             kubeconfig=pulumi.Output.all(
                 args.cluster_name, args.endpoint, args.certificate_authority
-            ).apply(lambda v: json.dumps(runtime.kubeconfig(v[0], v[1], v[2], spec.region))),
+            ).apply(lambda v: json.dumps(kubeconfig.kubeconfig(v[0], v[1], v[2], spec.region))),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self._opts = pulumi.ResourceOptions(parent=self, provider=provider)
@@ -89,7 +90,7 @@ class TrainingRuntime(pulumi.ComponentResource):
 
         namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
-            metadata={"name": ns, "labels": runtime.namespace_labels()},
+            metadata={"name": ns, "labels": training_namespace.namespace_labels()},
             opts=self._opts,
         )
         in_ns = pulumi.ResourceOptions.merge(
@@ -104,13 +105,13 @@ class TrainingRuntime(pulumi.ComponentResource):
         k8s.core.v1.ResourceQuota(
             f"{name}-gpu-quota",
             metadata=_meta("gpuforge-gpus", ns),
-            spec={"hard": runtime.resource_quota(spec)},
+            spec={"hard": training_namespace.resource_quota(spec)},
             opts=in_ns,
         )
         k8s.core.v1.LimitRange(
             f"{name}-limits",
             metadata=_meta("gpuforge-defaults", ns),
-            spec={"limits": runtime.limit_range(spec)},
+            spec={"limits": training_namespace.limit_range(spec)},
             opts=in_ns,
         )
         # Job pods find their buckets here: the physical names carry a hash of the
@@ -126,7 +127,7 @@ class TrainingRuntime(pulumi.ComponentResource):
             ),
             opts=in_ns,
         )
-        for pc in runtime.priority_classes():
+        for pc in training_namespace.priority_classes():
             k8s.scheduling.v1.PriorityClass(
                 f"{name}-priority-{pc['name'].rsplit('-', 1)[-1]}",
                 metadata=_meta(pc["name"]),
@@ -142,23 +143,23 @@ class TrainingRuntime(pulumi.ComponentResource):
                 name,
                 chart,
                 pulumi.Output.from_input(groups).apply(
-                    lambda g, chart=chart: runtime.chart_values(spec, chart, dict(g or {}))
+                    lambda g, chart=chart: helm_charts.chart_values(spec, chart, dict(g or {}))
                 ),
             )
-            for chart in runtime.charts_for(spec)
+            for chart in helm_charts.charts_for(spec)
         }
         if "kueue" in releases:
             self._queues(name, spec, after=[releases["kueue"], namespace])
 
         self.namespace = ns
         self.service_account = TRAINING_SERVICE_ACCOUNT
-        self.charts = {c.release: c.version for c in runtime.charts_for(spec)}
+        self.charts = {c.release: c.version for c in helm_charts.charts_for(spec)}
         self.priority_classes = dict(PRIORITY_CLASSES)
         self.register_outputs(
             {"namespace": self.namespace, "service_account": self.service_account}
         )
 
-    def _release(self, name: str, chart: runtime.Chart, values: dict) -> k8s.helm.v3.Release:
+    def _release(self, name: str, chart: helm_charts.Chart, values: dict) -> k8s.helm.v3.Release:
         return k8s.helm.v3.Release(
             f"{name}-{chart.release}",
             name=chart.release,
@@ -178,30 +179,30 @@ class TrainingRuntime(pulumi.ComponentResource):
         opts = pulumi.ResourceOptions.merge(self._opts, pulumi.ResourceOptions(depends_on=after))
         flavors = []
         for pool in spec.gpu_pools:
-            flavor = runtime.resource_flavor(pool)
+            flavor = kueue.resource_flavor(pool)
             flavors.append(
                 k8s.apiextensions.CustomResource(
                     f"{name}-flavor-{pool.name}",
-                    api_version=runtime.KUEUE_API,
+                    api_version=kueue.KUEUE_API,
                     kind="ResourceFlavor",
                     metadata=_meta(flavor["name"]),
                     spec=flavor["spec"],
                     opts=opts,
                 )
             )
-        queue = runtime.cluster_queue(spec)
+        queue = kueue.cluster_queue(spec)
         cluster_queue = k8s.apiextensions.CustomResource(
             f"{name}-cluster-queue",
-            api_version=runtime.KUEUE_API,
+            api_version=kueue.KUEUE_API,
             kind="ClusterQueue",
             metadata=_meta(queue["name"]),
             spec=queue["spec"],
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=flavors)),
         )
-        local = runtime.local_queue(spec)
+        local = kueue.local_queue(spec)
         k8s.apiextensions.CustomResource(
             f"{name}-local-queue",
-            api_version=runtime.KUEUE_API,
+            api_version=kueue.KUEUE_API,
             kind="LocalQueue",
             metadata=_meta(local["name"], local["namespace"]),
             spec=local["spec"],
@@ -212,7 +213,7 @@ class TrainingRuntime(pulumi.ComponentResource):
 
 
 def _meta(name: str, namespace: str | None = None) -> dict:
-    meta: dict = {"name": name, "labels": dict(runtime.MANAGED_LABELS)}
+    meta: dict = {"name": name, "labels": dict(names.MANAGED_LABELS)}
     if namespace is not None:
         meta["namespace"] = namespace
     return meta

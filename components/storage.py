@@ -47,7 +47,7 @@ from gpuforge.model.names import (
     TRAINING_ACCESS_TAG,
     bucket_name,
 )
-from gpuforge.model.spec import BucketSpec
+from gpuforge.model.spec import StorageSpec
 
 LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com"
 
@@ -62,20 +62,17 @@ class ObjectStoreArgs:
     region: str
     """AWS region; part of the bucket-name hash."""
 
-    buckets: list[BucketSpec]
-    """One entry per bucket (`storage.buckets`): logical name, versioning, lifecycle days."""
+    storage: StorageSpec
+    """The spec's `storage` section: one entry per bucket (logical name, versioning,
+    lifecycle days), whether `pulumi destroy` may delete non-empty buckets, and how long
+    the server access logs are kept in the `access-logs` bucket."""
 
     kms_key_arn: pulumi.Input[str]
     """KMS key for SSE-KMS (`Encryption.storage_key_arn`)."""
 
-    force_destroy: bool = False
-    """Let `pulumi destroy` delete non-empty buckets. Off by default; dev only."""
-
-    protected: bool = False
-    """A production environment: tag every bucket `gpuforge.dev/protected: true`."""
-
-    access_logs_expiration_days: int = 365
-    """Days the server access logs are kept in the `access-logs` bucket."""
+    protected: bool
+    """A production environment (spec `protected`): tag every bucket
+    `gpuforge.dev/protected: true`."""
 
 
 class ObjectStore(pulumi.ComponentResource):
@@ -97,7 +94,7 @@ class ObjectStore(pulumi.ComponentResource):
         self._account = _aws.account_id(self)
 
         data: dict[str, s3.Bucket] = {}
-        for spec in args.buckets:
+        for spec in args.storage.buckets:
             bucket = self._bucket(spec.name, {TRAINING_ACCESS_TAG: spec.training_access})
             pab = self._baseline(spec.name, bucket)
             self._encryption(spec.name, bucket, sse_kms=True)
@@ -114,7 +111,7 @@ class ObjectStore(pulumi.ComponentResource):
         self._encryption(ACCESS_LOGS_BUCKET, logs, sse_kms=False)
         self._versioning(ACCESS_LOGS_BUCKET, logs, True)
         self._lifecycle(
-            ACCESS_LOGS_BUCKET, logs, 7, 30, expire_days=args.access_logs_expiration_days
+            ACCESS_LOGS_BUCKET, logs, 7, 30, expire_days=args.storage.access_logs_expiration_days
         )
         sources = [b.arn for b in data.values()]
         logs_policy = self._policy(
@@ -158,7 +155,7 @@ class ObjectStore(pulumi.ComponentResource):
             bucket=self._account.apply(
                 lambda acct: bucket_name(acct, args.region, args.environment, logical)
             ),
-            force_destroy=args.force_destroy,
+            force_destroy=args.storage.force_destroy,
             tags=tags,
             opts=self._child(),
         )

@@ -1,7 +1,8 @@
 """The system node group: on-demand general-purpose nodes for the cluster's own pods.
 
 One managed node group (`managed_node_group.managed_node_group`, the same launch
-template and node-group baseline as the GPU pools) of `system_instance_type`,
+template and node-group baseline as the GPU pools) of the spec's
+`cluster.system_pool.instance_type`,
 AL2023 standard AMI for its architecture, labelled and tagged
 `gpuforge.dev/node-role: system`. No `gpuforge.dev/pool` tag and no taints:
 that tag marks GPU node groups (docs/contracts.md), and CoreDNS, the add-ons
@@ -10,18 +11,14 @@ and the training operators must be able to land here.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pulumi
 from pulumi_aws import eks
 
+from gpuforge.components.cluster_args import ClusterArgs
 from gpuforge.components.managed_node_group import ManagedNodeGroupArgs, managed_node_group
 from gpuforge.model import aws_naming as rn
 from gpuforge.model.names import NODE_ROLE_KEY, SYSTEM_NODE_ROLE
 from gpuforge.model.pools import eks_ami_type
-
-if TYPE_CHECKING:
-    from gpuforge.components.cluster import ClusterArgs
 
 
 def system_ami_type(arch: str) -> str:
@@ -50,10 +47,10 @@ def system_pool(
             subnet_ids=args.private_subnet_ids,
             ami_type=system_ami_type(args.system_arch),
             capacity_type="ON_DEMAND",
-            instance_type=args.system_instance_type,
-            min_size=args.system_min,
-            max_size=args.system_max,
-            disk_gib=args.system_disk_gib,
+            instance_type=args.cluster.system_pool.instance_type,
+            min_size=args.cluster.system_pool.min,
+            max_size=args.cluster.system_pool.max,
+            disk_gib=args.cluster.system_pool.disk_gib,
             volume_key_arn=args.volume_key_arn,
             tags=tags,
             labels={NODE_ROLE_KEY: SYSTEM_NODE_ROLE},

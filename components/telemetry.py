@@ -24,7 +24,7 @@ from pulumi_aws import eks, iam
 
 from gpuforge.components import _aws
 from gpuforge.model import aws_naming as rn
-from gpuforge.model import runtime
+from gpuforge.model import gpu_telemetry
 
 
 @dataclass
@@ -54,28 +54,33 @@ class GpuTelemetry(pulumi.ComponentResource):
             assume_role_policy=_aws.pod_identity_trust(
                 self,
                 args.cluster_name,
-                runtime.GPU_TELEMETRY_NAMESPACE,
-                runtime.GPU_TELEMETRY_SERVICE_ACCOUNT,
+                gpu_telemetry.GPU_TELEMETRY_NAMESPACE,
+                gpu_telemetry.GPU_TELEMETRY_SERVICE_ACCOUNT,
             ),
             opts=child,
         )
         attachment = iam.RolePolicyAttachment(
             f"{name}-cloudwatch-agent-policy",
             role=role.name,
-            policy_arn=_aws.managed_policy_arn(_aws.partition(self), runtime.GPU_TELEMETRY_POLICY),
+            policy_arn=_aws.managed_policy_arn(
+                _aws.partition(self), gpu_telemetry.GPU_TELEMETRY_POLICY
+            ),
             opts=child,
         )
         eks.Addon(
-            f"{name}-{runtime.GPU_TELEMETRY_ADDON}",
+            f"{name}-{gpu_telemetry.GPU_TELEMETRY_ADDON}",
             cluster_name=args.cluster_name,
-            addon_name=runtime.GPU_TELEMETRY_ADDON,
+            addon_name=gpu_telemetry.GPU_TELEMETRY_ADDON,
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="PRESERVE",
             pod_identity_associations=[
-                {"role_arn": role.arn, "service_account": runtime.GPU_TELEMETRY_SERVICE_ACCOUNT}
+                {
+                    "role_arn": role.arn,
+                    "service_account": gpu_telemetry.GPU_TELEMETRY_SERVICE_ACCOUNT,
+                }
             ],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment]),
         )
-        self.addon_name = runtime.GPU_TELEMETRY_ADDON
+        self.addon_name = gpu_telemetry.GPU_TELEMETRY_ADDON
         self.role_arn = role.arn
         self.register_outputs({"addon_name": self.addon_name, "role_arn": self.role_arn})

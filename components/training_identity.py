@@ -16,12 +16,11 @@ bucket is writable. A PodIdentityAssociation binds the role to the service accou
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pulumi
 from pulumi_aws import eks, iam
 
 from gpuforge.components import _aws
+from gpuforge.components.cluster_args import ClusterArgs
 from gpuforge.model import aws_naming as rn
 from gpuforge.model.grants import (
     LIST_BUCKET_ACTIONS,
@@ -29,9 +28,6 @@ from gpuforge.model.grants import (
     WRITE_OBJECT_ACTIONS,
 )
 from gpuforge.model.names import TRAINING_SERVICE_ACCOUNT
-
-if TYPE_CHECKING:
-    from gpuforge.components.cluster import ClusterArgs
 
 
 def training_identity(

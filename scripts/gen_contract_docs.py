@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gpuforge.model import names, pools, runtime
+from gpuforge.model import cluster_autoscaler, names, pools
 from gpuforge.model.spec import GpuPoolSpec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +33,7 @@ def _taint(pool: GpuPoolSpec) -> str:
 
 def _template_kinds() -> str:
     """The kinds of node-template tag gpuforge writes (`label/…`, `taint/…`, ...)."""
-    keys = [*pools.autoscaler_tags(NVIDIA_EXAMPLE, "c"), runtime.SCALE_DOWN_OPTION]
+    keys = [*pools.autoscaler_tags(NVIDIA_EXAMPLE, "c"), cluster_autoscaler.SCALE_DOWN_OPTION]
     prefix = names.NODE_TEMPLATE_TAG_PREFIX
     kinds = sorted({k.removeprefix(prefix).split("/")[0] for k in keys if k.startswith(prefix)})
     return ", ".join(f"`{kind}/…`" for kind in kinds)

@@ -11,7 +11,7 @@ import pytest
 
 from gpuforge.model import aws_limits, aws_naming
 from gpuforge.model.checks.pools import node_group_tags
-from gpuforge.model.stack_config import default_tags
+from gpuforge.model.resource_tags import default_tags
 from tests.components.conftest import built
 from tests.conftest import SHIPPED_ENVS
 

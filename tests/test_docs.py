@@ -60,3 +60,9 @@ def test_readme_cost_table_is_current():
     gen = _load("gen_cost_docs")
     text = gen.DOC.read_text()
     assert gen.updated(text) == text, "run: .venv/bin/python scripts/gen_cost_docs.py"
+
+
+def test_runtime_chart_table_is_current():
+    gen = _load("gen_runtime_docs")
+    text = gen.DOC.read_text()
+    assert gen.updated(text) == text, "run: .venv/bin/python scripts/gen_runtime_docs.py"

@@ -21,7 +21,8 @@ from gpuforge.cli.main import cli
 from gpuforge.model import catalog
 from gpuforge.model.checks.pools import node_group_tags
 from gpuforge.model.errors import SpecError
-from gpuforge.model.loader import MAX_DEPTH, MAX_SPEC_BYTES, load_spec, spec_from_data
+from gpuforge.model.hardened_yaml import MAX_DEPTH, MAX_SPEC_BYTES
+from gpuforge.model.loader import load_spec, spec_from_data
 from tests.conftest import shipped_spec
 
 ERROR_LINE = re.compile(r"^error: (?P<file>[^:]+)(:(?P<line>\d+))?: (?P<rest>.+)$")

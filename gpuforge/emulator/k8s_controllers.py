@@ -151,7 +151,7 @@ def _event(namespace: str, obj: str, reason: str, message: str, kind: str) -> di
 def _workload(job: dict) -> dict:
     meta = job["metadata"]
     return {
-        "apiVersion": "kueue.x-k8s.io/v1beta2",
+        "apiVersion": resources.WORKLOAD.api_version,
         "kind": "Workload",
         "metadata": {
             "name": f"job-{meta['name']}",

@@ -2,12 +2,15 @@
 
 The cluster client builds request paths from this table, the emulated API
 declares the custom resources from it, and the job state reads the primary
-kinds from it. Pure data: no kubernetes import.
+kinds from it. Pure data: no kubernetes import. The Kueue API version is the one the
+platform installs (`gpuforge.model.kueue`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from gpuforge.model.kueue import KUEUE_API
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,8 @@ CONFIG_MAP = Resource("v1", "ConfigMap", "configmaps")
 BATCH_JOB = Resource("batch/v1", "Job", "jobs")
 JOBSET = Resource("jobset.x-k8s.io/v1alpha2", "JobSet", "jobsets", custom=True)
 TRAINJOB = Resource("trainer.kubeflow.org/v1alpha1", "TrainJob", "trainjobs", custom=True)
-LOCAL_QUEUE = Resource("kueue.x-k8s.io/v1beta2", "LocalQueue", "localqueues", custom=True)
-WORKLOAD = Resource("kueue.x-k8s.io/v1beta2", "Workload", "workloads", custom=True)
+LOCAL_QUEUE = Resource(KUEUE_API, "LocalQueue", "localqueues", custom=True)
+WORKLOAD = Resource(KUEUE_API, "Workload", "workloads", custom=True)
 
 KNOWN = (SERVICE, POD, EVENT, CONFIG_MAP, BATCH_JOB, JOBSET, TRAINJOB, LOCAL_QUEUE, WORKLOAD)
 

@@ -254,7 +254,10 @@ def load_job_located(
     path: str | Path, overrides: list[str] | tuple[str, ...] = ()
 ) -> tuple[JobSpec, Locator]:
     """`load_job`, plus a function that locates later errors about the same job's fields."""
-    from gpuforge.model.loader import display_path, model_from_data, parse_path, parse_yaml
+    from gpuforge.model.errors import parse_path
+    from gpuforge.model.hardened_yaml import parse_yaml
+    from gpuforge.model.project_files import display_path
+    from gpuforge.model.validation import model_from_data
 
     path = Path(path)
     shown = display_path(path)

@@ -43,6 +43,23 @@ class SpecError(Exception):
         return one_line(message + (f" ({self.hint})" if self.hint else ""))
 
 
+def format_path(loc: tuple) -> str:
+    """("a", "b", 0, "c") -> `a.b[0].c`: a field path as a `SpecError` shows it."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def parse_path(field: str) -> tuple:
+    """`a.b[0].c` -> ("a", "b", 0, "c")."""
+    out: list = []
+    for part in field.replace("]", "").replace("[", ".").split("."):
+        if part:
+            out.append(int(part) if part.isascii() and part.isdigit() else part)
+    return tuple(out)
+
+
 def one_line(text: str) -> str:
     """`text` with line breaks and other invisible characters escaped (`\\n`, `\\u202e`).
 

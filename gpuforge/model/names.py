@@ -40,6 +40,8 @@ TRAINING_ACCESS_MODES = (READ_ONLY, READ_WRITE, NO_ACCESS)
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 """Kubernetes' recommended label for the tool that manages an object (value `MANAGED_BY`):
 on the runtime's objects and on every job object; `status` and `cancel` select on it."""
+MANAGED_LABELS = {MANAGED_BY_LABEL: MANAGED_BY}
+"""Labels on every Kubernetes object gpuforge applies."""
 GPU_MODEL_LABEL = f"{TAG_PREFIX}/gpu-model"
 JOB_LABEL = f"{TAG_PREFIX}/job"
 SYSTEM_NODE_ROLE = "system"

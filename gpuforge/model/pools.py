@@ -18,7 +18,7 @@ from gpuforge.model.names import (
     autoscaler_discovery_tags,
     node_template_tag,
 )
-from gpuforge.model.spec import GpuPoolSpec
+from gpuforge.model.spec import EnvironmentSpec, GpuPoolSpec
 
 NVIDIA_GPU = "nvidia.com/gpu"
 NEURON = "aws.amazon.com/neuron"
@@ -231,3 +231,13 @@ def allocatable(pool: GpuPoolSpec) -> Allocatable:
         reserved_cpu_milli=cpu,
         reserved_memory_mib=memory,
     )
+
+
+def nvidia_pools(spec: EnvironmentSpec) -> list[GpuPoolSpec]:
+    """The pools whose nodes have NVIDIA GPUs (they get the NVIDIA device plugin)."""
+    return [p for p in spec.gpu_pools if accelerator_resource(p) == NVIDIA_GPU]
+
+
+def efa_pools(spec: EnvironmentSpec) -> list[GpuPoolSpec]:
+    """The pools whose nodes have EFA interfaces (they get the EFA device plugin)."""
+    return [p for p in spec.gpu_pools if p.efa]

@@ -76,7 +76,7 @@ def read_stack_file(path: Path, shown: str) -> StackFile | None:
     Anything that is not a stack settings mapping is a SpecError naming the file:
     the caller must never overwrite a file it could not read.
     """
-    from gpuforge.model.loader import parse_yaml
+    from gpuforge.model.hardened_yaml import parse_yaml
 
     if not path.exists():
         return None
@@ -222,7 +222,7 @@ def owner_of(target: Path, existing: StackFile | None) -> Path | None:
     `Pulumi.<env>.yaml` belongs to `stacks/<env>.yaml` beside it (the committed
     spec of that environment); any other stack file to the spec its header names.
     """
-    from gpuforge.model.loader import STACKS_DIR
+    from gpuforge.model.project_files import STACKS_DIR
 
     match = _STACK_FILE.fullmatch(target.name)
     if match:

@@ -167,7 +167,8 @@ def project_files(
 
 
 def _check_starter_spec(text: str) -> None:
-    from gpuforge.model.loader import parse_yaml, spec_from_data
+    from gpuforge.model.hardened_yaml import parse_yaml
+    from gpuforge.model.loader import spec_from_data
 
     shown = f"stacks/{STARTER_ENV}.yaml"
     data, lines = parse_yaml(text, shown)

@@ -4,11 +4,13 @@ The renderer, the Pulumi program, the planner and the job checker all read an
 environment through `EnvironmentSpec`. Every field has a secure default; a
 weaker setting has to be written out and is then flagged by the policy rules.
 This module is the schema: fields, types, defaults and their docs.
-Structural problems (unknown keys, wrong types) are caught by pydantic;
+Structural problems (unknown keys, wrong types) are caught by pydantic here;
 cross-field problems and the limits AWS and Kubernetes enforce (EFA on a type
 without it, a pool in an AZ the VPC does not span, a node group name too long)
-by `gpuforge.model.checks`, run from `EnvironmentSpec._check`, which raise
-`SpecError` with the exact field path.
+by `gpuforge.model.checks`, which raise `SpecError` with the exact field path.
+The checks sit above this module (they read pools and tags derived from it), so
+they are run by the one way in, `gpuforge.model.loader.spec_from_data`, not by the
+model: `EnvironmentSpec.model_validate` alone checks the structure only.
 """
 
 from __future__ import annotations
@@ -337,12 +339,3 @@ class EnvironmentSpec(_Strict):
 
     def pool(self, name: str) -> GpuPoolSpec | None:
         return next((p for p in self.gpu_pools if p.name == name), None)
-
-    # -- cross-field checks ---------------------------------------------------
-
-    @model_validator(mode="after")
-    def _check(self) -> EnvironmentSpec:
-        from gpuforge.model.checks import check_environment
-
-        check_environment(self)
-        return self

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from gpuforge.model.names import ENVIRONMENT_TAG, MANAGED_BY, MANAGED_BY_TAG, PROTECTED_TAG
+from gpuforge.model.resource_tags import default_tags
 from gpuforge.model.spec import EnvironmentSpec
 
 NAMESPACE = "gpuforge"
@@ -35,14 +35,6 @@ SECTIONS = {
 
 BOOLEAN_SECTIONS = frozenset({"protected"})
 """Top-level sections whose config value is a boolean (the engine passes "true"/"false")."""
-
-
-def default_tags(spec: EnvironmentSpec) -> dict[str, str]:
-    """Tags every AWS resource gets through the provider's default tags."""
-    tags = {**spec.tags, ENVIRONMENT_TAG: spec.environment, MANAGED_BY_TAG: MANAGED_BY}
-    if spec.protected:
-        tags[PROTECTED_TAG] = "true"
-    return tags
 
 
 def config_from_spec(spec: EnvironmentSpec) -> dict[str, Any]:

@@ -6,7 +6,14 @@ import json
 
 import yaml
 
-from gpuforge.model import names, runtime
+from gpuforge.model import (
+    cluster_autoscaler,
+    gpu_telemetry,
+    helm_charts,
+    kueue,
+    names,
+    training_namespace,
+)
 
 PIA = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -71,14 +78,14 @@ def test_quota_limits_and_priorities(built):
     assert len(k8s(built, "LimitRange")) == 1
     got = {p.inputs["metadata"]["name"]: p.inputs["value"] for p in k8s(built, "PriorityClass")}
     assert got == {
-        names.PRIORITY_CLASSES[level]: runtime.PRIORITY_VALUES[level]
+        names.PRIORITY_CLASSES[level]: training_namespace.PRIORITY_VALUES[level]
         for level in ("high", "normal", "low")
     }
 
 
 def test_charts_are_the_pinned_ones_with_values_from_the_spec(built):
     releases = {r.inputs["name"]: r for r in built.of_type(RELEASE)}
-    wanted = runtime.charts_for(built.spec)
+    wanted = helm_charts.charts_for(built.spec)
     assert set(releases) == {c.release for c in wanted}
     for chart in wanted:
         got = releases[chart.release]
@@ -87,7 +94,7 @@ def test_charts_are_the_pinned_ones_with_values_from_the_spec(built):
         assert (got.inputs.get("repositoryOpts") or {}).get("repo") == chart.repository
         assert got.inputs["namespace"] == chart.namespace
         assert got.inputs["values"] == json.loads(
-            json.dumps(runtime.chart_values(built.spec, chart, pool_groups(built)))
+            json.dumps(helm_charts.chart_values(built.spec, chart, pool_groups(built)))
         )
         assert "not fetched" in got.outputs["status"]["status"]
 
@@ -98,7 +105,7 @@ def test_kueue_objects_exist_only_with_kueue_and_speak_v1beta2(built):
     if built.spec.training.queueing != "kueue":
         assert objects == []
         return
-    assert {r.inputs["apiVersion"] for r in objects} == {runtime.KUEUE_API}
+    assert {r.inputs["apiVersion"] for r in objects} == {kueue.KUEUE_API}
     flavors = {r.inputs["metadata"]["name"] for r in k8s(built, "ResourceFlavor")}
     assert flavors == {names.resource_flavor(p.name) for p in built.spec.gpu_pools}
     (queue,) = k8s(built, "ClusterQueue")
@@ -107,7 +114,7 @@ def test_kueue_objects_exist_only_with_kueue_and_speak_v1beta2(built):
     assert local.inputs["metadata"] == {
         "name": names.LOCAL_QUEUE,
         "namespace": built.spec.training.namespace,
-        "labels": runtime.MANAGED_LABELS,
+        "labels": names.MANAGED_LABELS,
     }
     assert local.inputs["spec"]["clusterQueue"] == queue.inputs["metadata"]["name"]
 
@@ -115,30 +122,30 @@ def test_kueue_objects_exist_only_with_kueue_and_speak_v1beta2(built):
 def test_gpu_telemetry_addon_with_its_own_pod_role(built):
     addons = [
         a for a in built.of_type("aws:eks/addon:Addon")
-        if a.inputs["addonName"] == runtime.GPU_TELEMETRY_ADDON
+        if a.inputs["addonName"] == gpu_telemetry.GPU_TELEMETRY_ADDON
     ]  # fmt: skip
     assert len(addons) == 1
     (assoc,) = addons[0].inputs["podIdentityAssociations"]
-    assert assoc["serviceAccount"] == runtime.GPU_TELEMETRY_SERVICE_ACCOUNT
+    assert assoc["serviceAccount"] == gpu_telemetry.GPU_TELEMETRY_SERVICE_ACCOUNT
     iam = built.client("iam")
     role = assoc["roleArn"].rsplit("/", 1)[-1]
     trust = iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]
     assert trust["Statement"][0]["Principal"] == {"Service": "pods.eks.amazonaws.com"}
     attached = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
-    assert [p["PolicyName"] for p in attached] == [runtime.GPU_TELEMETRY_POLICY]
+    assert [p["PolicyName"] for p in attached] == [gpu_telemetry.GPU_TELEMETRY_POLICY]
     assert iam.list_role_policies(RoleName=role)["PolicyNames"] == []
 
 
 def test_cluster_autoscaler_names_each_pools_real_group_in_its_tier(built):
     (release,) = [r for r in built.of_type(RELEASE) if r.inputs["name"] == "cluster-autoscaler"]
-    chart = runtime.CHARTS["cluster-autoscaler"]
+    chart = helm_charts.CHARTS["cluster-autoscaler"]
     assert release.inputs["version"] == chart.version
     values = release.inputs["values"]
     assert values["image"]["tag"].startswith(f"v{built.spec.cluster.version}.")
     priorities = yaml.safe_load(values["expanderPriorities"])
     groups = pool_groups(built)
     for pool in built.spec.gpu_pools:
-        tier = runtime.EXPANDER_TIERS[runtime.capacity_tier(pool)]
+        tier = cluster_autoscaler.EXPANDER_TIERS[cluster_autoscaler.capacity_tier(pool)]
         assert f"^{groups[pool.name]}$" in priorities[tier], pool.name
 
 
@@ -159,12 +166,10 @@ def test_cluster_autoscaler_role_is_bound_and_scoped(built):
 
 def test_plan_orders_pools_as_the_expander_will(built):
     order = built.report.pool_priorities()
-    tiers = sorted({runtime.EXPANDER_TIERS[runtime.capacity_tier(p)] for p in built.spec.gpu_pools},
-                   reverse=True)  # fmt: skip
-    assert order == {
-        p.name: str(tiers.index(runtime.EXPANDER_TIERS[runtime.capacity_tier(p)]) + 1)
-        for p in built.spec.gpu_pools
-    }
+    tier = {p.name: cluster_autoscaler.EXPANDER_TIERS[cluster_autoscaler.capacity_tier(p)]
+            for p in built.spec.gpu_pools}  # fmt: skip
+    tiers = sorted(set(tier.values()), reverse=True)
+    assert order == {p.name: str(tiers.index(tier[p.name]) + 1) for p in built.spec.gpu_pools}
 
 
 def test_job_pods_find_every_bucket_by_its_real_name(built):

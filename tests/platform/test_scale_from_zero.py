@@ -9,7 +9,7 @@ extended-resource limits (GPUs, EFA devices) are matched against the template.
 
 from __future__ import annotations
 
-from gpuforge.model import pools, runtime
+from gpuforge.model import cluster_autoscaler, pools
 
 TEMPLATE = "k8s.io/cluster-autoscaler/node-template/"
 EKS_OWN_TAGS = {"eks:cluster-name", "eks:nodegroup-name"}
@@ -101,7 +101,7 @@ def test_every_gpu_pool_group_carries_the_node_template_tags(built):
         assert template["resources"]["ephemeral-storage"] == f"{pool.disk_gib}Gi"
         assert template["labels"] == pools.node_labels(pool)
         delay = f"{built.spec.autoscaling.gpu_scale_down_delay_minutes}m0s"
-        assert tags[runtime.SCALE_DOWN_OPTION] == delay
+        assert tags[cluster_autoscaler.SCALE_DOWN_OPTION] == delay
         assert set(tags) >= EKS_OWN_TAGS  # the group really is the one EKS made
 
 

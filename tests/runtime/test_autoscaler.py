@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from gpuforge.components.autoscaler import READ_ACTIONS, WRITE_ACTIONS, autoscaler_statements
-from gpuforge.model import catalog, runtime
+from gpuforge.model import catalog, cluster_autoscaler
 from gpuforge.model.loader import load_env, spec_from_data
 from tests.conftest import ROOT, SHIPPED_ENVS, shipped_spec
 
@@ -20,7 +20,7 @@ def test_priority_expander_tries_reserved_then_on_demand_then_spot():
     )
     spec = spec_from_data(data)
     groups = {"h100": "eks-h100-1", "l40s": "eks-l40s-2", "spare": "eks-spare-3"}
-    priorities = yaml.safe_load(runtime.expander_priorities(spec, groups))
+    priorities = yaml.safe_load(cluster_autoscaler.expander_priorities(spec, groups))
     assert priorities == {
         30: ["^eks-h100-1$"],  # capacity block
         20: ["^eks-l40s-2$"],  # on-demand
@@ -35,13 +35,13 @@ def test_an_on_demand_pool_with_a_reservation_counts_as_reserved():
     data = shipped_spec("prod")
     data["gpu_pools"][1].update(capacity_reservation_id="cr-0123456789abcdef0", az="us-east-1b")
     spec = spec_from_data(data)
-    assert runtime.capacity_tier(spec.gpu_pools[1]) == "reserved"
+    assert cluster_autoscaler.capacity_tier(spec.gpu_pools[1]) == "reserved"
 
 
 @pytest.mark.parametrize("env", SHIPPED_ENVS)
 def test_values_follow_the_autoscaling_section(env):
     spec = load_env(env, ROOT)[1]
-    values = runtime.cluster_autoscaler_values(
+    values = cluster_autoscaler.chart_values(
         spec, {p.name: f"eks-{p.name}" for p in spec.gpu_pools}
     )
     assert values["autoDiscovery"]["clusterName"] == spec.cluster_name
@@ -53,29 +53,31 @@ def test_values_follow_the_autoscaling_section(env):
     assert extra["scale-down-unneeded-time"] == "10m0s"
     assert values["rbac"]["serviceAccount"]["name"] == "cluster-autoscaler"
     assert values["nodeSelector"] == {"gpuforge.dev/node-role": "system"}
-    assert runtime.scale_down_tags(spec) == {runtime.SCALE_DOWN_OPTION: "10m0s"}
+    assert cluster_autoscaler.scale_down_tags(spec) == {
+        cluster_autoscaler.SCALE_DOWN_OPTION: "10m0s"
+    }
 
 
 def test_a_changed_delay_and_expander_reach_the_values():
     data = shipped_spec("dev")
     data["autoscaling"] = {"gpu_scale_down_delay_minutes": 30, "expander": "least-waste"}
     spec = spec_from_data(data)
-    values = runtime.cluster_autoscaler_values(spec, {})
+    values = cluster_autoscaler.chart_values(spec, {})
     assert values["extraArgs"]["scale-down-unneeded-time"] == "30m0s"
     assert values["extraArgs"]["expander"] == "least-waste"
     assert "expanderPriorities" not in values
-    assert runtime.scale_down_tags(spec)[runtime.SCALE_DOWN_OPTION] == "30m0s"
+    assert cluster_autoscaler.scale_down_tags(spec)[cluster_autoscaler.SCALE_DOWN_OPTION] == "30m0s"
 
 
 @pytest.mark.parametrize("version", sorted(catalog.EKS_CALENDAR))
 def test_the_autoscaler_minor_matches_the_eks_minor(version):
-    tag = runtime.cluster_autoscaler_image(version)
+    tag = cluster_autoscaler.image_tag(version)
     assert tag.startswith(f"v{version}."), tag
 
 
 def test_a_newer_eks_than_known_gets_the_newest_autoscaler():
-    newest = max(runtime.CLUSTER_AUTOSCALER_IMAGES, key=catalog.k8s_minor)
-    assert runtime.cluster_autoscaler_image("1.99") == runtime.CLUSTER_AUTOSCALER_IMAGES[newest]
+    newest = max(cluster_autoscaler.IMAGE_TAGS, key=catalog.k8s_minor)
+    assert cluster_autoscaler.image_tag("1.99") == cluster_autoscaler.IMAGE_TAGS[newest]
 
 
 def test_the_role_writes_only_to_this_clusters_tagged_groups():

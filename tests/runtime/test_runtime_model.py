@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from gpuforge.model import names, pools, runtime
+from gpuforge.model import helm_charts, kubeconfig, kueue, names, training_namespace
 from gpuforge.model.loader import load_env, spec_from_data
 from tests.conftest import ROOT, SHIPPED_ENVS, shipped_spec
 
@@ -19,27 +19,29 @@ def spec_of(env: str):
 def test_gpu_quota_is_training_max_gpus(env):
     spec = spec_of(env)
     assert spec.training.max_gpus is not None
-    assert runtime.resource_quota(spec) == {"requests.nvidia.com/gpu": str(spec.training.max_gpus)}
+    assert training_namespace.resource_quota(spec) == {
+        "requests.nvidia.com/gpu": str(spec.training.max_gpus)
+    }
 
 
 def test_without_max_gpus_the_quota_is_what_the_nvidia_pools_hold():
     data = shipped_spec("prod")
     del data["training"]["max_gpus"]
     spec = spec_from_data(data)
-    assert runtime.gpu_quota(spec) == 8 * 8 + 4 * 4  # p5.48xlarge x8, g6e.12xlarge x4
+    assert training_namespace.gpu_quota(spec) == 8 * 8 + 4 * 4  # p5.48xlarge x8, g6e.12xlarge x4
 
 
 @pytest.mark.parametrize("env", SHIPPED_ENVS)
 def test_limit_range_caps_a_container_at_the_largest_node(env):
     spec = spec_of(env)
-    (limit,) = runtime.limit_range(spec)
+    (limit,) = training_namespace.limit_range(spec)
     most = max(p.instance.gpus for p in spec.gpu_pools)
     assert limit["max"] == {"nvidia.com/gpu": str(most)}
     assert limit["defaultRequest"]["cpu"] and limit["defaultRequest"]["memory"]
 
 
 def test_priority_classes_use_the_shared_names_and_order():
-    classes = runtime.priority_classes()
+    classes = training_namespace.priority_classes()
     assert [c["name"] for c in classes] == [
         names.PRIORITY_CLASSES[level] for level in ("high", "normal", "low")
     ]
@@ -52,7 +54,7 @@ def test_priority_classes_use_the_shared_names_and_order():
 @pytest.mark.parametrize("env", SHIPPED_ENVS)
 def test_cluster_queue_quota_per_flavor_is_max_nodes_times_node_devices(env):
     spec = spec_of(env)
-    queue = runtime.cluster_queue(spec)
+    queue = kueue.cluster_queue(spec)
     assert queue["name"] == names.cluster_queue(spec.environment)
     (group,) = queue["spec"]["resourceGroups"]
     assert ("vpc.amazonaws.com/efa" in group["coveredResources"]) == any(
@@ -70,24 +72,59 @@ def test_cluster_queue_quota_per_flavor_is_max_nodes_times_node_devices(env):
         assert quota.get("vpc.amazonaws.com/efa", 0) == efa
 
 
+def test_flavors_carry_the_pool_labels_and_taints():
+    """Expected values written out by hand (not from the pool model the code uses): the
+    pool, GPU-model and GPU-present labels plus the spec's own, and the GPU taint first."""
+    data = shipped_spec("prod")
+    data["gpu_pools"][1]["taints"] = [{"key": "dedicated", "value": "ml", "effect": "NoExecute"}]
+    spec = spec_from_data(data)
+    gpu_taint = {"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"}
+    own_taint = {"key": "dedicated", "value": "ml", "effect": "NoExecute"}
+    expected = {
+        "h100": {
+            "nodeLabels": {
+                "gpuforge.dev/pool": "h100",
+                "gpuforge.dev/gpu-model": "H100",
+                "nvidia.com/gpu.present": "true",
+                "tier": "training",
+            },
+            "nodeTaints": [gpu_taint],
+            "tolerations": [{**gpu_taint, "operator": "Equal"}],
+        },
+        "l40s": {
+            "nodeLabels": {
+                "gpuforge.dev/pool": "l40s",
+                "gpuforge.dev/gpu-model": "L40S",
+                "nvidia.com/gpu.present": "true",
+            },
+            "nodeTaints": [gpu_taint, own_taint],
+            "tolerations": [{**gpu_taint, "operator": "Equal"}, {**own_taint, "operator": "Equal"}],
+        },
+    }
+    flavors = {pool.name: kueue.resource_flavor(pool) for pool in spec.gpu_pools}
+    assert {name: f["name"] for name, f in flavors.items()} == {
+        "h100": "pool-h100",
+        "l40s": "pool-l40s",
+    }
+    assert {name: f["spec"] for name, f in flavors.items()} == expected
+
+
 @pytest.mark.parametrize("env", SHIPPED_ENVS)
-def test_flavors_carry_the_pool_labels_and_taints(env):
+def test_every_shipped_pool_has_a_flavor_that_tolerates_its_taints(env):
     spec = spec_of(env)
     for pool in spec.gpu_pools:
-        flavor = runtime.resource_flavor(pool)
-        assert flavor["spec"]["nodeLabels"] == pools.node_labels(pool)
-        assert flavor["spec"]["nodeLabels"][names.POOL_KEY] == pool.name
-        assert flavor["spec"]["nodeTaints"] == pools.node_taints(pool)
-        tolerated = {(t["key"], t["effect"]) for t in flavor["spec"]["tolerations"]}
-        assert tolerated == {(t["key"], t["effect"]) for t in pools.node_taints(pool)}
+        flavor = kueue.resource_flavor(pool)["spec"]
+        assert flavor["nodeLabels"][names.POOL_KEY] == pool.name
+        tolerated = {(t["key"], t["value"], t["effect"]) for t in flavor["tolerations"]}
+        assert tolerated == {(t["key"], t["value"], t["effect"]) for t in flavor["nodeTaints"]}
 
 
 def test_local_queue_points_at_the_cluster_queue():
     spec = spec_of("prod")
-    local = runtime.local_queue(spec)
+    local = kueue.local_queue(spec)
     assert local["name"] == names.LOCAL_QUEUE
     assert local["namespace"] == spec.training.namespace
-    assert local["spec"]["clusterQueue"] == runtime.cluster_queue(spec)["name"]
+    assert local["spec"]["clusterQueue"] == kueue.cluster_queue(spec)["name"]
 
 
 def _affinity_pools(values):
@@ -101,13 +138,13 @@ def test_device_plugins_run_on_their_pools_only_and_tolerate_every_pool_taint():
     data = shipped_spec("prod")
     data["gpu_pools"][1]["taints"] = [{"key": "team", "value": "vision", "effect": "NoExecute"}]
     spec = spec_from_data(data)
-    nvidia = runtime.nvidia_plugin_values(spec)
+    nvidia = helm_charts.nvidia_plugin_values(spec)
     assert _affinity_pools(nvidia) == {"h100", "l40s"}
     assert {(t["key"], t["effect"]) for t in nvidia["tolerations"]} == {
         ("nvidia.com/gpu", "NoSchedule"),
         ("team", "NoExecute"),
     }
-    efa = runtime.efa_plugin_values(spec)
+    efa = helm_charts.efa_plugin_values(spec)
     assert _affinity_pools(efa) == {"h100"}
     assert {(t["key"], t["effect"]) for t in efa["tolerations"]} == {
         ("nvidia.com/gpu", "NoSchedule")
@@ -117,7 +154,7 @@ def test_device_plugins_run_on_their_pools_only_and_tolerate_every_pool_taint():
 @pytest.mark.parametrize("env", SHIPPED_ENVS)
 def test_charts_follow_the_spec(env):
     spec = spec_of(env)
-    wanted = {c.release for c in runtime.charts_for(spec)}
+    wanted = {c.release for c in helm_charts.charts_for(spec)}
     assert ("nvidia-device-plugin" in wanted) == bool(spec.gpu_pools)
     assert ("aws-efa-k8s-device-plugin" in wanted) == any(p.efa for p in spec.gpu_pools)
     assert ("kueue" in wanted) == (spec.training.queueing == "kueue")
@@ -125,7 +162,7 @@ def test_charts_follow_the_spec(env):
 
 def test_every_chart_is_pinned_to_an_exact_version_with_its_source():
     exact = re.compile(r"^v?\d+\.\d+\.\d+$")
-    for key, chart in runtime.CHARTS.items():
+    for key, chart in helm_charts.CHARTS.items():
         assert key == chart.release
         assert exact.match(chart.version), chart
         assert chart.repository or chart.chart.startswith("oci://")
@@ -133,7 +170,7 @@ def test_every_chart_is_pinned_to_an_exact_version_with_its_source():
 
 
 def test_kubeconfig_uses_an_exec_credential_and_holds_no_secret():
-    config = runtime.kubeconfig("gpuforge-prod", "https://abc.eks", "Q0E=", "us-east-1")
+    config = kubeconfig.kubeconfig("gpuforge-prod", "https://abc.eks", "Q0E=", "us-east-1")
     (user,) = config["users"]
     assert set(user["user"]) == {"exec"}  # no token, no client key
     exec_ = user["user"]["exec"]

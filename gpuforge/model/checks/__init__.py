@@ -9,17 +9,13 @@ path; the loader turns the path into a line. The first problem found wins.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from gpuforge.model.checks.cluster import check_cluster
 from gpuforge.model.checks.identity import check_identity
 from gpuforge.model.checks.network import check_network
 from gpuforge.model.checks.pools import check_pools
 from gpuforge.model.checks.storage import check_encryption, check_storage
 from gpuforge.model.checks.training import check_training
-
-if TYPE_CHECKING:
-    from gpuforge.model.spec import EnvironmentSpec
+from gpuforge.model.spec import EnvironmentSpec
 
 __all__ = ["check_environment"]
 

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import TYPE_CHECKING
 
 from gpuforge.model import catalog
 from gpuforge.model.checks._common import check_retention
 from gpuforge.model.errors import SpecError
-
-if TYPE_CHECKING:
-    from gpuforge.model.spec import ClusterSpec, EnvironmentSpec
+from gpuforge.model.spec import ClusterSpec, EnvironmentSpec
 
 # arn:<partition>:<iam|sts>::<account>:<role|user|assumed-role>/<path and name>
 _PRINCIPAL_ARN = re.compile(

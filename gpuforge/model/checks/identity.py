@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from gpuforge.model import aws_limits, aws_naming, catalog
 from gpuforge.model.errors import SpecError
 from gpuforge.model.k8s_syntax import dns1123_label_problem
 from gpuforge.model.names import AUTOSCALER_TAG_PREFIX, TAG_PREFIX
-
-if TYPE_CHECKING:
-    from gpuforge.model.spec import EnvironmentSpec
+from gpuforge.model.resource_tags import default_tags
+from gpuforge.model.spec import EnvironmentSpec
 
 ENVIRONMENT_NAME_MAX = 20
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
@@ -76,7 +74,6 @@ def _check_region(region: str) -> None:
 
 def check_environment_tags(spec: EnvironmentSpec) -> None:
     """Each tag valid on every service, none reserved, and room left for gpuforge's own."""
-    from gpuforge.model.stack_config import default_tags
 
     for key, value in spec.tags.items():
         problem = aws_limits.tag_problem(key, value)

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import TYPE_CHECKING
 
 from gpuforge.model import catalog
 from gpuforge.model.checks._common import check_retention
 from gpuforge.model.errors import SpecError
 from gpuforge.model.netplan import SubnetPlanError, plan_subnets
-from gpuforge.model.spec import PRIVATE_NODE_ENDPOINTS
-
-if TYPE_CHECKING:
-    from gpuforge.model.spec import EnvironmentSpec
+from gpuforge.model.spec import PRIVATE_NODE_ENDPOINTS, EnvironmentSpec
 
 UNUSABLE_VPC_RANGES = (
     ("0.0.0.0/8", "'this network' (RFC 1122): not an address a host can have"),

@@ -4,15 +4,14 @@ names, labels, taints and tags (counting what gpuforge adds itself)."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from gpuforge.model import aws_limits, aws_naming, catalog, k8s_syntax
 from gpuforge.model.checks._common import check_unique
 from gpuforge.model.errors import SpecError
 from gpuforge.model.names import NODE_TEMPLATE_TAG_PREFIX, POOL_KEY, TAG_PREFIX
-
-if TYPE_CHECKING:
-    from gpuforge.model.spec import EnvironmentSpec, GpuPoolSpec
+from gpuforge.model.pools import autoscaler_tags, builtin_labels, builtin_taints
+from gpuforge.model.resource_tags import default_tags
+from gpuforge.model.spec import EnvironmentSpec, GpuPoolSpec
 
 POOL_NAME_MAX = 32
 _RESERVATION_ID = re.compile(r"cr-[0-9a-f]{8}([0-9a-f]{9})?")
@@ -167,8 +166,6 @@ def _check_capacity(path: str, pool: GpuPoolSpec, instance) -> None:
 
 
 def _check_labels(path: str, pool: GpuPoolSpec) -> None:
-    from gpuforge.model.pools import builtin_labels
-
     builtin = builtin_labels(pool)
     for key, value in pool.labels.items():
         where = f"{path}.labels.{key}"
@@ -205,8 +202,6 @@ def _check_labels(path: str, pool: GpuPoolSpec) -> None:
 
 
 def _check_taints(path: str, pool: GpuPoolSpec) -> None:
-    from gpuforge.model.pools import builtin_taints
-
     builtin = {t["key"]: t for t in builtin_taints(pool)}
     total = len(builtin) + len(pool.taints)
     if total > EKS_TAINTS_MAX:
@@ -253,9 +248,6 @@ def _check_taints(path: str, pool: GpuPoolSpec) -> None:
 def node_group_tags(spec: EnvironmentSpec, pool: GpuPoolSpec) -> dict[str, str]:
     """Every tag a pool's EKS node group carries: the environment's default tags, the
     pool tag, and the cluster-autoscaler discovery and node-template tags."""
-    from gpuforge.model.pools import autoscaler_tags
-    from gpuforge.model.stack_config import default_tags
-
     return {
         **default_tags(spec),
         POOL_KEY: pool.name,

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from gpuforge.model import aws_limits, names
 from gpuforge.model.checks._common import check_unique
 from gpuforge.model.errors import SpecError
 from gpuforge.model.k8s_syntax import dns1123_label_problem
-
-if TYPE_CHECKING:
-    from gpuforge.model.spec import EnvironmentSpec
+from gpuforge.model.spec import EnvironmentSpec
 
 
 def check_storage(spec: EnvironmentSpec) -> None:

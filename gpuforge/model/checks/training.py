@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from gpuforge.model.errors import SpecError
 from gpuforge.model.k8s_syntax import DNS1123_LABEL_MAX, dns1123_label_problem
-
-if TYPE_CHECKING:
-    from gpuforge.model.spec import EnvironmentSpec
+from gpuforge.model.spec import EnvironmentSpec
 
 EXISTING_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 

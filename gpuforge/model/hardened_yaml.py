@@ -1,0 +1,230 @@
+"""Spec YAML read defensively: bounded size, plain text, no aliases, no duplicate keys.
+
+`read_spec_text` reads at most `MAX_SPEC_BYTES` of UTF-8; `parse_yaml` parses it with a
+`SafeLoader` that refuses what a spec never needs (anchors and aliases, merge and complex
+keys, deep nesting, invisible characters) and tracks the line of every value, so that a
+later error can say where it is. Every problem is a `SpecError` naming file and line.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gpuforge.model.errors import SpecError, format_path
+
+MAX_SPEC_BYTES = 32 * 1024
+"""Largest spec file read (the shipped ones are under 2 KB); parsing 32 KiB takes ~0.25 s."""
+MAX_DEPTH = 16
+"""Deepest nesting of mappings and lists (the spec's own deepest is 5)."""
+
+# Characters a spec never needs and YAML or a terminal would misread: C0/C1 controls
+# (but tab, LF, CR), NEL and the Unicode line/paragraph separators YAML 1.1 treats as
+# line breaks, zero-width characters, bidirectional overrides ("trojan source") and
+# non-characters.
+_UNWANTED_CHARS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e"
+    "\u2060-\u206f\ufeff\ufff9-\ufffb\ufffe\uffff\ud800-\udfff]"
+)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader for specs: no anchors or aliases, plain keys, bounded depth, no duplicates.
+
+    Anchors and aliases are refused outright: specs are short, and an alias is how
+    a 2 KB file expands into gigabytes (the "billion laughs") or refers to itself.
+    Without them every node is composed once, so loading is linear in the file size.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._path: list[str | int] = []
+
+    def _error(self, problem: str, hint: str, mark: yaml.Mark) -> SpecError:
+        return SpecError(format_path(tuple(self._path)), problem, hint, line=mark.line + 1)
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise self._error(
+                f"YAML aliases (*{event.anchor}) are not allowed in a spec",
+                "write the value out: specs are short, and aliases can expand without bound",
+                event.start_mark,
+            )
+        if getattr(event, "anchor", None) is not None:
+            raise self._error(
+                f"YAML anchors (&{event.anchor}) are not allowed in a spec",
+                "write the value out where it is used",
+                event.start_mark,
+            )
+        if len(self._path) >= MAX_DEPTH:
+            raise self._error(
+                f"nested deeper than {MAX_DEPTH} levels",
+                "a spec is at most a few levels deep: see stacks/README.md",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+    def compose_sequence_node(self, anchor: str | None) -> yaml.SequenceNode:
+        start = self.get_event()
+        tag = start.tag
+        if tag is None or tag == "!":
+            tag = self.resolve(yaml.SequenceNode, None, start.implicit)
+        node = yaml.SequenceNode(tag, [], start.start_mark, None, flow_style=start.flow_style)
+        while not self.check_event(yaml.SequenceEndEvent):
+            self._path.append(len(node.value))
+            node.value.append(self.compose_node(node, len(node.value)))
+            self._path.pop()
+        node.end_mark = self.get_event().end_mark
+        return node
+
+    def compose_mapping_node(self, anchor: str | None) -> yaml.MappingNode:
+        start = self.get_event()
+        tag = start.tag
+        if tag is None or tag == "!":
+            tag = self.resolve(yaml.MappingNode, None, start.implicit)
+        node = yaml.MappingNode(tag, [], start.start_mark, None, flow_style=start.flow_style)
+        while not self.check_event(yaml.MappingEndEvent):
+            key = self.compose_node(node, None)
+            if not isinstance(key, yaml.ScalarNode):
+                kind = "list" if isinstance(key, yaml.SequenceNode) else "mapping"
+                raise self._error(
+                    f"a key must be a plain name, not a {kind}",
+                    "YAML complex keys (? [a, b]) are not allowed in a spec",
+                    key.start_mark,
+                )
+            if key.tag == "tag:yaml.org,2002:merge":
+                raise self._error(
+                    "YAML merge keys (<<) are not allowed in a spec",
+                    "write the keys out",
+                    key.start_mark,
+                )
+            self._path.append(key.value)
+            value = self.compose_node(node, key)
+            self._path.pop()
+            node.value.append((key, value))
+        node.end_mark = self.get_event().end_mark
+        return node
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            raise SpecError(
+                str(key),
+                f"key appears twice (first on line {seen[key]})",
+                "YAML keeps only the last one: remove the duplicate",
+                line=key_node.start_mark.line + 1,
+            )
+        seen[key] = key_node.start_mark.line + 1
+    return loader.construct_mapping(node, deep=deep)
+
+
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    try:
+        return yaml.SafeLoader.construct_yaml_int(loader, node)
+    except ValueError:  # e.g. more digits than Python converts (sys.get_int_max_str_digits)
+        raise SpecError(
+            "",
+            f"the number {node.value[:20]}... is too long",
+            "numbers in a spec are small: check the value",
+            line=node.start_mark.line + 1,
+        ) from None
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
+def _line_index(node: yaml.Node, prefix: tuple = ()) -> dict[tuple, int]:
+    """Map each value's path (keys and list indices) to its 1-based line."""
+    index: dict[tuple, int] = {prefix: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            path = (*prefix, key_node.value)
+            index[path] = key_node.start_mark.line + 1
+            index.update({k: v for k, v in _line_index(value_node, path).items() if k != path})
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            index.update(_line_index(item, (*prefix, i)))
+    return index
+
+
+def _check_characters(text: str, file: str) -> None:
+    bad = _UNWANTED_CHARS.search(text)
+    if bad is None:
+        return
+    line = text.count("\n", 0, bad.start()) + 1
+    column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+    char = bad.group()
+    name = unicodedata.name(char, "control character")
+    raise SpecError(
+        f"column {column}",
+        f"unexpected character U+{ord(char):04X} ({name})",
+        "a spec is plain text: remove it (an editor may show nothing there)",
+        file=file,
+        line=line,
+    )
+
+
+def parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, int]]:
+    """Parsed data and a path -> line index, or a SpecError for bad or unsafe YAML."""
+    text = text.removeprefix("\ufeff")  # a UTF-8 byte-order mark is harmless
+    _check_characters(text, file)
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except SpecError as exc:
+        raise exc.located(file, exc.line) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        problem = exc.problem or "invalid YAML"
+        raise SpecError(
+            f"column {mark.column + 1}" if mark else "",
+            f"invalid YAML: {problem}",
+            "check indentation and quoting",
+            file=file,
+            line=mark.line + 1 if mark else None,
+        ) from None
+    except yaml.YAMLError as exc:
+        raise SpecError("", f"invalid YAML: {exc}", "check the file", file=file) from None
+    finally:
+        loader.dispose()
+    return data, (_line_index(node) if node is not None else {})
+
+
+def read_spec_text(path: Path, shown: str) -> str:
+    """The file's text: UTF-8, at most MAX_SPEC_BYTES, else a SpecError."""
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_SPEC_BYTES + 1)
+    except FileNotFoundError:
+        raise SpecError("", "no such spec file", "check the path", file=shown) from None
+    except OSError as exc:
+        raise SpecError(
+            "", f"cannot read: {exc.strerror or exc}", "check the file", file=shown
+        ) from None
+    if len(raw) > MAX_SPEC_BYTES:
+        raise SpecError(
+            "",
+            f"the file is larger than {MAX_SPEC_BYTES // 1024} KiB",
+            "a spec is a few KB: is this the right file?",
+            file=shown,
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(
+            "",
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x})",
+            "save the spec as UTF-8",
+            file=shown,
+            line=raw.count(b"\n", 0, exc.start) + 1,
+        ) from None

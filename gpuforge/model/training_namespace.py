@@ -1,0 +1,63 @@
+"""The training namespace: its labels, GPU quota, default requests and priority classes.
+
+Pure functions of an `EnvironmentSpec`; the `TrainingRuntime` component declares them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gpuforge.model import names, pools
+from gpuforge.model.spec import EnvironmentSpec
+
+PRIORITY_VALUES = {"high": 100000, "normal": 10000, "low": 1000}
+"""PriorityClass value by level (`names.PRIORITY_CLASSES`); below system-* classes."""
+
+
+def namespace_labels() -> dict[str, str]:
+    """Labels of the training namespace: Pod Security `baseline` enforced, `restricted` warned."""
+    return {
+        **names.MANAGED_LABELS,
+        "pod-security.kubernetes.io/enforce": "baseline",
+        "pod-security.kubernetes.io/warn": "restricted",
+    }
+
+
+def gpu_quota(spec: EnvironmentSpec) -> int:
+    """GPUs the training namespace may request at once: `training.max_gpus`, else every GPU
+    the NVIDIA pools can hold at their max size."""
+    if spec.training.max_gpus is not None:
+        return spec.training.max_gpus
+    return sum(p.max * pools.node_shape(p).accelerators for p in pools.nvidia_pools(spec))
+
+
+def resource_quota(spec: EnvironmentSpec) -> dict[str, str]:
+    """`spec.hard` of the training namespace's ResourceQuota."""
+    return {f"requests.{pools.NVIDIA_GPU}": str(gpu_quota(spec))}
+
+
+def limit_range(spec: EnvironmentSpec) -> list[dict[str, Any]]:
+    """`spec.limits` of the LimitRange: default CPU/memory requests, and no container asking
+    for more GPUs than the largest node has (such a pod could never schedule)."""
+    limit: dict[str, Any] = {
+        "type": "Container",
+        "defaultRequest": {"cpu": "500m", "memory": "1Gi"},
+    }
+    most = max((pools.node_shape(p).accelerators for p in pools.nvidia_pools(spec)), default=0)
+    if most:
+        limit["max"] = {pools.NVIDIA_GPU: str(most)}
+    return [limit]
+
+
+def priority_classes() -> list[dict[str, Any]]:
+    """name, value, description and globalDefault of each PriorityClass."""
+    return [
+        {
+            "name": names.PRIORITY_CLASSES[level],
+            "value": PRIORITY_VALUES[level],
+            "globalDefault": False,
+            "preemptionPolicy": "Never" if level == "low" else "PreemptLowerPriority",
+            "description": f"gpuforge training jobs, {level} priority",
+        }
+        for level in names.PRIORITIES
+    ]
