@@ -65,6 +65,35 @@ def test_node_group_of_a_missing_cluster_raises():
     assert "no-such-cluster" in str(caught.value)
 
 
+def test_cluster_with_subnets_in_one_az_is_refused():
+    """EKS needs its subnets in at least two AZs; moto does not check it."""
+
+    def program():
+        import pulumi_aws as aws
+
+        azs = aws.get_availability_zones_output(state="available")
+        vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16")
+        subnets = [
+            aws.ec2.Subnet(
+                f"subnet-{i}", vpc_id=vpc.id, cidr_block=block, availability_zone=azs.names[0]
+            )
+            for i, block in enumerate(("10.0.0.0/20", "10.0.16.0/20"))
+        ]
+        role = aws.iam.Role("cluster-role", assume_role_policy=programs.ASSUME_EKS)
+        aws.eks.Cluster(
+            "one-az",
+            role_arn=role.arn,
+            vpc_config=aws.eks.ClusterVpcConfigArgs(subnet_ids=[s.id for s in subnets]),
+        )
+
+    with EmulatedAccount() as account, pytest.raises(EmulationError) as caught:
+        run_program(program, stack="bad", account=account)
+    error = caught.value
+    assert (error.resource_type, error.name) == ("aws:eks/cluster:Cluster", "one-az")
+    assert error.aws_code == "InvalidParameterException"
+    assert "at least two different AZs" in str(error)
+
+
 def test_access_policy_needs_its_access_entry():
     def program():
         import pulumi_aws as aws
