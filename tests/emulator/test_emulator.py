@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
 import boto3
 import pytest
@@ -219,14 +217,6 @@ def test_server_mode_is_visible_to_another_client_and_restores_the_environment()
     assert result.outputs["bucket"] == "gpuforge-shared"
     assert names == ["gpuforge-shared"]
     assert {k: os.environ.get(k) for k in before} == before
-
-
-def test_importing_the_package_is_cheap():
-    code = (
-        "import sys, gpuforge.emulator; "
-        "assert not {'moto', 'pulumi', 'boto3'} & set(sys.modules), sorted(sys.modules)"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=os.getcwd())
 
 
 def test_one_open_account_per_process():
