@@ -75,7 +75,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def log(**fields) -> None:
-    print(json.dumps(fields), flush=True)
+    """One JSON line on stdout, written whole in one write.
+
+    `print` writes the text and its newline separately (two write calls under
+    PYTHONUNBUFFERED, which `gpuforge launch --local` sets), so torchrun's `--tee`,
+    which tails the rank's log file, could read the line before its newline and glue
+    the next output of any rank onto it.
+    """
+    sys.stdout.write(json.dumps(fields) + "\n")
+    sys.stdout.flush()
 
 
 class StopFlag:

@@ -5,7 +5,10 @@ one node), the same `GPUFORGE_*` contract (`contract.variables`), the job's own
 `env:`; RANK, LOCAL_RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT come from
 torchrun. Local GPUs when `nvidia-smi` lists any, otherwise `nproc` CPU processes
 (the trainer picks gloo). Each rank's output is streamed with a `[rank N]:`
-prefix (torchrun's `--tee`; the files stay under `.gpuforge/logs/<job>/`).
+prefix (torchrun's `--tee`; the files stay under `.gpuforge/logs/<job>/`). The tee
+tails those files, so a line arrives whole only when the program writes it in one
+write: `print` writes the text and its newline apart under the PYTHONUNBUFFERED set
+here (the reference trainer's `log` writes each JSON line at once).
 
 Processes: torchrun starts each worker in a session of its own, so one process
 group does not hold the job. The launcher makes itself a child subreaper (Linux

@@ -1,14 +1,16 @@
 """Declarative rules: "this key must (not) equal", and "every parent has a companion like this".
 
-Most rules are one call here instead of a hand-written check:
+A rule of one of these shapes is one call here instead of a hand-written check:
 
 - `key_rule`: the value at a key path of one resource must equal / be one of / not equal /
-  not be in given values (checkov's `get_inspected_key` / `get_expected_value`).
+  not be in given values, or pass a value test (checkov's `get_inspected_key` /
+  `get_expected_value`).
 - `companion_rule`: every parent resource (a Bucket, a Vpc) must be named by a companion
   resource of one type (its BucketVersioning, its FlowLog) whose props satisfy a condition.
 
 Conditions are functions of a resource's props that answer True, False or UNKNOWN; `expect`
-and `any_item` build the common ones. Each helper registers the rule it declares.
+and `any_item` build the common ones; `one_of`, `nonempty_string`, `is_set` and `empty`
+are value tests for `expect` and `key_rule`. Each helper registers the rule it declares.
 """
 
 from __future__ import annotations
@@ -40,35 +42,45 @@ def key_rule(
     one_of: Sequence[Any] | None = None,
     not_equals: Any = _NOTHING,
     not_in: Sequence[Any] | None = None,
+    test: Callable[[Any], bool] | None = None,
     default: Any = MISSING,
     fix: str,
+    unset: str = "not set",
     checkov: Sequence[str] = (),
     trivy: Sequence[str] = (),
 ) -> Rule:
-    """Declarative rule: the value at `path` must equal / be one of / not equal / not be in.
+    """Declarative rule: the value at `path` must equal / be one of / not equal / not be in
+    given values, or pass a value `test` (like `expect`'s: it gets MISSING when unset).
 
-    `default` is the value the provider uses when the property is not set (AWS's default);
-    leave it MISSING when an unset property should fail an `equals`/`one_of` rule and pass a
-    `not_equals`/`not_in` rule. An unknown value is always UNKNOWN. `fix` says what to write.
+    Values match as in `expect`: a bool matches only itself (True is not 1). `default` is
+    the value the provider uses when the property is not set (AWS's default); leave it
+    MISSING when an unset property should fail an `equals`/`one_of` rule and pass a
+    `not_equals`/`not_in` rule. A value that is unknown, or a list with an unknown item,
+    is UNKNOWN. A violation reads "<path> is <value>: <fix>", the value shown as `unset`
+    when the property is not set.
     """
     expected = [equals] if equals is not _NOTHING else list(one_of) if one_of is not None else None
     forbidden = (
         [not_equals] if not_equals is not _NOTHING else list(not_in) if not_in is not None else None
     )
-    if (expected is None) == (forbidden is None):
-        raise ValueError(f"{id}: give exactly one of equals/one_of/not_equals/not_in")
+    if sum(x is not None for x in (expected, forbidden, test)) != 1:
+        raise ValueError(f"{id}: give exactly one of equals/one_of/not_equals/not_in/test")
+
+    def holds(value: Any) -> bool:
+        if test is not None:
+            return bool(test(value))
+        if expected is not None:
+            return any(_satisfies(value, want) for want in expected)
+        return value is MISSING or not any(_satisfies(value, bad) for bad in forbidden or ())
 
     def check(resource: Resource, ctx: RuleContext) -> Iterator[Any]:
         value = resource.get(path)
+        shown = unset if value is MISSING else f"{value!r}"
         if value is MISSING:
             value = default
-        if value is UNKNOWN:
+        if value is UNKNOWN or (isinstance(value, list) and UNKNOWN in value):
             yield UNKNOWN
-            return
-        shown = "not set" if value is MISSING else f"{value!r}"
-        bad_expected = expected is not None and value not in expected
-        bad_forbidden = forbidden is not None and value is not MISSING and value in forbidden
-        if bad_expected or bad_forbidden:
+        elif not holds(value):
             yield f"{path} is {shown}: {fix}"
 
     return rule(
@@ -140,6 +152,11 @@ def one_of(*values: Any) -> Callable[[Any], bool]:
 def nonempty_string(value: Any) -> bool:
     """A value test for `expect`: a string with something in it (an ARN, a name)."""
     return isinstance(value, str) and bool(value)
+
+
+def is_set(value: Any) -> bool:
+    """A value test: the property is set, to something other than an empty string."""
+    return value is not MISSING and value != ""
 
 
 def empty(value: Any) -> bool:

@@ -7,11 +7,14 @@ how they are written: `0.0.0.0/1` + `128.0.0.0/1` is the whole internet too.
 
 from __future__ import annotations
 
+from typing import Any
+
 from gpuforge.model import cidrs as cidr_math
 from gpuforge.model.catalog import EKS_CALENDAR, k8s_minor, newest_eks_version
 from gpuforge.model.names import CONTROL_PLANE_LOG_TYPES
 
 from .context import RuleContext
+from .declarative import key_rule
 from .rule import rule
 from .stack import Resource
 from .values import MISSING, UNKNOWN, as_list
@@ -92,39 +95,32 @@ def endpoint_public_access(cluster: Resource, ctx: RuleContext):
             )
 
 
-@rule(
+key_rule(
     "GF-EKS-003",
     "Ensure EKS clusters have the private endpoint enabled",
     severity="medium",
     types=[CLUSTER],
+    path="vpcConfig.endpointPrivateAccess",
+    equals=True,
+    fix="set it True so nodes reach the API server inside the VPC",
 )
-def endpoint_private_access(cluster: Resource, ctx: RuleContext):
-    private = cluster.get("vpcConfig.endpointPrivateAccess")
-    if private is UNKNOWN:
-        yield UNKNOWN
-    elif private is not True:
-        yield (
-            "vpcConfig.endpointPrivateAccess is not True: set it so nodes reach the API "
-            "server inside the VPC"
-        )
 
 
-@rule(
+def _logs_every_type(types: Any) -> bool:
+    return all(t in as_list(types) for t in LOG_TYPES)
+
+
+key_rule(
     "GF-EKS-004",
     "Ensure EKS clusters enable all five control plane log types",
     severity="medium",
     types=[CLUSTER],
+    path="enabledClusterLogTypes",
+    test=_logs_every_type,
+    fix=f"enable all of {list(LOG_TYPES)}",
     checkov=["CKV_AWS_37"],
     trivy=["AVD-AWS-0038"],
 )
-def control_plane_logging(cluster: Resource, ctx: RuleContext):
-    types = as_list(cluster.get("enabledClusterLogTypes"))
-    if types is UNKNOWN or UNKNOWN in types:
-        yield UNKNOWN
-        return
-    missing = [t for t in LOG_TYPES if t not in types]
-    if missing:
-        yield f"enabledClusterLogTypes lacks {missing}: enable all of {list(LOG_TYPES)}"
 
 
 @rule(
@@ -163,21 +159,15 @@ def supported_version(cluster: Resource, ctx: RuleContext):
         )
 
 
-@rule(
+key_rule(
     "GF-EKS-006",
     "Ensure the identity that creates an EKS cluster does not keep cluster admin "
     "(bootstrapClusterCreatorAdminPermissions false)",
     severity="high",
     types=[CLUSTER],
+    path="accessConfig.bootstrapClusterCreatorAdminPermissions",
+    equals=False,
+    unset="not set (EKS's default is true)",
+    fix="the deployer keeps cluster admin for the cluster's lifetime, outside the access "
+    "entries; set it False and grant admin through access entries (cluster.admins in the spec)",
 )
-def no_creator_admin(cluster: Resource, ctx: RuleContext):
-    bootstrap = cluster.get("accessConfig.bootstrapClusterCreatorAdminPermissions")
-    if bootstrap is UNKNOWN:
-        yield UNKNOWN
-    elif bootstrap is not False:  # unset: EKS grants it
-        shown = "not set (EKS's default is true)" if bootstrap is MISSING else repr(bootstrap)
-        yield (
-            f"accessConfig.bootstrapClusterCreatorAdminPermissions is {shown}: the deployer "
-            "keeps cluster admin for the cluster's lifetime, outside the access entries; set "
-            "it False and grant admin through access entries (cluster.admins in the spec)"
-        )

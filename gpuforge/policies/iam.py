@@ -18,7 +18,7 @@ from gpuforge.model.names import NO_ACCESS, READ_ONLY, TRAINING_ACCESS_TAG
 from .context import RuleContext
 from .rule import rule
 from .stack import Resource, Stack
-from .values import MISSING, UNKNOWN, as_list, get, parse_policy
+from .values import MISSING, UNKNOWN, as_list, get, parse_policy, statement_list, statements
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -55,7 +55,7 @@ def _allow_statements(res: Resource) -> Iterator[tuple[str, Any]]:
         if doc is UNKNOWN:
             yield label, UNKNOWN
             continue
-        for i, st in enumerate(as_list(doc.get("Statement", MISSING))):
+        for i, st in enumerate(statements(doc)):
             if st is UNKNOWN or not isinstance(st, dict):
                 yield label, UNKNOWN
             elif st.get("Effect") == "Allow":
@@ -64,6 +64,11 @@ def _allow_statements(res: Resource) -> Iterator[tuple[str, Any]]:
 
 def _wildcard_action(action: Any) -> bool:
     return isinstance(action, str) and (action == "*" or action.endswith(":*"))
+
+
+def _names_everything(values: Any) -> bool:
+    """A known Action or Resource list that holds `*`."""
+    return values is not UNKNOWN and "*" in values
 
 
 def _is_write(action: Any) -> bool:
@@ -88,7 +93,7 @@ def no_wildcard_actions(res: Resource, ctx: RuleContext):
             continue
         if "NotAction" in st:
             yield f"{label} uses NotAction with Allow: list the actions it needs instead"
-        actions = as_list(st.get("Action", MISSING))
+        actions = statement_list(st, "Action", partial=True)
         if actions is UNKNOWN:
             yield UNKNOWN
             continue
@@ -113,14 +118,14 @@ def no_wildcard_resource_for_writes(res: Resource, ctx: RuleContext):
             continue
         if "Condition" in st:  # a condition scopes the grant; reviewed by hand
             continue
-        resources = as_list(st.get("Resource", MISSING))
-        if resources is UNKNOWN or UNKNOWN in resources:
+        resources = statement_list(st, "Resource")
+        if resources is UNKNOWN:
             yield UNKNOWN
             continue
         if "*" not in resources and "NotResource" not in st:
             continue
-        actions = as_list(st.get("Action", MISSING))
-        if actions is UNKNOWN or UNKNOWN in actions:
+        actions = statement_list(st, "Action")
+        if actions is UNKNOWN:
             yield UNKNOWN
             continue
         writes = [a for a in actions if _is_write(a)]
@@ -143,11 +148,9 @@ def no_inline_admin(res: Resource, ctx: RuleContext):
         if st is UNKNOWN:
             yield UNKNOWN
             continue
-        actions = as_list(st.get("Action", MISSING))
-        resources = as_list(st.get("Resource", MISSING))
-        if "*" in (actions if actions is not UNKNOWN else []) and "*" in (
-            resources if resources is not UNKNOWN else []
-        ):
+        actions = statement_list(st, "Action", partial=True)
+        resources = statement_list(st, "Resource", partial=True)
+        if _names_everything(actions) and _names_everything(resources):
             yield f"{label} allows '*' on '*' (administrator): grant only what the role needs"
         elif UNKNOWN in (actions, resources):
             yield UNKNOWN
@@ -183,14 +186,14 @@ def _trusts_pods(role: Resource) -> Any:
         return UNKNOWN
     if doc is MISSING:
         return False
-    for st in as_list(doc.get("Statement", MISSING)):
+    for st in statements(doc):
         if st is UNKNOWN or not isinstance(st, dict):
             return UNKNOWN
         principal = st.get("Principal")
         if not isinstance(principal, dict) or st.get("Effect") != "Allow":
             continue
-        services = as_list(principal.get("Service", MISSING))
-        federated = as_list(principal.get("Federated", MISSING))
+        services = statement_list(principal, "Service", partial=True)
+        federated = statement_list(principal, "Federated", partial=True)
         if UNKNOWN in (services, federated):
             return UNKNOWN
         if POD_SERVICE_PRINCIPAL in services or any(
@@ -214,9 +217,8 @@ def _broad_s3(label: str, st: Any) -> Iterator[Any]:
     if st is UNKNOWN:
         yield UNKNOWN
         return
-    actions = as_list(st.get("Action", MISSING))
-    resources = as_list(st.get("Resource", MISSING))
-    if UNKNOWN in (actions, resources) or UNKNOWN in actions or UNKNOWN in resources:
+    actions, resources = statement_list(st, "Action"), statement_list(st, "Resource")
+    if UNKNOWN in (actions, resources):
         yield UNKNOWN
         return
     s3_actions = [a for a in actions if isinstance(a, str) and (a == "*" or a.startswith("s3:"))]
@@ -307,15 +309,15 @@ def service_trust_names_source(role: Resource, ctx: RuleContext):
     if doc is UNKNOWN or doc is None:
         yield UNKNOWN
         return
-    for st in as_list(doc.get("Statement", MISSING)):
+    for st in statements(doc):
         if st is UNKNOWN or not isinstance(st, dict):
             yield UNKNOWN
             continue
         principal = st.get("Principal")
         if st.get("Effect") != "Allow" or not isinstance(principal, dict):
             continue
-        services = as_list(principal.get("Service", MISSING))
-        if services is UNKNOWN or UNKNOWN in services:
+        services = statement_list(principal, "Service")
+        if services is UNKNOWN:
             yield UNKNOWN
             continue
         guarded = [s for s in services if s in SOURCE_KEY_SERVICES]
@@ -383,9 +385,8 @@ def pod_role_follows_bucket_access(role: Resource, stack: Stack, ctx: RuleContex
         if st is UNKNOWN:
             yield UNKNOWN
             continue
-        actions = as_list(st.get("Action", MISSING))
-        resources = as_list(st.get("Resource", MISSING))
-        if UNKNOWN in (actions, resources) or UNKNOWN in actions or UNKNOWN in resources:
+        actions, resources = statement_list(st, "Action"), statement_list(st, "Resource")
+        if UNKNOWN in (actions, resources):
             yield UNKNOWN
             continue
         s3_any = [a for a in actions if isinstance(a, str) and (a == "*" or a.startswith("s3:"))]
@@ -425,8 +426,8 @@ def pod_role_kms_via_service(role: Resource, stack: Stack, ctx: RuleContext):
         if st is UNKNOWN:
             yield UNKNOWN
             continue
-        actions = as_list(st.get("Action", MISSING))
-        if actions is UNKNOWN or UNKNOWN in actions:
+        actions = statement_list(st, "Action")
+        if actions is UNKNOWN:
             yield UNKNOWN
             continue
         kms = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .context import RuleContext
 from .declarative import key_rule
 from .rule import rule
@@ -23,20 +25,20 @@ key_rule(
 )
 
 
-@rule(
+def _a_week_or_more(days: Any) -> bool:
+    return isinstance(days, (int, float)) and days >= 7
+
+
+key_rule(
     "GF-KMS-002",
     "Ensure KMS keys have a deletion window of at least 7 days",
     severity="medium",
     types=[KEY],
+    path="deletionWindowInDays",
+    default=30,  # AWS's default
+    test=_a_week_or_more,
+    fix="set it to 7..30 (30 is the default)",
 )
-def deletion_window(key: Resource, ctx: RuleContext):
-    days = key.get("deletionWindowInDays")
-    if days is MISSING:  # AWS's default is 30 days
-        return
-    if days is UNKNOWN:
-        yield UNKNOWN
-    elif not isinstance(days, (int, float)) or days < 7:
-        yield f"deletionWindowInDays is {days!r}: set it to 7..30 (30 is the default)"
 
 
 def _is_wildcard(principal) -> bool:

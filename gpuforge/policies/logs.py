@@ -4,42 +4,38 @@ the configured minimum (`RuleContext.min_log_retention_days`, CrossGuard `minLog
 from __future__ import annotations
 
 from .context import RuleContext
+from .declarative import is_set, key_rule
 from .rule import rule
 from .stack import Resource
-from .values import MISSING, UNKNOWN
+from .values import UNKNOWN
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
 
-@rule(
+key_rule(
     "GF-LOG-001",
     "Ensure CloudWatch log groups are encrypted with a KMS key",
     severity="medium",
     types=[LOG_GROUP],
+    path="kmsKeyId",
+    test=is_set,
+    fix="set it to the environment's CMK ARN",
     checkov=["CKV_AWS_158"],
     trivy=["AVD-AWS-0017"],
 )
-def log_group_kms(group: Resource, ctx: RuleContext):
-    key = group.get("kmsKeyId")
-    if key is UNKNOWN:
-        yield UNKNOWN
-    elif key is MISSING or key == "":
-        yield "kmsKeyId is not set: set it to the environment's CMK ARN"
 
-
-@rule(
+key_rule(
     "GF-LOG-002",
     "Ensure CloudWatch log groups have a retention period",
     severity="low",
     types=[LOG_GROUP],
+    path="retentionInDays",
+    not_equals=0,
+    default=0,  # the provider's default: keep logs forever
+    unset="not set (logs are kept forever)",
+    fix="set it, e.g. 90 or 365 (0 keeps logs forever)",
     checkov=["CKV_AWS_66"],
 )
-def log_group_retention(group: Resource, ctx: RuleContext):
-    days = group.get("retentionInDays")
-    if days is UNKNOWN:
-        yield UNKNOWN
-    elif days is MISSING or days == 0:
-        yield "retentionInDays is not set (logs are kept forever): set it, e.g. 90 or 365"
 
 
 @rule(

@@ -15,7 +15,7 @@ from typing import Any
 from gpuforge.model.names import POOL_KEY
 
 from .context import RuleContext
-from .declarative import key_rule
+from .declarative import is_set, key_rule
 from .rule import rule
 from .stack import Resource, Stack
 from .values import MISSING, UNKNOWN, as_list, get, tags_of
@@ -215,21 +215,16 @@ def efa_single_subnet(ng: Resource, stack: Stack, ctx: RuleContext):
         )
 
 
-@rule(
+key_rule(
     "GF-NODE-007",
     "Ensure EKS node groups use a launch template (so IMDS settings are ours)",
     severity="medium",
     types=[NODE_GROUP],
+    path="launchTemplate",
+    test=is_set,
+    fix="give the node group a launch template with metadataOptions httpTokens='required' "
+    "and httpPutResponseHopLimit=1",
 )
-def uses_launch_template(ng: Resource, ctx: RuleContext):
-    lt = ng.get("launchTemplate")
-    if lt is UNKNOWN:
-        yield UNKNOWN
-    elif lt is MISSING:
-        yield (
-            "no launchTemplate: give the node group a launch template with "
-            "metadataOptions httpTokens='required' and httpPutResponseHopLimit=1"
-        )
 
 
 def _customer_managed_key(key: Any) -> Any:

@@ -13,8 +13,9 @@ Yielding nothing means the resource passes. A known violation wins over an unkno
 
 Resource rules see one resource's props. Stack rules are evaluated per target resource
 too, but also see the whole `Stack` (needed to find the separate resources that configure
-a bucket or a VPC). Most rules are declared with the helpers in `declarative`; `@rule`
-registers a hand-written check. Nothing here imports pulumi.
+a bucket or a VPC). A rule that reads one key, or asks every parent for a companion, is
+declared with a helper in `declarative`; any other check is written by hand and
+registered with `@rule`. Nothing here imports pulumi.
 """
 
 from __future__ import annotations

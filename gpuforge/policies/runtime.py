@@ -29,11 +29,12 @@ from gpuforge.model.names import (
 )
 
 from .context import RuleContext
+from .declarative import key_rule
 from .iam import POLICY_TYPES, _allow_statements
 from .nodes import LAUNCH_TEMPLATE, NODE_GROUP, is_gpu_node_group, uses_efa
 from .rule import rule
 from .stack import Resource, Stack
-from .values import MISSING, UNKNOWN, as_list, get, is_unknown, tags_of
+from .values import UNKNOWN, is_unknown, statement_list, tags_of
 
 ASG_TAG = "aws:autoscaling/tag:Tag"
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -249,15 +250,15 @@ def scaling_writes_scoped(res: Resource, ctx: RuleContext):
         if st is UNKNOWN:
             yield UNKNOWN
             continue
-        actions = as_list(st.get("Action", MISSING))
-        if actions is UNKNOWN or UNKNOWN in actions:
+        actions = statement_list(st, "Action")
+        if actions is UNKNOWN:
             yield UNKNOWN
             continue
         writes = [a for a in actions if a in SCALING_WRITES or a in ("autoscaling:*", "*")]
         if not writes:
             continue
-        resources = as_list(st.get("Resource", MISSING))
-        if resources is UNKNOWN or UNKNOWN in resources:
+        resources = statement_list(st, "Resource")
+        if resources is UNKNOWN:
             yield UNKNOWN
         elif "*" in resources or "NotResource" in st:
             yield (
@@ -267,19 +268,16 @@ def scaling_writes_scoped(res: Resource, ctx: RuleContext):
             )
 
 
-@rule(
+def _exact_version(version: Any) -> bool:
+    return isinstance(version, str) and bool(_EXACT_VERSION.match(version))
+
+
+key_rule(
     "GF-RUN-007",
     "Ensure every Helm chart is pinned to an exact version",
     severity="medium",
     types=[RELEASE],
+    path="version",
+    test=_exact_version,
+    fix="pin the chart to an exact version (e.g. 1.2.3) so every apply installs the same chart",
 )
-def chart_pinned(release: Resource, ctx: RuleContext):
-    version = get(release.props, "version")
-    if version is UNKNOWN:
-        yield UNKNOWN
-    elif not isinstance(version, str) or not _EXACT_VERSION.match(version):
-        shown = "no version" if version is MISSING else f"version {version!r}"
-        yield (
-            f"chart {release.get('chart')} has {shown}: pin an exact version (e.g. 1.2.3) so "
-            "every apply installs the same chart"
-        )

@@ -26,7 +26,7 @@ from .declarative import (
 )
 from .rule import rule
 from .stack import Resource, Stack
-from .values import MISSING, UNKNOWN, as_list, get, parse_policy, statements
+from .values import MISSING, UNKNOWN, as_list, get, parse_policy, statement_list, statements
 
 BUCKET = "aws:s3/bucket:Bucket"
 PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
@@ -169,7 +169,7 @@ def denies_insecure_transport(props: Mapping[str, Any]) -> Any:
         principal = st.get("Principal")
         if principal not in ("*", {"AWS": "*"}, {"AWS": ["*"]}):
             continue
-        actions = as_list(st.get("Action", MISSING))
+        actions = statement_list(st, "Action", partial=True)
         if not any(a in ("s3:*", "*") for a in actions):
             continue
         cond = st.get("Condition")

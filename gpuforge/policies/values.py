@@ -145,5 +145,24 @@ def parse_policy(value: Any) -> Any:
 
 
 def statements(doc: Mapping[str, Any]) -> list[Any]:
-    """The `Statement` list of a policy document (a single statement becomes a list)."""
-    return as_list(doc.get("Statement", MISSING)) if isinstance(doc, Mapping) else []
+    """The `Statement` list of a policy document (a single statement becomes a list).
+
+    A list that is not known yet reads as one unknown statement, `[UNKNOWN]`.
+    """
+    if not isinstance(doc, Mapping):
+        return []
+    found = as_list(doc.get("Statement", MISSING))
+    return [UNKNOWN] if found is UNKNOWN else found
+
+
+def statement_list(statement: Mapping[str, Any], key: str, *, partial: bool = False) -> Any:
+    """A policy statement's `Action` or `Resource` (or a Principal's `Service`) as a list.
+
+    A single value becomes a one-item list, an absent key `[]`. UNKNOWN when the value is
+    not known yet or any item of it is not; with `partial=True` a known list keeps its
+    unknown items, for rules where one known bad item fails the statement anyway.
+    """
+    items = as_list(statement.get(key, MISSING))
+    if not partial and items is not UNKNOWN and UNKNOWN in items:
+        return UNKNOWN
+    return items

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import kubernetes_validate
 import pytest
 
@@ -303,23 +300,6 @@ def test_backends_declare_their_primary_object():
     )
     for name in backends.names():
         assert backends.get(name).name == name
-
-
-def test_launch_dry_run_imports_no_cloud_or_kubernetes_client():
-    code = (
-        "import sys\n"
-        "from gpuforge.cli.main import cli\n"
-        "argv = ['launch', 'examples/jobs/llama-2x8-h100.yaml', '-e', 'prod', '--dry-run']\n"
-        "try:\n    cli.main(argv, standalone_mode=False)\n"
-        "except SystemExit:\n    pass\n"
-        "heavy = ('pulumi', 'pulumi_aws', 'boto3', 'botocore', 'moto', 'kubernetes')\n"
-        "print('HEAVY', [m for m in heavy if m in sys.modules])\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    assert "HEAVY []" in out.stdout, out.stdout + out.stderr
-    assert "kind: Job" in out.stdout
 
 
 def test_launch_without_cloud_credentials_is_one_clear_line(runner, monkeypatch):

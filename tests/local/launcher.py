@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -20,6 +19,7 @@ TRAINER = ROOT / "examples" / "trainer" / "train.py"
 SMALL = ["--d-model", "64", "--layers", "2", "--heads", "2", "--seq-len", "32", "--batch-size", "4"]
 """A model small enough for CI on two cores (~0.1 M parameters)."""
 _PREFIX = re.compile(r"^\[rank(\d+)\]: (.*)$")
+_GLUED = re.compile(r"\[rank\d+\]: \{")  # a record glued after other output
 
 
 def project(tmp: Path, *, steps: int, every: int, extra: list[str] = (), name="tiny") -> Path:
@@ -65,16 +65,10 @@ class Launch:
             self._cond.notify_all()
 
     def records(self) -> list[tuple[int, dict]]:
-        """(rank, JSON object) for every JSON line a rank printed, in order."""
-        out = []
+        """(rank, JSON object) for every JSON line a rank printed so far (`parse_records`)."""
         with self._cond:
             lines = list(self.lines)
-        for line in lines:
-            match = _PREFIX.match(line)
-            if match and match[2].startswith("{"):
-                with contextlib.suppress(ValueError):
-                    out.append((int(match[1]), json.loads(match[2])))
-        return out
+        return parse_records(lines)
 
     def wait_for(self, predicate: Callable[[list], object], timeout: float = 60) -> object:
         """Block until `predicate(records)` is truthy; its value."""
@@ -100,6 +94,32 @@ class Launch:
 
     def output(self) -> str:
         return "\n".join(self.lines)
+
+
+def parse_records(lines: list[str]) -> list[tuple[int, dict]]:
+    """(rank, JSON object) for every JSON line a rank printed, in order.
+
+    A rank's line with a record glued on after other output (two writes tailed into
+    one line), or one that starts a JSON object it does not finish, is an error naming
+    the line: a record must never go missing quietly.
+    """
+    out = []
+    for number, line in enumerate(lines, 1):
+        match = _PREFIX.match(line)
+        if not match:
+            continue
+        if _GLUED.search(match[2]):
+            raise AssertionError(
+                f"output line {number} has a record glued after other output: {line!r}"
+            )
+        if match[2].startswith("{"):
+            try:
+                out.append((int(match[1]), json.loads(match[2])))
+            except ValueError as exc:
+                raise AssertionError(
+                    f"output line {number} is not one JSON record ({exc}): {line!r}"
+                ) from None
+    return out
 
 
 def steps(records) -> list[dict]:

@@ -71,3 +71,30 @@ def test_a_condition_needs_a_message_for_a_wrong_companion() -> None:
             missing="add one",
         )
     assert "GF-TEST-001" not in policies.RULES_BY_ID
+
+
+def test_key_rule_matches_as_expect_does_and_says_what_is_unset() -> None:
+    """GF-EKS-006 (equals=False) and GF-KMS-002 (a value test over AWS's default)."""
+    cluster, key = "aws:eks/cluster:Cluster", "aws:kms/key:Key"
+    path = "bootstrapClusterCreatorAdminPermissions"
+    scenario = Scenario(
+        [
+            ("unset", cluster, {}),
+            ("zero", cluster, {"accessConfig": {path: 0}}),  # 0 is not False
+            ("off", cluster, {"accessConfig": {path: False}}),
+            ("default-window", key, {"enableKeyRotation": True}),
+            ("short-window", key, {"enableKeyRotation": True, "deletionWindowInDays": 3}),
+        ]
+    )
+    found = {
+        (f.rule, f.urn.rsplit("::", 1)[-1]): f.message
+        for f in policies.evaluate(scenario.triples())
+    }
+    assert found[("GF-EKS-006", "unset")].startswith(
+        f"accessConfig.{path} is not set (EKS's default is true): "
+    )
+    assert ("GF-EKS-006", "zero") in found and ("GF-EKS-006", "off") not in found
+    assert ("GF-KMS-002", "default-window") not in found
+    assert found[("GF-KMS-002", "short-window")] == (
+        "deletionWindowInDays is 3: set it to 7..30 (30 is the default)"
+    )
