@@ -1,7 +1,7 @@
 """Launches per second against the emulated Kubernetes API (`gpuforge.emulator.kubernetes`).
 
 Method: one `EmulatedKubernetes` on 127.0.0.1 in this process; each launch is a
-full `gpuforge.jobs.cluster.submit` of the 2-node example job
+full `gpuforge.jobs.submit.submit` of the 2-node example job
 (`examples/jobs/llama-2x8-h100.yaml`, renamed per launch, rendered by the
 indexed-job backend: a headless Service and an Indexed Job): check the name is
 free, create both objects. N launches one after another, three rounds; then
@@ -19,8 +19,12 @@ import time
 from pathlib import Path
 
 from gpuforge.emulator.kubernetes import EmulatedKubernetes
-from gpuforge.jobs import backends, cluster
+from gpuforge.jobs import backends
+from gpuforge.jobs.cancel import cancel
+from gpuforge.jobs.fit import check_fit
+from gpuforge.jobs.listing import list_jobs
 from gpuforge.jobs.spec import load_job
+from gpuforge.jobs.submit import submit
 from gpuforge.model.loader import load_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +33,6 @@ EXAMPLE = ROOT / "examples" / "jobs" / "llama-2x8-h100.yaml"
 
 def main(n: int = 50) -> None:
     _, spec = load_env(str(ROOT / "stacks" / "prod.yaml"))
-    backend = backends.get("indexed-job")
     rows = []
     rates, list_ms, cancel_rates = [], [], []
     for round_ in range(3):  # a fresh API each round: kmock scans every stored object per request
@@ -40,19 +43,18 @@ def main(n: int = 50) -> None:
                 update={"training": spec.training.model_copy(update={"namespace": ns})}
             )
             jobs = [load_job(EXAMPLE, [f"name=job-{i}"]) for i in range(n)]
-            rendered = [(job, backend.render(job, env)) for job in jobs]  # not timed
+            fits = [check_fit(job, env) for job in jobs]  # not timed
+            rendered = [(fit, backends.render(fit)) for fit in fits]
             start = time.perf_counter()
-            for job, manifests in rendered:
-                cluster.submit(
-                    job, env, manifests, backend, kubeconfig=config, say=lambda _line: None
-                )
+            for fit, manifests in rendered:
+                submit(fit, manifests, kubeconfig=config, say=lambda _line: None)
             rates.append(n / (time.perf_counter() - start))
             start = time.perf_counter()
-            listed = cluster.list_jobs(env, kubeconfig=config)
+            listed = list_jobs(env, kubeconfig=config)
             list_ms.append((time.perf_counter() - start) * 1000)
             start = time.perf_counter()
             for record in listed:
-                cluster.cancel(env, record.name, kubeconfig=config)
+                cancel(env, record.name, kubeconfig=config)
             cancel_rates.append(len(listed) / (time.perf_counter() - start))
     rows.append(
         (

@@ -26,11 +26,11 @@ def jobs(env: str, output: str, kubeconfig: str | None, context: str | None) -> 
       gpuforge jobs -e prod
       gpuforge jobs -e dev --kubeconfig ./emulated.kubeconfig -o json
     """
-    from gpuforge.jobs.cluster import list_jobs
+    from gpuforge.jobs.listing import list_jobs
     from gpuforge.model.loader import load_env
 
     _, spec = load_env(env)
-    with cluster_errors():
+    with cluster_errors(env):
         records = list_jobs(spec, kubeconfig=kubeconfig, context=context)
     if output == "json":
         click.echo(
@@ -82,11 +82,11 @@ def status(name: str, env: str, output: str, kubeconfig: str | None, context: st
       gpuforge status llama-2x8 -e prod
       gpuforge status llama-2x8 -e prod -o json
     """
-    from gpuforge.jobs.cluster import describe
+    from gpuforge.jobs.describe import describe
     from gpuforge.model.loader import load_env
 
     _, spec = load_env(env)
-    with cluster_errors():
+    with cluster_errors(env):
         record, st = describe(spec, name, kubeconfig=kubeconfig, context=context)
     if output == "json":
         click.echo(json.dumps({**st.as_dict(), "job": record.as_dict()}, indent=2))
@@ -144,11 +144,11 @@ def logs(
       gpuforge logs llama-2x8 -e prod --rank 0
       gpuforge logs llama-2x8 -e prod -f
     """
-    from gpuforge.jobs.cluster import logs as job_logs
+    from gpuforge.jobs.job_logs import logs as job_logs
     from gpuforge.model.loader import load_env
 
     _, spec = load_env(env)
-    with cluster_errors():
+    with cluster_errors(env):
         job_logs(
             spec,
             name,
@@ -157,7 +157,6 @@ def logs(
             kubeconfig=kubeconfig,
             context=context,
             out=click.echo,
-            env_hint=env,
         )
 
 
@@ -172,11 +171,11 @@ def cancel(name: str, env: str, kubeconfig: str | None, context: str | None) -> 
     Example:
       gpuforge cancel llama-2x8 -e prod
     """
-    from gpuforge.jobs.cluster import cancel as cancel_job
+    from gpuforge.jobs.cancel import cancel as cancel_job
     from gpuforge.model.loader import load_env
 
     _, spec = load_env(env)
-    with cluster_errors():
+    with cluster_errors(env):
         deleted = cancel_job(spec, name, kubeconfig=kubeconfig, context=context)
     click.echo(f"cancelled {name}: deleted {', '.join(deleted)}")
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 
 from gpuforge.cli.cluster_errors import cluster_errors
 from gpuforge.cli.errors import BadInput
 from gpuforge.cli.options import cluster_options, output_option, required_env_option
+
+if TYPE_CHECKING:
+    from gpuforge.jobs.fit import Fit
 
 
 @click.command()
@@ -70,7 +74,8 @@ def launch(
 
     --dry-run prints the manifests as YAML on stdout and a summary on stderr
     (pool, nodes x GPUs, EFA or TCP transport, cost per hour at full size);
-    with -o json, one JSON document.
+    with -o json, one JSON document. The manifests are exactly what a launch
+    sends, so applying them with kubectl makes the same job.
 
     Without --dry-run the objects are created in the environment's EKS cluster
     (a token made as `aws eks get-token` makes it, held in memory) or the
@@ -112,12 +117,11 @@ def launch(
         raise BadInput("launch: --nproc and --checkpoint-uri go with --local")
     _, spec = load_env(env)
     job, locate = load_job_located(job_file, overrides)
-    backend = backends.get(job.backend)
     try:
-        fit = check_fit(job, spec, priority_settable=backend.priority_settable)
-        manifests = backend.render(job, spec)
+        fit = check_fit(job, spec, priority_settable=backends.get(job.backend).priority_settable)
     except SpecError as exc:
         raise locate(exc) from None
+    manifests = backends.render(fit)
 
     if local:
         _launch_local(job, spec, nproc, checkpoint_uri, dry_run=dry_run, output=output)
@@ -125,30 +129,22 @@ def launch(
 
     if dry_run:
         if output == "json":
-            click.echo(json.dumps(_document(job, fit, manifests, sent=False), indent=2))
+            click.echo(json.dumps(_document(fit, manifests, sent=False), indent=2))
         else:
             _print_manifests(manifests)
-            _print_summary(fit, job, sent=False)
+            _print_summary(fit, sent=False)
         return
 
-    from gpuforge.jobs.cluster import submit  # the kubernetes client: only when sending
+    from gpuforge.jobs.submit import submit  # the kubernetes client: only when sending
 
     if output != "json":
-        _print_summary(fit, job, sent=True)
-    with cluster_errors():
+        _print_summary(fit, sent=True)
+    with cluster_errors(env):
         result = submit(
-            job,
-            spec,
-            manifests,
-            backend,
-            replace=replace,
-            wait=wait,
-            kubeconfig=kubeconfig,
-            context=context,
-            env_hint=env,
+            fit, manifests, replace=replace, wait=wait, kubeconfig=kubeconfig, context=context
         )
     if output == "json":
-        doc = _document(job, fit, manifests, sent=True)
+        doc = _document(fit, manifests, sent=True)
         doc["result"] = result
         click.echo(json.dumps(doc, indent=2, default=str))
 
@@ -185,27 +181,38 @@ def _launch_local(job, spec, nproc, checkpoint_uri, *, dry_run: bool, output: st
         click.get_current_context().exit(code)
 
 
-def _document(job, fit, manifests: list[dict], *, sent: bool) -> dict:
+def _document(fit: Fit, manifests: list[dict], *, sent: bool) -> dict:
     return {
-        "job": job.name,
+        "job": fit.name,
         "dry_run": not sent,
         "sent": sent,
-        "summary": fit.as_dict(),
+        "summary": fit.summary(),
         "manifests": manifests,
     }
 
 
 def _print_manifests(manifests: list[dict]) -> None:
+    click.echo(manifests_yaml(manifests), nl=False)
+
+
+def manifests_yaml(manifests: list[dict]) -> str:
+    """The manifests as YAML documents, each written out in full (no `&anchor`/`*alias`
+    where a renderer reused a dict), as the API receives them."""
     import yaml
 
-    click.echo(yaml.safe_dump_all(manifests, sort_keys=False), nl=False)
+    class Dumper(yaml.SafeDumper):
+        def ignore_aliases(self, data) -> bool:
+            return True
+
+    return yaml.dump_all(manifests, Dumper=Dumper, sort_keys=False)
 
 
-def summary_lines(fit, job) -> list[str]:
+def summary_lines(fit: Fit) -> list[str]:
     """The dry run's summary: placement, transport, resources, queue, checkpoints, cost."""
+    job = fit.job
     plural = "s" if fit.total_gpus > 1 else ""
     lines = [
-        f"pool {fit.pool}: {fit.nodes} node{'s' if fit.nodes > 1 else ''} x "
+        f"pool {fit.pool.name}: {fit.nodes} node{'s' if fit.nodes > 1 else ''} x "
         f"{fit.gpus_per_node} {fit.gpu_model} = {fit.total_gpus} GPU{plural} "
         f"({fit.instance_type})",
     ]
@@ -214,7 +221,7 @@ def summary_lines(fit, job) -> list[str]:
         lines.append(f"transport: EFA ({fit.efa_devices_per_node} devices per node{rdma})")
     elif fit.nodes > 1:
         lines.append(
-            f"transport: TCP - pool {fit.pool} has no EFA, so NCCL talks between nodes over "
+            f"transport: TCP - pool {fit.pool.name} has no EFA, so NCCL talks between nodes over "
             "sockets (far slower for large models)"
         )
     else:
@@ -245,13 +252,13 @@ def summary_lines(fit, job) -> list[str]:
     return lines
 
 
-def _print_summary(fit, job, *, sent: bool) -> None:
+def _print_summary(fit: Fit, *, sent: bool) -> None:
     what = "launching" if sent else "dry run, nothing sent"
     head = (
-        f"job {fit.job} on {fit.environment} (namespace {fit.namespace}, "
+        f"job {fit.name} on {fit.environment} (namespace {fit.namespace}, "
         f"backend {fit.backend}): {what}"
     )
     click.echo(head, err=True)
-    for line in summary_lines(fit, job):
+    for line in summary_lines(fit):
         prefix = "  warning: " if line.startswith("transport: TCP -") else "  "
         click.echo(prefix + line, err=True)

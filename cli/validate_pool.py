@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from gpuforge.cli.errors import BadInput
 from gpuforge.cli.options import output_option, required_env_option
 from gpuforge.jobs.gpu_peaks import DEFAULT_BUSBW_THRESHOLD, DEFAULT_MATMUL_THRESHOLD
+
+if TYPE_CHECKING:
+    from gpuforge.jobs.fit import Fit
 
 
 def _count(most: int | None = None):
@@ -145,6 +149,7 @@ def validate_pool(
       gpuforge validate-pool h100 -e prod --results out.txt
     """
     from gpuforge.jobs import burnin_job, burnin_verdict
+    from gpuforge.jobs.fit import check_fit
     from gpuforge.model.loader import load_env
 
     if nproc is not None and not local:
@@ -165,7 +170,8 @@ def validate_pool(
         job = burnin_job.burnin_job(
             spec, pool_spec, nodes=count, image=image or burnin_job.DEFAULT_IMAGE, args=args
         )
-        _print_rendered(job, spec, burnin_job.render(job, spec), output)
+        fit = check_fit(job, spec)
+        _print_rendered(fit, burnin_job.render(fit), output)
         return
 
     if nodes not in (None, 1):
@@ -192,19 +198,17 @@ def _say(message: str) -> None:
     click.echo(message, err=True)
 
 
-def _print_rendered(job, spec, manifests: list[dict], output: str) -> None:
-    from gpuforge.jobs.fit import check_fit
-
-    fit = check_fit(job, spec)
+def _print_rendered(fit: Fit, manifests: list[dict], output: str) -> None:
     if output == "json":
-        doc = {"job": job.name, "dry_run": True, "summary": fit.as_dict(), "manifests": manifests}
+        doc = {"job": fit.name, "dry_run": True, "summary": fit.summary(), "manifests": manifests}
         click.echo(json.dumps(doc, indent=2))
         return
-    import yaml
+    from gpuforge.cli.launch import manifests_yaml
 
-    click.echo(yaml.safe_dump_all(manifests, sort_keys=False), nl=False)
+    click.echo(manifests_yaml(manifests), nl=False)
     click.echo(
-        f"burn-in {job.name} for pool {fit.pool} of {fit.environment}: rendered, nothing sent\n"
+        f"burn-in {fit.name} for pool {fit.pool.name} of {fit.environment}: "
+        "rendered, nothing sent\n"
         f"  {fit.nodes} node{'s' if fit.nodes > 1 else ''} x {fit.gpus_per_node} "
         f"{fit.gpu_model} ({fit.instance_type}), one pod per node, no restarts\n"
         f"  each rank prints one JSON line; judge them with --results FILE",

@@ -41,9 +41,10 @@ def backend_table() -> str:
     rows = ["| backend | status object | what it creates |", "| --- | --- | --- |"]
     for name in backends.names():
         backend = backends.get(name)
-        api, kind, _ = backend.primary
         doc = _first_line(backend)
-        rows.append(f"| `{name}` | `{api}` {kind} | {doc} |")
+        rows.append(
+            f"| `{name}` | `{backend.primary.api_version}` {backend.primary.kind} | {doc} |"
+        )
     return "\n".join(rows) + "\n"
 
 

@@ -43,10 +43,6 @@ FACTS = {
     "the Go duration format": (POOLS, lambda s: s.endswith("}m0s") or s == "m0s"),
 }
 
-PENDING = {"gpuforge/jobs/cluster.py"}
-"""Modules another part of issue 17 is rewriting (the launch path): they still spell
-the managed-by label and the pool key, and are to import them from `names` instead."""
-
 
 def _literals(tree: ast.AST) -> Iterator[tuple[int, str]]:
     # docstrings, and the attribute docstrings after an assignment: bare string statements
@@ -80,8 +76,6 @@ def _copies() -> list[str]:
     for top in PRODUCT:
         for path in sorted((ROOT / top).rglob("*.py")):
             where = path.relative_to(ROOT).as_posix()
-            if where in PENDING:
-                continue
             for line, text in _literals(ast.parse(path.read_text(), where)):
                 for fact, (home, spells) in FACTS.items():
                     if where != home and spells(text):
@@ -101,9 +95,3 @@ def test_the_home_modules_do_spell_the_facts_out(home):
     for fact, (fact_home, spells) in FACTS.items():
         if fact_home == home:
             assert any(spells(t) for t in texts), fact
-
-
-def test_pending_modules_still_exist():
-    """Drop a module from PENDING once it imports its facts; this keeps the list honest."""
-    for where in PENDING:
-        assert (ROOT / where).is_file(), where

@@ -16,12 +16,15 @@ gpuforge uses (JobSet, TrainJob, Kueue LocalQueue and Workload, from
 - pod logs: ``set_log(namespace, pod, text)`` is what ``pods/<name>/log`` answers
   (kmock alone answers the Pod object);
 - ``reject(predicate)``: refuse matching requests *before* anything is stored,
-  as a real API server's admission does (a kmock reaction runs after the write).
+  as a real API server's admission does (a kmock reaction runs after the write);
+- on create, the server's own ``metadata.uid`` and ``creationTimestamp`` (what
+  ``gpuforge jobs`` reads a job's age from), set on the stored object: the request
+  as sent stays as it was, in ``emulator._requests``.
 
 What it does not do (kmock 0.8): no controllers (nothing creates a Job's pods or
 events; a test or ``put`` does), no label or field selectors (filter on the
 client), no server-side watch from the Python client, no garbage collection, no
-Namespace objects, no server-filled uid/resourceVersion/creationTimestamp.
+Namespace objects, no server-filled resourceVersion.
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ import asyncio
 import concurrent.futures
 import secrets
 import threading
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +78,23 @@ def _emulator_class():
                 ):
                     raise kmock.KubernetesObjectNotFoundError()
                 return aiohttp.web.Response(text=text or "", content_type="text/plain")
-            return await super()._handle(request)
+            try:
+                return await super()._handle(request)
+            finally:
+                if request.action == kmock.action.CREATE and isinstance(request.data, dict):
+                    self._server_set(request)
+
+        def _server_set(self, request) -> None:
+            """Give a newly stored object what the API server fills in on create."""
+            meta = request.data.get("metadata") or {}
+            key = (request.resource, request.namespace or meta.get("namespace"), meta.get("name"))
+            if key not in self._objects:
+                return
+            stored = self._objects[key]
+            if stored.deleted or stored.get("metadata", {}).get("uid"):
+                return
+            now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            stored.patch({"metadata": {"uid": str(uuid.uuid4()), "creationTimestamp": now}})
 
         def _pods(self, namespace, name):
             return [

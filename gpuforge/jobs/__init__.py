@@ -1,7 +1,9 @@
 """Training jobs: the job spec, the fit check, manifest rendering, and the cluster they run on.
 
-The spec, fit check and backends are pure: they never import pulumi, boto3, moto or
-the kubernetes client, so `gpuforge launch --dry-run` stays instant. `kube`
-(building an API client) and `cluster` (submit, describe, logs, cancel) are the
-modules that talk to a cluster; they are imported only when a job is sent.
+A launch is `check_fit(job, env)` -> `Fit` -> `backends.render(fit)` ->
+`submit(fit, manifests)`. The spec, fit check and backends are pure: they never
+import pulumi, boto3, moto or the kubernetes client, so `gpuforge launch --dry-run`
+stays instant. The modules that talk to a cluster (`kube_client` with
+`eks_access` and `kubeconfig`; `submit`, `listing`, `describe`, `job_logs`,
+`cancel`) are imported only when a job is sent or read.
 """

@@ -1,7 +1,7 @@
 """The burn-in as a job: a `JobSpec` for a pool, its manifests, and a local run.
 
-The burn-in goes through the same job model as any training job (`check_fit`,
-the indexed-job backend, the `GPUFORGE_*` contract): one pod per node, every GPU
+The burn-in goes through the same launch path as any training job (`check_fit`,
+the indexed-job backend, the launch id, the `GPUFORGE_*` contract): one pod per node, every GPU
 of the node, torchrun with one process per GPU, no restarts (a burn-in must not
 hide a failure). The program is `gpuforge.jobs.burnin`; pods get that very file
 from a ConfigMap, so any image with PyTorch runs it without gpuforge installed.
@@ -16,8 +16,9 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
-from gpuforge.jobs import pod
+from gpuforge.jobs import launch_annotations, pod
 from gpuforge.jobs.burnin import NODE_NAME_VAR
+from gpuforge.jobs.fit import Fit
 from gpuforge.jobs.job_name import MAX_JOB_NAME
 from gpuforge.jobs.spec import JobSpec
 from gpuforge.model import pools
@@ -126,20 +127,20 @@ def program_source() -> str:
     return resources.files("gpuforge.jobs").joinpath(PROGRAM).read_text()
 
 
-def render(job: JobSpec, env: EnvironmentSpec) -> list[dict]:
+def render(fit: Fit) -> list[dict]:
     """The program's ConfigMap, then the indexed-job backend's Service and Job, patched to
-    mount the program and to tell each pod its node's name."""
+    mount the program and to tell each pod its node's name (`fit`: the burn-in job's)."""
     from gpuforge.jobs import backends
 
-    manifests = backends.get("indexed-job").render(job, env)
+    manifests = backends.get("indexed-job").render(fit)
     batch_job = next(m for m in manifests if m["kind"] == "Job")
     labels = batch_job["spec"]["template"]["metadata"]["labels"]
     configmap = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {
-            "name": f"{job.name}-program",
-            "namespace": env.training.namespace,
+            "name": f"{fit.name}-program",
+            "namespace": fit.namespace,
             "labels": dict(labels),
         },
         "data": {PROGRAM: program_source()},
@@ -158,7 +159,7 @@ def render(job: JobSpec, env: EnvironmentSpec) -> list[dict]:
     container["env"].append(
         {"name": NODE_NAME_VAR, "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}
     )
-    return [configmap, *manifests]
+    return launch_annotations.with_launch_id([configmap, *manifests])
 
 
 # -- running here -----------------------------------------------------------------

@@ -2,13 +2,16 @@
 
 `check_fit(job, env)` checks the job against the environment's model (the pool,
 its instance type and scale, `training.max_gpus`, the buckets, the node's
-allocatable CPU and memory) and returns what the job will get and cost, or raises
-a `SpecError` naming the job field, the reason and what would fit (exit 2).
+allocatable CPU and memory) once, and returns a `Fit`: the job, the environment,
+the pool and what the job gets and costs there. Everything after the check (the
+backends' `render(fit)`, `submit(fit, manifests)`, the dry run's summary) reads
+these facts from the `Fit` and works none of them out again. A job that can never
+fit raises a `SpecError` naming the job field, the reason and what would fit (exit 2).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from gpuforge.jobs.spec import JobSpec
 from gpuforge.model import names, pools, pricing
@@ -18,15 +21,14 @@ from gpuforge.model.spec import EnvironmentSpec, GpuPoolSpec
 
 
 @dataclass(frozen=True)
-class FitReport:
-    """What the job gets on its pool, and what it costs at full size."""
+class Fit:
+    """A job checked against an environment: where it runs, what it gets, what it costs."""
 
-    job: str
-    environment: str
-    namespace: str
+    job: JobSpec
+    env: EnvironmentSpec
+    pool: GpuPoolSpec
+    """The job's pool (the check found it: nothing after it looks the pool up again)."""
     backend: str
-    pool: str
-    instance_type: str
     gpu_model: str
     accelerator_resource: str
     nodes: int
@@ -38,7 +40,9 @@ class FitReport:
     efa_devices_per_node: int
     efa_rdma: bool
     cpu_milli_per_node: int
+    """The CPU each pod requests (the job's `cpu`, else its share of the node)."""
     memory_mib_per_node: int
+    """The memory each pod requests and is limited to (the job's `memory`, else its share)."""
     allocatable_cpu_milli: int
     allocatable_memory_mib: int
     queue: str | None
@@ -51,11 +55,55 @@ class FitReport:
     """Cost per hour at full size (`nodes` whole nodes, on-demand list price); None if unknown."""
     price_source: str
 
-    def as_dict(self) -> dict:
-        return asdict(self)
+    @property
+    def name(self) -> str:
+        """The job's name (also the name of its objects)."""
+        return self.job.name
+
+    @property
+    def environment(self) -> str:
+        return self.env.environment
+
+    @property
+    def namespace(self) -> str:
+        return self.env.training.namespace
+
+    @property
+    def instance_type(self) -> str:
+        return self.pool.instance_type
+
+    def summary(self) -> dict:
+        """The facts as plain data (the `summary` of `launch -o json`)."""
+        return {
+            "job": self.name,
+            "environment": self.environment,
+            "namespace": self.namespace,
+            "backend": self.backend,
+            "pool": self.pool.name,
+            "instance_type": self.instance_type,
+            "gpu_model": self.gpu_model,
+            "accelerator_resource": self.accelerator_resource,
+            "nodes": self.nodes,
+            "gpus_per_node": self.gpus_per_node,
+            "total_gpus": self.total_gpus,
+            "node_gpus": self.node_gpus,
+            "transport": self.transport,
+            "efa_devices_per_node": self.efa_devices_per_node,
+            "efa_rdma": self.efa_rdma,
+            "cpu_milli_per_node": self.cpu_milli_per_node,
+            "memory_mib_per_node": self.memory_mib_per_node,
+            "allocatable_cpu_milli": self.allocatable_cpu_milli,
+            "allocatable_memory_mib": self.allocatable_memory_mib,
+            "queue": self.queue,
+            "priority_class": self.priority_class,
+            "checkpoint_bucket": self.checkpoint_bucket,
+            "hourly_per_node_usd": self.hourly_per_node_usd,
+            "hourly_usd": self.hourly_usd,
+            "price_source": self.price_source,
+        }
 
 
-def check_fit(job: JobSpec, env: EnvironmentSpec, *, priority_settable: bool = True) -> FitReport:
+def check_fit(job: JobSpec, env: EnvironmentSpec, *, priority_settable: bool = True) -> Fit:
     """The job's placement and cost, or a `SpecError` on the job field that can never fit.
 
     `priority_settable` is False for backends that cannot set a pod priority
@@ -80,13 +128,11 @@ def check_fit(job: JobSpec, env: EnvironmentSpec, *, priority_settable: bool = T
     _fits_node(job, pool, room, cpu, memory)
     price = pricing.hourly_usd(pool.instance_type)
     accel = pool.instance.accelerator
-    return FitReport(
-        job=job.name,
-        environment=env.environment,
-        namespace=env.training.namespace,
+    return Fit(
+        job=job,
+        env=env,
+        pool=pool,
         backend=job.backend,
-        pool=pool.name,
-        instance_type=pool.instance_type,
         gpu_model=accel.model if accel else "-",
         accelerator_resource=shape.accelerator_resource,
         nodes=job.nodes,

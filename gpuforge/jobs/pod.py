@@ -1,28 +1,30 @@
 """The parts every backend's pods share: labels, torchrun, environment, resources, placement.
 
-Built as plain dicts from the job, the environment and its `FitReport`; pool facts
-(labels, taints, device resources) come from `gpuforge.model.pools` and names
-(service account, priority classes, queue label) from `gpuforge.model.names`.
+Built as plain dicts from the job's `Fit` (the job, the environment, its pool and
+what it gets there); pool facts (labels, taints, device resources) come from
+`gpuforge.model.pools` and names (service account, priority classes, queue label)
+from `gpuforge.model.names`.
 """
 
 from __future__ import annotations
 
-from gpuforge.jobs import contract
-from gpuforge.jobs.fit import FitReport
+from gpuforge.jobs import contract, launch_annotations
+from gpuforge.jobs.fit import Fit
+from gpuforge.jobs.resources import Resource
 from gpuforge.jobs.spec import JobSpec
 from gpuforge.model import names, pools
-from gpuforge.model.spec import EnvironmentSpec, GpuPoolSpec
+from gpuforge.model.spec import GpuPoolSpec
 
 CONTAINER = "trainer"
 SHM_VOLUME = "dshm"
 TTL_SECONDS_AFTER_FINISHED = 7 * 24 * 3600
 """Finished jobs stay a week, so `gpuforge status` can still explain them."""
 TERMINATION_GRACE_SECONDS = 120
+"""Time between SIGTERM and SIGKILL: enough for a script to flush a last checkpoint."""
 SHUTDOWN_TIMEOUT_SECONDS = TERMINATION_GRACE_SECONDS - 20
 """How long torchrun lets its workers finish after SIGTERM (a spot notice, a drain) before
 it kills them: time for the last checkpoint, and still inside the pod's grace period, so
 the kubelet's SIGKILL never comes first (torchrun's own default is 30 s)."""
-"""Time between SIGTERM and SIGKILL: enough for a script to flush a last checkpoint."""
 DNS_WAIT_SECONDS = 300
 
 # -- labels ---------------------------------------------------------------------
@@ -32,46 +34,47 @@ COMPONENT_LABEL = "app.kubernetes.io/component"
 COMPONENT = "training"
 
 
-def labels(job: JobSpec, fit: FitReport) -> dict[str, str]:
+def labels(fit: Fit) -> dict[str, str]:
     """Labels on every rendered object and every pod template of the job."""
     return {
-        names.JOB_LABEL: job.name,
-        NAME_LABEL: job.name,
+        names.JOB_LABEL: fit.name,
+        NAME_LABEL: fit.name,
         names.MANAGED_BY_LABEL: names.MANAGED_BY,
         COMPONENT_LABEL: COMPONENT,
-        names.POOL_KEY: fit.pool,
+        names.POOL_KEY: fit.pool.name,
     }
 
 
-def workload_labels(job: JobSpec, fit: FitReport) -> dict[str, str]:
+def workload_labels(fit: Fit) -> dict[str, str]:
     """Labels of the object Kueue admits: the common ones plus the queue when the env queues."""
-    out = labels(job, fit)
+    out = labels(fit)
     if fit.queue:
         out[names.KUEUE_QUEUE_LABEL] = fit.queue
     return out
 
 
-def metadata(job: JobSpec, fit: FitReport, name: str, *, workload: bool = False) -> dict:
-    return {
-        "name": name,
-        "namespace": fit.namespace,
-        "labels": workload_labels(job, fit) if workload else labels(job, fit),
-    }
+def metadata(fit: Fit, name: str) -> dict:
+    return {"name": name, "namespace": fit.namespace, "labels": labels(fit)}
 
 
-def workload(primary: tuple[str, str, str], job: JobSpec, fit: FitReport, spec: dict) -> dict:
-    """The object whose status is the job's (`primary`: api_version, kind, plural).
+def workload(primary: Resource, fit: Fit, spec: dict) -> dict:
+    """The object whose status is the job's (the backend's `primary` resource).
 
-    It carries the workload labels (the Kueue queue label when the environment queues),
-    and a queued one is created suspended: Kueue admits (unsuspends) the whole gang at once.
+    It carries the workload labels (the Kueue queue label when the environment queues)
+    and the launch facts as annotations (`launch_annotations.facts`); a queued one is
+    created suspended: Kueue admits (unsuspends) the whole gang at once.
     """
-    api_version, kind, _ = primary
     if fit.queue:
         spec = {**spec, "suspend": True}
     return {
-        "apiVersion": api_version,
-        "kind": kind,
-        "metadata": metadata(job, fit, job.name, workload=True),
+        "apiVersion": primary.api_version,
+        "kind": primary.kind,
+        "metadata": {
+            "name": fit.name,
+            "namespace": fit.namespace,
+            "labels": workload_labels(fit),
+            "annotations": launch_annotations.facts(fit),
+        },
         "spec": spec,
     }
 
@@ -79,27 +82,27 @@ def workload(primary: tuple[str, str, str], job: JobSpec, fit: FitReport, spec: 
 # -- what runs ------------------------------------------------------------------
 
 
-def rendezvous_endpoint(job: JobSpec, env: EnvironmentSpec, rank0_pod: str) -> str | None:
+def rendezvous_endpoint(fit: Fit, rank0_pod: str) -> str | None:
     """Rank 0's stable `host:port` under the job's headless Service, or None for one node.
 
     `rank0_pod` is rank 0's pod hostname, which each backend's controller names its own
     way (`<job>-0` for an Indexed Job, `<job>-<replicated job>-0-0` for a JobSet).
     """
-    if job.nodes == 1:
+    if fit.nodes == 1:
         return None
-    return f"{rank0_pod}.{job.name}.{env.training.namespace}.svc:{contract.RENDEZVOUS_PORT}"
+    return f"{rank0_pod}.{fit.name}.{fit.namespace}.svc:{contract.RENDEZVOUS_PORT}"
 
 
-def gang_command(job: JobSpec, fit: FitReport, rendezvous: str | None) -> list[str]:
+def gang_command(fit: Fit, rendezvous: str | None) -> list[str]:
     """What each pod runs: torchrun, started once rank 0's name resolves (multi-node)."""
-    argv = torchrun(job, fit, rendezvous)
+    argv = torchrun(fit, rendezvous)
     return wait_for_dns(f"${{{contract.RENDEZVOUS}%:*}}", argv) if rendezvous else argv
 
 
-def torchrun(job: JobSpec, fit: FitReport, rendezvous: str | None) -> list[str]:
+def torchrun(fit: Fit, rendezvous: str | None) -> list[str]:
     """The torchrun command line: c10d rendezvous on `rendezvous`, or standalone on one node."""
-    options = torchrun_options(job, fit.gpus_per_node, rendezvous)
-    return ["torchrun", *options, f"--shutdown-timeout={SHUTDOWN_TIMEOUT_SECONDS}", *job.argv]
+    options = torchrun_options(fit.job, fit.gpus_per_node, rendezvous)
+    return ["torchrun", *options, f"--shutdown-timeout={SHUTDOWN_TIMEOUT_SECONDS}", *fit.job.argv]
 
 
 def torchrun_options(job: JobSpec, nproc_per_node: int, rendezvous: str | None) -> list[str]:
@@ -158,15 +161,14 @@ def transport_env(pool: GpuPoolSpec) -> dict[str, str]:
     return out
 
 
-def env(
-    job: JobSpec, environment: EnvironmentSpec, fit: FitReport, rendezvous: str | None
-) -> list[dict]:
+def env(fit: Fit, rendezvous: str | None) -> list[dict]:
     """Container environment: the bucket from the runtime's ConfigMap, the contract, the rest.
 
     The physical bucket name carries a hash of the AWS account, which rendering does
     not know: it is read from the `gpuforge-buckets` ConfigMap and the checkpoint URI
     refers to it with Kubernetes' `$(VAR)` expansion.
     """
+    job = fit.job
     out: list[dict] = []
     checkpoint_uri = None
     if job.checkpoint is not None:
@@ -177,15 +179,13 @@ def env(
         checkpoint_uri = f"s3://$({var}){job.checkpoint.prefix}"
     variables = contract.variables(
         job=job.name,
-        environment=environment.environment,
+        environment=fit.environment,
         transport=fit.transport,
         checkpoint_uri=checkpoint_uri,
         every_steps=job.checkpoint.every_steps if job.checkpoint else None,
         rendezvous=rendezvous,
     )
-    pool = environment.pool(fit.pool)
-    assert pool is not None, "checked by check_fit"
-    variables |= transport_env(pool) | job.env
+    variables |= transport_env(fit.pool) | job.env
     out += [{"name": k, "value": v} for k, v in variables.items()]
     return out
 
@@ -193,7 +193,7 @@ def env(
 # -- resources and placement ------------------------------------------------------
 
 
-def resources(fit: FitReport) -> dict:
+def resources(fit: Fit) -> dict:
     """CPU and memory requests (memory also the limit), accelerators and EFA as limits.
 
     A pod that takes part of a node gets the same share of its EFA devices (at least one).
@@ -218,7 +218,7 @@ def node_selector(pool: GpuPoolSpec) -> dict[str, str]:
     return {names.POOL_KEY: pool.name}
 
 
-def shm_volume(fit: FitReport) -> dict:
+def shm_volume(fit: Fit) -> dict:
     """A memory-backed /dev/shm (the container default is 64 MiB), up to half the pod's memory."""
     return {
         "name": SHM_VOLUME,
@@ -232,18 +232,12 @@ CONTAINER_SECURITY = {"allowPrivilegeEscalation": False}
 POD_SECURITY = {"seccompProfile": {"type": "RuntimeDefault"}}
 
 
-def container(
-    job: JobSpec,
-    environment: EnvironmentSpec,
-    fit: FitReport,
-    command: list[str],
-    rendezvous: str | None,
-) -> dict:
+def container(fit: Fit, command: list[str], rendezvous: str | None) -> dict:
     out = {
         "name": CONTAINER,
-        "image": job.image,
+        "image": fit.job.image,
         "command": command,
-        "env": env(job, environment, fit, rendezvous),
+        "env": env(fit, rendezvous),
         "resources": resources(fit),
         "volumeMounts": [SHM_MOUNT],
         "securityContext": CONTAINER_SECURITY,
@@ -253,16 +247,9 @@ def container(
     return out
 
 
-def pod_spec(
-    job: JobSpec,
-    environment: EnvironmentSpec,
-    fit: FitReport,
-    command: list[str],
-    rendezvous: str | None,
-) -> dict:
+def pod_spec(fit: Fit, command: list[str], rendezvous: str | None) -> dict:
     """A pod of the job (rank from its `batch.kubernetes.io/job-completion-index` label)."""
-    pool = environment.pool(fit.pool)
-    assert pool is not None, "checked by check_fit"
+    pool = fit.pool
     spec = {
         "serviceAccountName": names.TRAINING_SERVICE_ACCOUNT,
         "restartPolicy": "Never",
@@ -271,7 +258,7 @@ def pod_spec(
         "tolerations": tolerations(pool),
         "securityContext": POD_SECURITY,
         "volumes": [shm_volume(fit)],
-        "containers": [container(job, environment, fit, command, rendezvous)],
+        "containers": [container(fit, command, rendezvous)],
     }
     if fit.priority_class:
         spec["priorityClassName"] = fit.priority_class
@@ -293,14 +280,14 @@ POD_FAILURE_POLICY = {
 """The gang fails together: any rank's failure fails the Job, which stops every pod."""
 
 
-def indexed_job_spec(job: JobSpec, fit: FitReport, pod_template: dict) -> dict:
+def indexed_job_spec(fit: Fit, pod_template: dict) -> dict:
     """The Indexed Job both the indexed-job and jobset backends run (one pod per node)."""
     return {
         "completionMode": "Indexed",
-        "completions": job.nodes,
-        "parallelism": job.nodes,
+        "completions": fit.nodes,
+        "parallelism": fit.nodes,
         "backoffLimit": 0,
         "podFailurePolicy": POD_FAILURE_POLICY,
-        "activeDeadlineSeconds": job.timeout_seconds,
+        "activeDeadlineSeconds": fit.job.timeout_seconds,
         "template": pod_template,
     }

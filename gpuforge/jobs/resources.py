@@ -55,7 +55,7 @@ WORKLOAD = Resource(KUEUE_API, "Workload", "workloads", custom=True)
 KNOWN = (SERVICE, POD, EVENT, CONFIG_MAP, BATCH_JOB, JOBSET, TRAINJOB, LOCAL_QUEUE, WORKLOAD)
 
 PRIMARY = (BATCH_JOB, JOBSET, TRAINJOB)
-"""Kinds whose object carries a job's status, one per backend."""
+"""Kinds whose object carries a job's status, one per backend (each backend's `primary`)."""
 
 OWNED = (BATCH_JOB, JOBSET, TRAINJOB, SERVICE, CONFIG_MAP, POD)
 """Kinds `cancel` sweeps for objects labelled with the job (pods too: the
@@ -70,12 +70,3 @@ def for_kind(api_version: str, kind: str) -> Resource:
         if (resource.api_version, resource.kind) == (api_version, kind):
             return resource
     raise KeyError(f"gpuforge does not know the resource {api_version} {kind}")
-
-
-def from_primary(primary: tuple[str, str, str]) -> Resource:
-    """The resource of a backend's `primary` (api_version, kind, plural)."""
-    api_version, kind, plural = primary
-    resource = for_kind(api_version, kind)
-    if resource.plural != plural:
-        raise KeyError(f"{kind}: plural {plural!r} disagrees with {resource.plural!r}")
-    return resource

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import yaml
 
-from gpuforge.jobs import kube
-from gpuforge.jobs.cluster import JOB_SELECTOR
+from gpuforge.jobs import kube_client
+from gpuforge.jobs.job_objects import selector
+from gpuforge.jobs.spec import JobSpec
 from gpuforge.model.loader import load_spec
-from gpuforge.model.names import JOB_LABEL
 from tests.conftest import ROOT
 
 EXAMPLES = ROOT / "examples" / "jobs"
@@ -72,7 +71,7 @@ def api():
 def sleeps(monkeypatch) -> list[float]:
     """Retries sleep into this list instead of the clock."""
     slept: list[float] = []
-    monkeypatch.setattr(kube, "DEFAULT_RETRY", kube.RetryPolicy(sleep=slept.append))
+    monkeypatch.setattr(kube_client, "DEFAULT_RETRY", kube_client.RetryPolicy(sleep=slept.append))
     return slept
 
 
@@ -108,46 +107,27 @@ def kubeconfig(api, tmp_path) -> str:
     return str(api.write_kubeconfig(tmp_path / "kubeconfig"))
 
 
-INDEXED = SimpleNamespace(name="indexed-job", primary=("batch/v1", "Job", "jobs"))
+def job_spec(name="llama", nodes=2, pool="h100") -> JobSpec:
+    """A real job: `nodes` whole nodes of `pool` (8 H100s each on prod's h100)."""
+    return JobSpec.model_validate(
+        {
+            "name": name,
+            "image": "pytorch/pytorch:2.13.0",
+            "pool": pool,
+            "nodes": nodes,
+            "command": ["train.py"],
+        }
+    )
 
 
-def job_spec(name="llama", nodes=2, gpus=8, pool="h100"):
-    return SimpleNamespace(name=name, nodes=nodes, gpus_per_node=gpus, pool=pool)
+def unqueued(env):
+    """`env` submitting jobs directly (training.queueing: none): the Job is not created
+    suspended, so a test can play the Job controller without playing Kueue first."""
+    return env.model_copy(update={"training": env.training.model_copy(update={"queueing": "none"})})
 
 
 def labels(name: str) -> dict:
-    return {**JOB_SELECTOR, JOB_LABEL: name, "app.kubernetes.io/name": name}
-
-
-def indexed_manifests(job, namespace: str) -> list[dict]:
-    """A headless Service and an Indexed Job, in creation order (the renderer's shape)."""
-    meta = {"name": job.name, "namespace": namespace, "labels": labels(job.name)}
-    return [
-        {
-            "apiVersion": "v1",
-            "kind": "Service",
-            "metadata": dict(meta),
-            "spec": {"clusterIP": "None", "selector": {JOB_LABEL: job.name}},
-        },
-        {
-            "apiVersion": "batch/v1",
-            "kind": "Job",
-            "metadata": dict(meta),
-            "spec": {
-                "completionMode": "Indexed",
-                "completions": job.nodes,
-                "parallelism": job.nodes,
-                "template": {
-                    "metadata": {"labels": labels(job.name)},
-                    "spec": {
-                        "subdomain": job.name,
-                        "restartPolicy": "Never",
-                        "containers": [{"name": "trainer", "image": "pytorch:2"}],
-                    },
-                },
-            },
-        },
-    ]
+    return {**selector(name), "app.kubernetes.io/name": name}
 
 
 def pod(job: str, namespace: str, rank: int, phase="Running", restarts=0, **status) -> dict:

@@ -13,6 +13,7 @@ import yaml
 from gpuforge.cli.main import cli
 from gpuforge.jobs import burnin_job, pod
 from gpuforge.jobs.burnin import NODE_NAME_VAR
+from gpuforge.jobs.fit import check_fit
 from gpuforge.model import pools
 from tests.conftest import ROOT, SHIPPED_ENVS
 from tests.jobs.conftest import env_spec
@@ -25,7 +26,7 @@ def render(env_name: str, pool_name: str, nodes: int | None = None) -> tuple:
     pool = burnin_job.pool_of(env, pool_name)
     count = burnin_job.node_count(env, pool, nodes)
     job = burnin_job.burnin_job(env, pool, nodes=count)
-    return env, pool, job, burnin_job.render(job, env)
+    return env, pool, job, burnin_job.render(check_fit(job, env))
 
 
 @pytest.mark.parametrize(("env_name", "pool_name"), POOLS)

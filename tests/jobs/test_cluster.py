@@ -1,26 +1,37 @@
-"""Submit, list, status, logs and cancel against the emulated Kubernetes API on 127.0.0.1."""
+"""Submit, list, status, logs and cancel against the emulated Kubernetes API on 127.0.0.1.
+
+Each job is a real `JobSpec`, checked by `check_fit` and rendered by the indexed-job
+backend (a headless Service, then an Indexed Job), submitted as `launch` submits it.
+"""
 
 from __future__ import annotations
 
 import json
 import socket
+import time
 from datetime import UTC, datetime, timedelta
 
 import kmock
 import pytest
 
+from gpuforge.cli.cluster_errors import next_step
 from gpuforge.cli.main import cli
-from gpuforge.jobs import cluster, resources
-from gpuforge.jobs.kube import LAUNCH_ID
+from gpuforge.jobs import backends, job_errors, job_logs, kube_client, resources
+from gpuforge.jobs.fit import check_fit
+from gpuforge.jobs.launch_annotations import LAUNCH_ID
+from gpuforge.jobs.listing import list_jobs
+from gpuforge.jobs.submit import submit
 from gpuforge.model.pricing import hourly_usd
-from tests.jobs.conftest import INDEXED, event, indexed_manifests, job_spec, pod
+from tests.jobs.conftest import event, job_spec, pod, unqueued
+
+ENV = "prod"
+"""The `-e` the hints name."""
 
 
 def launch(api, env, job=None, **kw):
-    job = job or job_spec()
-    manifests = indexed_manifests(job, env.training.namespace)
-    return cluster.submit(
-        job, env, manifests, INDEXED, kubeconfig=kw.pop("kubeconfig"), say=kw.pop("say", noop), **kw
+    fit = check_fit(job or job_spec(), unqueued(env))
+    return submit(
+        fit, backends.render(fit), kubeconfig=kw.pop("kubeconfig"), say=kw.pop("say", noop), **kw
     )
 
 
@@ -55,6 +66,7 @@ def test_submit_creates_service_then_job_with_launch_facts(api, env, kubeconfig,
     assert notes[LAUNCH_ID] == svc["metadata"]["annotations"][LAUNCH_ID]
     assert (notes["gpuforge.dev/nodes"], notes["gpuforge.dev/gpus-per-node"]) == ("2", "8")
     assert notes["gpuforge.dev/instance-type"] == "p5.48xlarge"
+    assert (notes["gpuforge.dev/pool"], notes["gpuforge.dev/backend"]) == ("h100", "indexed-job")
     assert job["spec"]["completions"] == 2
     assert said == [
         f"launched llama: 2 x 8 GPUs on pool h100 (indexed-job, namespace {env.training.namespace})"
@@ -63,39 +75,40 @@ def test_submit_creates_service_then_job_with_launch_facts(api, env, kubeconfig,
 
 def test_duplicate_name_is_refused_with_a_hint(api, env, kubeconfig, sleeps):
     launch(api, env, kubeconfig=kubeconfig)
-    with pytest.raises(cluster.JobExists) as err:
+    with pytest.raises(job_errors.JobExists) as err:
         launch(api, env, kubeconfig=kubeconfig)
     assert "job llama already exists" in err.value.message
-    assert "--replace" in err.value.hint and "gpuforge cancel llama" in err.value.hint
+    hint = next_step(err.value, ENV)
+    assert "--replace" in hint and "gpuforge cancel llama" in hint
     assert len(stored(api, resources.BATCH_JOB, env)) == 1
 
 
 def test_replace_deletes_the_old_job_and_its_pods(api, env, kubeconfig, sleeps):
     launch(api, env, kubeconfig=kubeconfig)
     ns = env.training.namespace
-    old = stored(api, resources.BATCH_JOB, env)[0]["metadata"]["annotations"][LAUNCH_ID]
+    old = stored(api, resources.BATCH_JOB, env)[0]["metadata"]["uid"]
     api.put(pod("llama", ns, 0))
     launch(api, env, kubeconfig=kubeconfig, replace=True)
     (job,) = stored(api, resources.BATCH_JOB, env)
-    assert job["metadata"]["annotations"][LAUNCH_ID] != old
+    assert job["metadata"]["uid"] != old  # a new object (the launch id is the same rendering's)
     assert stored(api, resources.POD, env) == []
 
 
 def test_replace_never_deletes_objects_gpuforge_does_not_own(api, env, kubeconfig, sleeps):
     ns = env.training.namespace
     api.put({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "llama", "namespace": ns}})
-    with pytest.raises(cluster.JobExists) as err:
+    with pytest.raises(job_errors.JobExists) as err:
         launch(api, env, kubeconfig=kubeconfig, replace=True)
-    assert "not gpuforge's" in err.value.hint
+    assert "not gpuforge's" in next_step(err.value, ENV)
     assert len(stored(api, resources.SERVICE, env)) == 1
 
 
 def test_a_rejected_second_object_leaves_nothing_behind(api, env, kubeconfig, sleeps):
     api.reject(lambda r: r.method == "POST" and r.resource.plural == "jobs", 500, "webhook down")
-    with pytest.raises(cluster.LaunchRejected) as err:
+    with pytest.raises(job_errors.LaunchRejected) as err:
         launch(api, env, kubeconfig=kubeconfig)
     assert "failed at Job/llama" in err.value.message and "webhook down" in err.value.message
-    assert err.value.hint == "nothing was left behind"
+    assert next_step(err.value, ENV) == "nothing was left behind"
     assert stored(api, resources.SERVICE, env) == [] and stored(api, resources.BATCH_JOB, env) == []
     assert sleeps, "a 500 on create is retried (after checking nothing was stored)"
 
@@ -118,6 +131,28 @@ def test_a_lost_create_response_does_not_duplicate_the_object(api, env, kubeconf
     assert len(sleeps) == 1  # the 500 did happen: one backoff, then the GET found ours
 
 
+def test_a_retried_create_never_claims_another_launchs_object(api, env, kubeconfig, monkeypatch):
+    """After a create whose answer may be lost, the object stored under that name is taken
+    as this launch's only when it carries this launch's id; another one is a clash."""
+    ns = env.training.namespace
+    theirs = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "llama", "namespace": ns, "annotations": {LAUNCH_ID: "another"}},
+    }
+    # The POST of the Job answers 500; while the client backs off, another launch
+    # creates a Job of that name.
+    api.reject(lambda r: r.method == "POST" and r.resource.plural == "jobs", 500, "busy")
+    policy = kube_client.RetryPolicy(sleep=lambda _s: api.put(theirs))
+    monkeypatch.setattr(kube_client, "DEFAULT_RETRY", policy)
+    with pytest.raises(job_errors.LaunchRejected) as err:
+        launch(api, env, kubeconfig=kubeconfig)
+    assert "failed at Job/llama: Job llama already exists" in err.value.message
+    (job,) = stored(api, resources.BATCH_JOB, env)
+    assert job["metadata"]["annotations"][LAUNCH_ID] == "another"  # theirs, left alone
+    assert stored(api, resources.SERVICE, env) == []  # ours, rolled back
+
+
 def test_429_is_retried_after_retry_after(api, env, kubeconfig, sleeps):
     launch(api, env, kubeconfig=kubeconfig)
     ns = env.training.namespace
@@ -130,14 +165,14 @@ def test_429_is_retried_after_retry_after(api, env, kubeconfig, sleeps):
             << {"Retry-After": "2"}
         )
     )
-    (record,) = cluster.list_jobs(env, kubeconfig=kubeconfig)
+    (record,) = list_jobs(env, kubeconfig=kubeconfig)
     assert record.name == "llama"
     assert len(sleeps) == 1 and 2.0 <= sleeps[0] < 2.5
 
 
 def test_wait_follows_to_success_and_to_failure(api, env, kubeconfig, sleeps, monkeypatch):
     ns = env.training.namespace
-    monkeypatch.setattr(cluster.time, "sleep", lambda s: None)
+    monkeypatch.setattr(time, "sleep", lambda s: None)
 
     def finish(kind):
         def say(line):
@@ -160,19 +195,21 @@ def test_wait_follows_to_success_and_to_failure(api, env, kubeconfig, sleeps, mo
         == "Succeeded"
     )
     job = job_spec(name="bad")
-    with pytest.raises(cluster.JobFailed) as err:
+    with pytest.raises(job_errors.JobFailed) as err:
         launch(api, env, job, kubeconfig=kubeconfig, wait=True, say=finish("Failed"))
-    assert "BackoffLimitExceeded" in err.value.message and "gpuforge logs bad" in err.value.hint
+    assert "BackoffLimitExceeded" in err.value.message
+    assert "gpuforge logs bad" in next_step(err.value, ENV)
 
 
 def test_ctrl_c_while_waiting_leaves_the_job_running(api, env, kubeconfig, sleeps, monkeypatch):
     def interrupt(_s):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cluster.time, "sleep", interrupt)
-    with pytest.raises(cluster.Interrupted) as err:
+    monkeypatch.setattr(time, "sleep", interrupt)
+    with pytest.raises(job_errors.Interrupted) as err:
         launch(api, env, kubeconfig=kubeconfig, wait=True)
-    assert "keeps running" in err.value.message and "gpuforge status llama" in err.value.hint
+    assert "keeps running" in err.value.message
+    assert "gpuforge status llama" in next_step(err.value, ENV)
     assert len(stored(api, resources.BATCH_JOB, env)) == 1
 
 
@@ -328,9 +365,9 @@ def test_logs_follow_prints_new_lines_until_the_job_ends(api, env, kubeconfig, s
             ),
         ]
     )
-    monkeypatch.setattr(cluster.time, "sleep", lambda s: next(steps)())
+    monkeypatch.setattr(time, "sleep", lambda s: next(steps)())
     lines = []
-    cluster.logs(env, "llama", follow_logs=True, kubeconfig=kubeconfig, out=lines.append)
+    job_logs.logs(env, "llama", follow_logs=True, kubeconfig=kubeconfig, out=lines.append)
     assert lines == ["[rank 0] a", "[rank 0] b"]
 
 
@@ -342,7 +379,7 @@ def test_logs_follow_ctrl_c_says_how_to_follow_again(
     def interrupt(_s):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cluster.time, "sleep", interrupt)
+    monkeypatch.setattr(time, "sleep", interrupt)
     result = runner.invoke(cli, ["logs", "llama", "-e", env_file, "--kubeconfig", kubeconfig, "-f"])
     assert result.exit_code == 130
     assert "the job keeps running" in result.stderr

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from gpuforge.emulator import EmulatedAccount
-from gpuforge.jobs import kube
+from gpuforge.jobs import eks_access, kube_client, kube_errors
 from gpuforge.model.loader import load_env
 from tests.conftest import ROOT
 
@@ -43,7 +43,7 @@ def _decode(token: str) -> str:
 
 def test_connect_uses_describe_cluster_and_an_in_memory_token(account, prod, tmp_path):
     cluster = _create_cluster(account)
-    client = kube.connect(prod)
+    client = kube_client.connect(prod)
     config = client.api_client.configuration
     assert config.host == cluster["endpoint"]
     auth = config.api_key["authorization"]
@@ -58,8 +58,8 @@ def test_token_is_a_presigned_get_caller_identity_with_the_cluster_header(accoun
     import boto3
 
     before = datetime.now(UTC).replace(microsecond=0)
-    sts = kube.eks_sts_client(boto3.session.Session(region_name="us-east-1"), "us-east-1")
-    url = urlparse(_decode(kube.eks_token(sts, "gpuforge-prod")))
+    sts = eks_access.eks_sts_client(boto3.session.Session(region_name="us-east-1"), "us-east-1")
+    url = urlparse(_decode(eks_access.eks_token(sts, "gpuforge-prod")))
     query = {k: v[0] for k, v in parse_qs(url.query).items()}
     assert url.scheme == "https" and url.hostname == "sts.us-east-1.amazonaws.com"
     assert (query["Action"], query["Version"]) == ("GetCallerIdentity", "2011-06-15")
@@ -73,18 +73,18 @@ def test_token_is_a_presigned_get_caller_identity_with_the_cluster_header(accoun
 def test_token_is_remade_when_old(account, monkeypatch):
     import boto3
 
-    sts = kube.eks_sts_client(boto3.session.Session(region_name="us-east-1"), "us-east-1")
-    source = kube._TokenSource(sts, "gpuforge-prod", "old")
+    sts = eks_access.eks_sts_client(boto3.session.Session(region_name="us-east-1"), "us-east-1")
+    source = eks_access.TokenSource(sts, "gpuforge-prod", "old")
     config = type("C", (), {"api_key": {"authorization": "Bearer old"}})()
     source.refresh(config)
     assert config.api_key["authorization"] == "Bearer old"
-    source.made -= kube.TOKEN_REFRESH_S + 1
+    source.made -= eks_access.TOKEN_REFRESH_S + 1
     source.refresh(config)
     assert config.api_key["authorization"].startswith("Bearer k8s-aws-v1.")
 
 
 def test_a_missing_cluster_says_how_to_get_one(account, prod):
-    with pytest.raises(kube.ClusterAccessError) as err:
-        kube.connect(prod)
+    with pytest.raises(kube_errors.ClusterAccessError) as err:
+        kube_client.connect(prod)
     assert err.value.message == "no EKS cluster gpuforge-prod in us-east-1"
     assert "pulumi up -s prod" in err.value.hint and "--kubeconfig" in err.value.hint

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
 from gpuforge.cli.main import cli
 from gpuforge.jobs import backends, resources
@@ -23,7 +24,7 @@ CASES = {
 
 
 def test_every_backend_primary_is_a_known_resource():
-    primaries = {resources.from_primary(backends.get(name).primary) for name in backends.names()}
+    primaries = {backends.get(name).primary for name in backends.names()}
     assert primaries == set(resources.PRIMARY)
 
 
@@ -55,7 +56,7 @@ def test_launch_sends_the_rendered_manifests(case, runner, api, env_file, kubeco
     assert listed.exit_code == 0, listed.output
     (row,) = [j for j in json.loads(listed.stdout)["jobs"] if j["name"] == name]
     assert row["kind"] == primary.kind and row["pool"] == rendered_pool(rendered)
-    assert backends.get(backend).primary[1] == primary.kind
+    assert backends.get(backend).primary == primary
 
     again = runner.invoke(cli, ["launch", *args])
     assert again.exit_code == 1 and "--replace" in again.stderr
@@ -66,6 +67,43 @@ def test_launch_sends_the_rendered_manifests(case, runner, api, env_file, kubeco
     cancel = runner.invoke(cli, ["cancel", name, "-e", env_file, "--kubeconfig", kubeconfig])
     assert cancel.exit_code == 0, cancel.output
     assert not [o for o in api.stored(primary, namespace) if o["metadata"]["name"] == name]
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_launch_sends_exactly_what_the_dry_run_prints(
+    case, runner, api, env_file, kubeconfig, namespace
+):
+    """Byte for byte: the dry run's YAML is the bodies `launch` POSTs, dumped the same way."""
+    example, backend, _ = CASES[case]
+    args = [str(EXAMPLES / example), "-e", env_file, "--set", f"backend={backend}"]
+    dry = runner.invoke(cli, ["launch", *args, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    dry_json = runner.invoke(cli, ["launch", *args, "--dry-run", "-o", "json"])
+    sent = runner.invoke(cli, ["launch", *args, "--kubeconfig", kubeconfig])
+    assert sent.exit_code == 0, sent.output
+
+    posts = [r for r in api.emulator._requests if r.method == "POST" and r.namespace == namespace]
+    bodies = [json.loads(r.body) for r in posts]
+    assert yaml.safe_dump_all(bodies, sort_keys=False) == dry.stdout
+    assert bodies == json.loads(dry_json.stdout)["manifests"]
+
+
+def test_manifests_applied_from_the_dry_run_show_their_size_and_pool(
+    runner, api, env_file, kubeconfig, namespace
+):
+    """What `kubectl apply -f` of the dry run makes is a job `jobs` and `status` can size."""
+    args = [str(EXAMPLES / "llama-2x8-h100.yaml"), "-e", env_file]
+    dry = runner.invoke(cli, ["launch", *args, "--dry-run"])
+    for obj in yaml.safe_load_all(dry.stdout):
+        api.put(obj)
+    name = "llama-8b-pretrain"
+    status = runner.invoke(cli, ["status", name, "-e", env_file, "--kubeconfig", kubeconfig])
+    assert status.exit_code == 0, status.output
+    assert f"{name} Queued: 2 x 8 GPUs on pool h100 (Job)" in status.stdout
+    listed = runner.invoke(cli, ["jobs", "-e", env_file, "--kubeconfig", kubeconfig, "-o", "json"])
+    (row,) = json.loads(listed.stdout)["jobs"]
+    assert (row["nodes"], row["gpus_per_node"], row["pool"]) == (2, 8, "h100")
+    assert row["instance_type"] == "p5.48xlarge"
 
 
 def test_the_emulated_cluster_explains_a_launched_job(runner, api, env_file, kubeconfig, namespace):

@@ -6,6 +6,7 @@ import kubernetes_validate
 import pytest
 
 from gpuforge.jobs import backends, contract
+from gpuforge.jobs.fit import Fit, check_fit
 from gpuforge.jobs.spec import JobSpec, load_job
 from gpuforge.model import names, pools
 from tests.conftest import ROOT
@@ -32,7 +33,12 @@ def render(job: dict | JobSpec, env_name: str = "prod", backend: str | None = No
     spec = job if isinstance(job, JobSpec) else JobSpec.model_validate(job)
     if backend:
         spec = spec.model_copy(update={"backend": backend})
-    return env, backends.get(spec.backend).render(spec, env)
+    return env, backends.render(fitted(spec, env))
+
+
+def fitted(job: JobSpec, env) -> Fit:
+    """`job` checked as `launch` checks it (with its backend's `priority_settable`)."""
+    return check_fit(job, env, priority_settable=backends.get(job.backend).priority_settable)
 
 
 def pod_templates(obj: dict) -> list[dict]:
@@ -126,7 +132,8 @@ def test_labels_namespace_and_rank(example, env_name, backend, monkeypatch):
     env, objects = render(job, env_name)
     want = {names.JOB_LABEL: job.name, "app.kubernetes.io/name": job.name, **COMMON_LABELS}
     primary_kind = (objects[-1]["apiVersion"], objects[-1]["kind"])
-    assert primary_kind == backends.get(backend).primary[:2]
+    primary = backends.get(backend).primary
+    assert primary_kind == (primary.api_version, primary.kind)
     for obj in objects:
         assert obj["metadata"]["namespace"] == env.training.namespace
         assert want.items() <= obj["metadata"]["labels"].items(), obj["kind"]
@@ -228,7 +235,7 @@ def test_efa_without_rdma_and_partial_nodes_share_devices():
 
     env = spec_from_data(data)
     job = JobSpec.model_validate({**BASE_JOB, "pool": "l40s", "gpus_per_node": 2})
-    (_, batch_job) = backends.get("indexed-job").render(job, env)
+    (_, batch_job) = backends.render(fitted(job, env))
     container = batch_job["spec"]["template"]["spec"]["containers"][0]
     variables = env_of(container)
     assert variables["FI_PROVIDER"] == "efa" and "FI_EFA_USE_DEVICE_RDMA" not in variables
@@ -291,9 +298,13 @@ def test_trainjob_shape():
 
 
 def test_backends_declare_their_primary_object():
-    assert backends.get("indexed-job").primary == ("batch/v1", "Job", "jobs")
-    assert backends.get("jobset").primary == ("jobset.x-k8s.io/v1alpha2", "JobSet", "jobsets")
-    assert backends.get("trainjob").primary == (
+    def where(name):
+        primary = backends.get(name).primary
+        return (primary.api_version, primary.kind, primary.plural)
+
+    assert where("indexed-job") == ("batch/v1", "Job", "jobs")
+    assert where("jobset") == ("jobset.x-k8s.io/v1alpha2", "JobSet", "jobsets")
+    assert where("trainjob") == (
         "trainer.kubeflow.org/v1alpha1",
         "TrainJob",
         "trainjobs",

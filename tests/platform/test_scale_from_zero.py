@@ -46,6 +46,7 @@ def node_template(tags: dict[str, str]) -> dict:
 def job_pod(spec, pool) -> dict:
     """A whole-node job pod on `pool`, as `gpuforge launch` renders it."""
     from gpuforge.jobs import backends
+    from gpuforge.jobs.fit import check_fit
     from gpuforge.jobs.spec import JobSpec
 
     job = JobSpec(
@@ -55,7 +56,7 @@ def job_pod(spec, pool) -> dict:
         nodes=1,
         command=["train.py"],
     )
-    manifests = backends.get("indexed-job").render(job, spec)
+    manifests = backends.render(check_fit(job, spec))
     template = next(m for m in manifests if m["kind"] == "Job")["spec"]["template"]["spec"]
     (container,) = template["containers"]
     limits = container["resources"]["limits"]

@@ -1,14 +1,19 @@
-"""Job backends, by name: each turns a checked job into Kubernetes objects, in its own shape.
+"""Job backends, by name: each turns a checked job (a `Fit`) into Kubernetes objects.
 
-A backend is one module with a module-level `BACKEND` object that has
+A backend is a module `gpuforge/jobs/backends/<name with _>.py` with a module-level
+`BACKEND` object that has
 
 - `name`: the value of the job spec's `backend:`;
-- `primary`: `(api_version, kind, plural)` of the object whose status is the job's status;
+- `primary`: the `Resource` (from `gpuforge.jobs.resources`) whose object's status is
+  the job's status;
 - `priority_settable`: whether it can give pods a PriorityClass;
-- `render(job, env) -> list[dict]`: the objects to create, in creation order (pure).
+- `render(fit) -> list[dict]`: the objects to create, in creation order (pure).
 
-The table below lists them without importing them (as torchx lists its schedulers),
-so a new backend is one module and one line.
+Modules are found from the names in `gpuforge.jobs.spec.BACKENDS` without importing
+them (as torchx lists its schedulers). So a new backend is its module, its name
+in `BACKENDS`, and, when its primary kind is new, that kind in
+`gpuforge.jobs.resources` (`PRIMARY` and `OWNED`, which reading and cancelling jobs
+go over).
 """
 
 from __future__ import annotations
@@ -16,22 +21,20 @@ from __future__ import annotations
 import importlib
 from typing import Protocol
 
-from gpuforge.jobs.spec import JobSpec
-from gpuforge.model.spec import EnvironmentSpec
+from gpuforge.jobs import launch_annotations
+from gpuforge.jobs.fit import Fit
+from gpuforge.jobs.resources import Resource
+from gpuforge.jobs.spec import BACKENDS
 
-BACKEND_MODULES = {
-    "indexed-job": "gpuforge.jobs.backends.indexed_job",
-    "jobset": "gpuforge.jobs.backends.jobset",
-    "trainjob": "gpuforge.jobs.backends.trainjob",
-}
+BACKEND_MODULES = {name: f"{__name__}.{name.replace('-', '_')}" for name in BACKENDS}
 
 
 class Backend(Protocol):
     name: str
-    primary: tuple[str, str, str]
+    primary: Resource
     priority_settable: bool
 
-    def render(self, job: JobSpec, env: EnvironmentSpec) -> list[dict]: ...
+    def render(self, fit: Fit) -> list[dict]: ...
 
 
 def get(name: str) -> Backend:
@@ -41,3 +44,9 @@ def get(name: str) -> Backend:
 
 def names() -> list[str]:
     return list(BACKEND_MODULES)
+
+
+def render(fit: Fit) -> list[dict]:
+    """The job's manifests from its backend, each with the launch id: what `launch` sends
+    and `launch --dry-run` prints."""
+    return launch_annotations.with_launch_id(get(fit.backend).render(fit))

@@ -14,39 +14,36 @@
 
 from __future__ import annotations
 
-from gpuforge.jobs import contract, pod
-from gpuforge.jobs.fit import check_fit
-from gpuforge.jobs.spec import JobSpec
+from gpuforge.jobs import contract, pod, resources
+from gpuforge.jobs.fit import Fit
 from gpuforge.model import names
-from gpuforge.model.spec import EnvironmentSpec
 
 
 class IndexedJobBackend:
     name = "indexed-job"
-    primary = ("batch/v1", "Job", "jobs")
+    primary = resources.BATCH_JOB
     priority_settable = True
 
-    def render(self, job: JobSpec, env: EnvironmentSpec) -> list[dict]:
-        fit = check_fit(job, env, priority_settable=self.priority_settable)
-        rendezvous = pod.rendezvous_endpoint(job, env, rank0_pod=f"{job.name}-0")
-        command = pod.gang_command(job, fit, rendezvous)
-        spec = pod.pod_spec(job, env, fit, command, rendezvous)
-        spec["subdomain"] = job.name
+    def render(self, fit: Fit) -> list[dict]:
+        rendezvous = pod.rendezvous_endpoint(fit, rank0_pod=f"{fit.name}-0")
+        command = pod.gang_command(fit, rendezvous)
+        spec = pod.pod_spec(fit, command, rendezvous)
+        spec["subdomain"] = fit.name
         service = {
-            "apiVersion": "v1",
-            "kind": "Service",
-            "metadata": pod.metadata(job, fit, job.name),
+            "apiVersion": resources.SERVICE.api_version,
+            "kind": resources.SERVICE.kind,
+            "metadata": pod.metadata(fit, fit.name),
             "spec": {
                 "clusterIP": "None",
                 "publishNotReadyAddresses": True,
-                "selector": {names.JOB_LABEL: job.name},
+                "selector": {names.JOB_LABEL: fit.name},
                 "ports": [{"name": "rendezvous", "port": contract.RENDEZVOUS_PORT}],
             },
         }
-        template = {"metadata": {"labels": pod.labels(job, fit)}, "spec": spec}
-        job_spec = pod.indexed_job_spec(job, fit, template)
+        template = {"metadata": {"labels": pod.labels(fit)}, "spec": spec}
+        job_spec = pod.indexed_job_spec(fit, template)
         job_spec["ttlSecondsAfterFinished"] = pod.TTL_SECONDS_AFTER_FINISHED
-        return [service, pod.workload(self.primary, job, fit, job_spec)]
+        return [service, pod.workload(self.primary, fit, job_spec)]
 
 
 BACKEND = IndexedJobBackend()

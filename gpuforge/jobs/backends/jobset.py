@@ -12,27 +12,25 @@ recreates the whole gang up to `max_restarts` times (`Recreate`).
 
 from __future__ import annotations
 
-from gpuforge.jobs import pod
-from gpuforge.jobs.fit import check_fit
-from gpuforge.jobs.spec import JobSpec
-from gpuforge.model.spec import EnvironmentSpec
+from gpuforge.jobs import pod, resources
+from gpuforge.jobs.fit import Fit
 
 REPLICATED_JOB = "node"
 
 
 class JobSetBackend:
     name = "jobset"
-    primary = ("jobset.x-k8s.io/v1alpha2", "JobSet", "jobsets")
+    primary = resources.JOBSET
     priority_settable = True
 
-    def render(self, job: JobSpec, env: EnvironmentSpec) -> list[dict]:
-        fit = check_fit(job, env, priority_settable=self.priority_settable)
+    def render(self, fit: Fit) -> list[dict]:
+        job = fit.job
         rank0_pod = f"{job.name}-{REPLICATED_JOB}-0-0"
-        rendezvous = pod.rendezvous_endpoint(job, env, rank0_pod=rank0_pod)
-        command = pod.gang_command(job, fit, rendezvous)
+        rendezvous = pod.rendezvous_endpoint(fit, rank0_pod=rank0_pod)
+        command = pod.gang_command(fit, rendezvous)
         template = {
-            "metadata": {"labels": pod.labels(job, fit)},
-            "spec": pod.pod_spec(job, env, fit, command, rendezvous),
+            "metadata": {"labels": pod.labels(fit)},
+            "spec": pod.pod_spec(fit, command, rendezvous),
         }
         spec: dict = {
             "replicatedJobs": [
@@ -40,8 +38,8 @@ class JobSetBackend:
                     "name": REPLICATED_JOB,
                     "replicas": 1,
                     "template": {
-                        "metadata": {"labels": pod.labels(job, fit)},
-                        "spec": pod.indexed_job_spec(job, fit, template),
+                        "metadata": {"labels": pod.labels(fit)},
+                        "spec": pod.indexed_job_spec(fit, template),
                     },
                 }
             ],
@@ -54,7 +52,7 @@ class JobSetBackend:
             "failurePolicy": {"maxRestarts": job.max_restarts, "restartStrategy": "Recreate"},
             "ttlSecondsAfterFinished": pod.TTL_SECONDS_AFTER_FINISHED,
         }
-        return [pod.workload(self.primary, job, fit, spec)]
+        return [pod.workload(self.primary, fit, spec)]
 
 
 BACKEND = JobSetBackend()

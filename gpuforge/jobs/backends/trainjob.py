@@ -15,11 +15,9 @@ only place v2.3 allows it. What it cannot say: a PriorityClass (an explicit
 
 from __future__ import annotations
 
-from gpuforge.jobs import pod
-from gpuforge.jobs.fit import check_fit
-from gpuforge.jobs.spec import JobSpec
+from gpuforge.jobs import pod, resources
+from gpuforge.jobs.fit import Fit
 from gpuforge.model import names
-from gpuforge.model.spec import EnvironmentSpec
 
 RUNTIME = "torch-distributed"
 NODE = "node"
@@ -29,20 +27,18 @@ PATCH_MANAGER = "gpuforge.dev/launch"
 
 class TrainJobBackend:
     name = "trainjob"
-    primary = ("trainer.kubeflow.org/v1alpha1", "TrainJob", "trainjobs")
+    primary = resources.TRAINJOB
     priority_settable = False
 
-    def render(self, job: JobSpec, env: EnvironmentSpec) -> list[dict]:
-        fit = check_fit(job, env, priority_settable=self.priority_settable)
-        pool = env.pool(fit.pool)
-        assert pool is not None, "checked by check_fit"
+    def render(self, fit: Fit) -> list[dict]:
+        job, pool = fit.job, fit.pool
         argv = [
             "torchrun",
             f"--max-restarts={job.max_restarts}",
             f"--shutdown-timeout={pod.SHUTDOWN_TIMEOUT_SECONDS}",
             *job.argv,
         ]
-        labels = {"labels": pod.labels(job, fit)}
+        labels = {"labels": pod.labels(fit)}
         pod_patch = {
             "metadata": labels,
             "spec": {
@@ -69,7 +65,7 @@ class TrainJobBackend:
             "trainer": {
                 "image": job.image,
                 "command": pod.wait_for_dns("$PET_MASTER_ADDR", argv),
-                "env": pod.env(job, env, fit, rendezvous=None),
+                "env": pod.env(fit, rendezvous=None),
                 "numNodes": job.nodes,
                 "numProcPerNode": fit.gpus_per_node,
                 "resourcesPerNode": pod.resources(fit),
@@ -97,7 +93,7 @@ class TrainJobBackend:
             ],
             "activeDeadlineSeconds": job.timeout_seconds,
         }
-        return [pod.workload(self.primary, job, fit, spec)]
+        return [pod.workload(self.primary, fit, spec)]
 
 
 BACKEND = TrainJobBackend()

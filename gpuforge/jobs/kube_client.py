@@ -1,79 +1,35 @@
-"""The one module that talks to a Kubernetes API: access, retries, and plain-dict calls.
+"""The one client of a Kubernetes API: plain-dict calls with retries, and `connect`.
 
-Access comes from the environment itself (the EKS cluster `gpuforge-<env>`: its
-endpoint and CA from `eks.describe_cluster`, a token made the way `aws eks
-get-token` makes it, held in memory only) or, for any other cluster, from a
-kubeconfig (`--kubeconfig`/`--context`).
+`connect(env)` reaches the environment's EKS cluster (`gpuforge.jobs.eks_access`)
+or, for any other cluster, the one a kubeconfig names (`gpuforge.jobs.kubeconfig`).
 
 Every call goes through `Kube._call`, which retries with exponential backoff and
 full jitter on 429 (honouring Retry-After), 5xx and broken connections, but only
 for idempotent calls (GET, LIST, DELETE). A create is retried only after a GET
 shows the object was not stored: a create whose response was lost may have
-succeeded, and the object then carries this launch's id (`LAUNCH_ID`).
+succeeded, and the object then carries this launch's id
+(`gpuforge.jobs.launch_annotations.LAUNCH_ID`).
 
-The kubernetes client and boto3 are imported inside functions: the job commands
-that never reach a cluster (`--help`, `launch --dry-run`) do not pay for them.
+The kubernetes client is imported inside functions: the job commands that never
+reach a cluster (`--help`, `launch --dry-run`) do not pay for it.
 """
 
 from __future__ import annotations
 
-import base64
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from gpuforge.jobs.eks_access import eks_configuration
+from gpuforge.jobs.kube_errors import ApiFailure, ApiUnreachable, Conflict, KubeError
+from gpuforge.jobs.kubeconfig import kubeconfig_configuration
+from gpuforge.jobs.launch_annotations import launch_id
 from gpuforge.jobs.resources import POD, Resource
-from gpuforge.model.names import TAG_PREFIX, cluster_name
-
-LAUNCH_ID = f"{TAG_PREFIX}/launch-id"
-"""Annotation naming the launch that created an object (tells a lost response from a clash)."""
-
-TOKEN_PREFIX = "k8s-aws-v1."
-CLUSTER_ID_HEADER = "x-k8s-aws-id"
-PRESIGN_EXPIRES_S = 60
-"""The presigned URL's X-Amz-Expires, as `aws eks get-token` sets it."""
-TOKEN_REFRESH_S = 10 * 60
-"""EKS accepts a token for 15 minutes; make a new one after 10 (aws-cli says 14)."""
+from gpuforge.model.spec import EnvironmentSpec
 
 TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
-
-
-# -- errors ------------------------------------------------------------------------
-
-
-class KubeError(Exception):
-    """A failure talking to the cluster, with a message a person can act on."""
-
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-
-    def __str__(self) -> str:
-        return f"{self.message} ({self.hint})" if self.hint else self.message
-
-
-class ClusterAccessError(KubeError):
-    """No way in: no cluster, no credentials, a bad kubeconfig."""
-
-
-class ApiUnreachable(KubeError):
-    """The API server did not answer (after the retries)."""
-
-
-class ApiFailure(KubeError):
-    """The API server answered with an error."""
-
-    def __init__(self, status: int, reason: str, message: str, hint: str = "") -> None:
-        super().__init__(message, hint)
-        self.status = status
-        self.reason = reason
-
-
-class Conflict(ApiFailure):
-    """409: the object exists."""
 
 
 # -- retry policy ------------------------------------------------------------------
@@ -109,9 +65,6 @@ def _retry_after(headers: Any) -> float | None:
         return max(0.0, float(value)) if value is not None else None
     except ValueError:
         return None  # an HTTP date: fall back to backoff
-
-
-# -- the client ----------------------------------------------------------------------
 
 
 class Kube:
@@ -175,11 +128,12 @@ class Kube:
         """Create one object; safe to call when the response may be lost.
 
         A create is retried only after a GET shows nothing was stored. If the object
-        is there and carries this body's `LAUNCH_ID`, the earlier try succeeded and
-        its object is returned; any other object of that name is a `Conflict`.
+        is there and carries this body's launch id (`launch_annotations.LAUNCH_ID`),
+        the earlier try succeeded and its object is returned; any other object of that
+        name (another launch id, or none) is a `Conflict`.
         """
         name = body["metadata"]["name"]
-        ours = (body["metadata"].get("annotations") or {}).get(LAUNCH_ID)
+        ours = launch_id(body)
         path = resource.path(namespace)
         ambiguous = False
         attempt = 0
@@ -203,8 +157,7 @@ class Kube:
                 raise
 
     def _claim(self, existing: dict, ours: str | None, resource: Resource, name: str) -> dict:
-        theirs = (existing.get("metadata", {}).get("annotations") or {}).get(LAUNCH_ID)
-        if ours is not None and theirs == ours:
+        if ours is not None and launch_id(existing) == ours:
             return existing
         raise Conflict(409, "AlreadyExists", f"{resource.kind} {name} already exists")
 
@@ -333,13 +286,15 @@ def matches(obj: dict, labels: dict[str, str]) -> bool:
 # -- access --------------------------------------------------------------------------
 
 
-def connect(env: Any, kubeconfig: str | None = None, context: str | None = None) -> Kube:
+def connect(
+    env: EnvironmentSpec, kubeconfig: str | None = None, context: str | None = None
+) -> Kube:
     """A `Kube` for environment `env`: its EKS cluster, or the kubeconfig given."""
     if kubeconfig or context:
-        configuration = _from_kubeconfig(kubeconfig, context)
+        configuration = kubeconfig_configuration(kubeconfig, context)
         ca_pem = None
     else:
-        configuration, ca_pem = _from_eks(env)
+        configuration, ca_pem = eks_configuration(env)
     from kubernetes import client
 
     configuration.retries = False  # every retry is decided in Kube._call
@@ -350,120 +305,3 @@ def connect(env: Any, kubeconfig: str | None = None, context: str | None = None)
         pool.connection_pool_kw["ca_cert_data"] = ca_pem
         pool.connection_pool_kw.pop("ca_certs", None)
     return Kube(api_client, configuration.host)
-
-
-def _from_kubeconfig(path: str | None, context: str | None) -> Any:
-    from kubernetes import client, config
-
-    configuration = client.Configuration()
-    try:
-        config.load_kube_config(
-            config_file=path,
-            context=context,
-            client_configuration=configuration,
-            persist_config=False,
-        )
-    except (config.ConfigException, OSError, ValueError) as exc:
-        where = path or "the default kubeconfig"
-        raise ClusterAccessError(
-            f"cannot use {where}: {str(exc).splitlines()[0]}",
-            "check --kubeconfig and --context",
-        ) from None
-    return configuration
-
-
-def _from_eks(env: Any) -> tuple[Any, str]:
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
-    from kubernetes import client
-
-    name = cluster_name(env.environment)
-    session = boto3.session.Session(region_name=env.region)
-    try:
-        cluster = session.client("eks").describe_cluster(name=name)["cluster"]
-        sts = eks_sts_client(session, env.region)
-        token = eks_token(sts, name)
-    except NoCredentialsError:
-        raise ClusterAccessError(
-            "no AWS credentials to reach the environment's cluster",
-            "sign in to AWS (aws sso login, or AWS_PROFILE), or pass --kubeconfig",
-        ) from None
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code == "ResourceNotFoundException":
-            raise ClusterAccessError(
-                f"no EKS cluster {name} in {env.region}",
-                f"deploy the environment first (pulumi up -s {env.environment}), "
-                "or pass --kubeconfig",
-            ) from None
-        raise ClusterAccessError(
-            f"cannot describe EKS cluster {name}: {code}", "check your AWS permissions"
-        ) from None
-    except BotoCoreError as exc:
-        raise ClusterAccessError(f"cannot reach AWS: {exc}", "check the network") from None
-    if cluster.get("status", "ACTIVE") != "ACTIVE":
-        raise ClusterAccessError(
-            f"EKS cluster {name} is {cluster['status']}", "wait until it is ACTIVE"
-        )
-    configuration = client.Configuration()
-    configuration.host = cluster["endpoint"]
-    configuration.verify_ssl = True
-    source = _TokenSource(sts, name, token)
-    configuration.api_key = {"authorization": f"Bearer {token}"}
-    configuration.refresh_api_key_hook = source.refresh
-    # PEM text: urllib3 reads bytes as DER.
-    ca_pem = base64.b64decode(cluster["certificateAuthority"]["data"]).decode("ascii", "replace")
-    return configuration, ca_pem
-
-
-# -- the EKS token -------------------------------------------------------------------
-
-
-def eks_sts_client(session: Any, region: str) -> Any:
-    """An STS client (regional endpoint) that signs the cluster-id header into GetCallerIdentity."""
-    sts = session.client("sts", region_name=region)
-
-    def take_cluster_id(params, context, **_):
-        if CLUSTER_ID_HEADER in params:
-            context[CLUSTER_ID_HEADER] = params.pop(CLUSTER_ID_HEADER)
-
-    def add_header(request, **_):
-        if CLUSTER_ID_HEADER in request.context:
-            request.headers[CLUSTER_ID_HEADER] = request.context[CLUSTER_ID_HEADER]
-
-    sts.meta.events.register("provide-client-params.sts.GetCallerIdentity", take_cluster_id)
-    sts.meta.events.register("before-sign.sts.GetCallerIdentity", add_header)
-    return sts
-
-
-def eks_token(sts: Any, cluster: str) -> str:
-    """A bearer token for EKS, as `aws eks get-token` makes it.
-
-    A presigned STS GetCallerIdentity URL (60 s expiry, the `x-k8s-aws-id: <cluster>`
-    header signed in), base64url without padding, prefixed `k8s-aws-v1.`. Nothing is
-    sent to AWS to make it; EKS checks it by calling the URL.
-    """
-    url = sts.generate_presigned_url(
-        "get_caller_identity",
-        Params={CLUSTER_ID_HEADER: cluster},
-        ExpiresIn=PRESIGN_EXPIRES_S,
-        HttpMethod="GET",
-    )
-    return TOKEN_PREFIX + base64.urlsafe_b64encode(url.encode()).decode().rstrip("=")
-
-
-class _TokenSource:
-    """Makes a new token when the held one is old (the client asks before every call)."""
-
-    def __init__(self, sts: Any, cluster: str, token: str) -> None:
-        self.sts = sts
-        self.cluster = cluster
-        self.made = time.monotonic()
-        self.token = token
-
-    def refresh(self, configuration: Any) -> None:
-        if time.monotonic() - self.made < TOKEN_REFRESH_S:
-            return
-        self.token = eks_token(self.sts, self.cluster)
-        self.made = time.monotonic()
-        configuration.api_key = {"authorization": f"Bearer {self.token}"}

@@ -1,0 +1,133 @@
+"""Send a checked, rendered job to its cluster: create its objects or none, then follow it.
+
+`submit(fit, manifests)` sends the manifests exactly as rendered (what `launch
+--dry-run` prints), in order, to the namespace of the `Fit`'s environment. If
+the API refuses one, the ones already created are deleted again: nothing is left
+half-launched. `follow` polls the job until it ends (`launch --wait`).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+
+from gpuforge.jobs import job_status, resources
+from gpuforge.jobs.fit import Fit
+from gpuforge.jobs.job_errors import (
+    Interrupted,
+    JobExists,
+    JobFailed,
+    JobNotFound,
+    LaunchRejected,
+)
+from gpuforge.jobs.job_objects import delete_job, is_ours, job_objects
+from gpuforge.jobs.kube_client import Kube, KubeError, connect
+
+POLL_S = 5.0
+"""Seconds between polls while following a job (the emulated API cannot watch)."""
+
+Say = Callable[[str], None]
+
+
+def say_on_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def submit(
+    fit: Fit,
+    manifests: list[dict],
+    *,
+    replace: bool = False,
+    wait: bool = False,
+    kubeconfig: str | None = None,
+    context: str | None = None,
+    say: Say = say_on_stderr,
+    poll_s: float = POLL_S,
+) -> str:
+    """Create the job's objects in order and return its state (its final one with `wait`).
+
+    Refuses a name that is taken (`JobExists`) unless `replace`, and only for gpuforge's
+    own job of that name: then the old job is deleted first. If the API rejects an
+    object, the ones already created are deleted again (`LaunchRejected`).
+    """
+    kube = connect(fit.env, kubeconfig, context)
+    name, namespace = fit.name, fit.namespace
+
+    taken = _existing(kube, manifests, namespace)
+    if taken:
+        foreign = any(not is_ours(o, name) for o in taken)
+        if foreign or not replace:
+            what = [f"{o['kind']}/{o['metadata']['name']}" for o in taken]
+            raise JobExists(name, namespace, what, foreign)
+        say(f"replacing job {name}: deleting the old one")
+        delete_job(kube, namespace, name, wait_gone=True)
+
+    created: list[tuple[resources.Resource, str]] = []
+    try:
+        for obj in manifests:
+            resource = resources.for_kind(obj["apiVersion"], obj["kind"])
+            kube.create(resource, namespace, obj)
+            created.append((resource, obj["metadata"]["name"]))
+    except BaseException as exc:
+        left = _roll_back(kube, namespace, created)
+        at = f"{obj['kind']}/{obj['metadata']['name']}"
+        if isinstance(exc, (KubeError, KeyboardInterrupt)):
+            why = exc.message if isinstance(exc, KubeError) else "interrupted"
+            raise LaunchRejected(name, at, why, left) from None
+        raise
+    say(
+        f"launched {name}: {fit.nodes} x {fit.gpus_per_node} GPUs on pool {fit.pool.name} "
+        f"({fit.backend}, namespace {namespace})"
+    )
+    if not wait:
+        return job_status.PENDING
+    return follow(kube, namespace, name, say=say, poll_s=poll_s)
+
+
+def _existing(kube: Kube, objects: list[dict], namespace: str) -> list[dict]:
+    found = []
+    for obj in objects:
+        resource = resources.for_kind(obj["apiVersion"], obj["kind"])
+        live = kube.get(resource, namespace, obj["metadata"]["name"])
+        if live is not None:
+            live.setdefault("kind", obj["kind"])
+            found.append(live)
+    return found
+
+
+def _roll_back(
+    kube: Kube, namespace: str, created: list[tuple[resources.Resource, str]]
+) -> list[str]:
+    """Delete what a failed launch created, newest first; returns what could not be."""
+    left = []
+    for resource, name in reversed(created):
+        try:
+            kube.delete(resource, namespace, name)
+        except KubeError:
+            left.append(f"{resource.kind}/{name}")
+    return left
+
+
+def follow(
+    kube: Kube, namespace: str, name: str, *, say: Say = say_on_stderr, poll_s: float = POLL_S
+) -> str:
+    """Poll the job until it ends; say each change. Failed raises `JobFailed`."""
+    last = None
+    try:
+        while True:
+            primary, pods = job_objects(kube, namespace, name)
+            if primary is None:
+                raise JobNotFound(name, namespace, gone=True)
+            now = job_status.job_state(primary, pods)
+            if now != last:
+                say(f"{name}: {now}")
+                last = now
+            if now == job_status.SUCCEEDED:
+                return now
+            if now == job_status.FAILED:
+                why = job_status.explain(primary, pods, [], [])
+                raise JobFailed(name, why.text.removeprefix("failed: ") if why else None)
+            time.sleep(poll_s)
+    except KeyboardInterrupt:
+        raise Interrupted(name, following="status") from None
