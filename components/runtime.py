@@ -33,7 +33,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from gpuforge.components import _aws
-from gpuforge.model import helm_charts, kubeconfig, kueue, names, training_namespace
+from gpuforge.model import helm_charts, kueue, names, provider_kubeconfig, training_namespace
 from gpuforge.model.names import (
     BUCKETS_CONFIGMAP,
     PRIORITY_CLASSES,
@@ -78,11 +78,12 @@ class TrainingRuntime(pulumi.ComponentResource):
     ) -> None:
         super().__init__("gpuforge:runtime:TrainingRuntime", name, None, opts)
         spec = args.spec
+        kubeconfig = pulumi.Output.all(
+            args.cluster_name, args.endpoint, args.certificate_authority
+        ).apply(lambda v: json.dumps(provider_kubeconfig.kubeconfig(v[0], v[1], v[2], spec.region)))
         provider = k8s.Provider(
             f"{name}-k8s",
-            kubeconfig=pulumi.Output.all(
-                args.cluster_name, args.endpoint, args.certificate_authority
-            ).apply(lambda v: json.dumps(kubeconfig.kubeconfig(v[0], v[1], v[2], spec.region))),
+            kubeconfig=kubeconfig,
             opts=pulumi.ResourceOptions(parent=self),
         )
         self._opts = pulumi.ResourceOptions(parent=self, provider=provider)

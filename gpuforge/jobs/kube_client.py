@@ -1,7 +1,7 @@
 """The one client of a Kubernetes API: plain-dict calls with retries, and `connect`.
 
 `connect(env)` reaches the environment's EKS cluster (`gpuforge.jobs.eks_access`)
-or, for any other cluster, the one a kubeconfig names (`gpuforge.jobs.kubeconfig`).
+or, for any other cluster, the one a kubeconfig names (`gpuforge.jobs.kubeconfig_access`).
 
 Every call goes through `Kube._call`, which retries with exponential backoff and
 full jitter on 429 (honouring Retry-After), 5xx and broken connections, but only
@@ -24,7 +24,7 @@ from typing import Any
 
 from gpuforge.jobs.eks_access import eks_configuration
 from gpuforge.jobs.kube_errors import ApiFailure, ApiUnreachable, Conflict, KubeError
-from gpuforge.jobs.kubeconfig import kubeconfig_configuration
+from gpuforge.jobs.kubeconfig_access import kubeconfig_configuration
 from gpuforge.jobs.launch_annotations import launch_id
 from gpuforge.jobs.resources import POD, Resource
 from gpuforge.model.spec import EnvironmentSpec

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from gpuforge.model import helm_charts, kubeconfig, kueue, names, training_namespace
+from gpuforge.model import helm_charts, kueue, names, provider_kubeconfig, training_namespace
 from gpuforge.model.loader import load_env, spec_from_data
 from tests.conftest import ROOT, SHIPPED_ENVS, shipped_spec
 
@@ -170,7 +170,7 @@ def test_every_chart_is_pinned_to_an_exact_version_with_its_source():
 
 
 def test_kubeconfig_uses_an_exec_credential_and_holds_no_secret():
-    config = kubeconfig.kubeconfig("gpuforge-prod", "https://abc.eks", "Q0E=", "us-east-1")
+    config = provider_kubeconfig.kubeconfig("gpuforge-prod", "https://abc.eks", "Q0E=", "us-east-1")
     (user,) = config["users"]
     assert set(user["user"]) == {"exec"}  # no token, no client key
     exec_ = user["user"]["exec"]
