@@ -1,8 +1,11 @@
-"""Regenerate the pinned-chart table of docs/runtime.md from `gpuforge.model.helm_charts`.
+"""Regenerate the tables of docs/runtime.md that repeat code.
 
-Between the BEGIN/END markers: one row per chart in `CHARTS` (version, where it is
-installed from, where the version was read) and the cluster-autoscaler image tag by
-EKS minor, and the Kueue API version. `tests/test_docs.py` fails when it is stale.
+Between the CHARTS markers: one row per chart in `gpuforge.model.helm_charts.CHARTS`
+(version, where it is installed from, where the version was read), the
+cluster-autoscaler image tag by EKS minor, and the Kueue API version. Between the
+AUTOSCALING markers: each `autoscaling` spec setting with its default (from the spec
+model) and its effect (the expander's tiers from `cluster_autoscaler.EXPANDER_TIERS`).
+`tests/test_docs.py` fails when either is stale, or when a setting has no effect here.
 
     .venv/bin/python scripts/gen_runtime_docs.py
 """
@@ -13,10 +16,27 @@ from pathlib import Path
 
 from gpuforge.model import cluster_autoscaler, kueue
 from gpuforge.model.helm_charts import CHARTS
+from gpuforge.model.spec import AutoscalingSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "runtime.md"
 BEGIN, END = "<!-- BEGIN CHARTS -->", "<!-- END CHARTS -->"
+AUTOSCALING_BEGIN, AUTOSCALING_END = "<!-- BEGIN AUTOSCALING -->", "<!-- END AUTOSCALING -->"
+
+_TIER_WORDS = {"reserved": "capacity block or reservation", "on-demand": "on-demand", "spot": "spot"}
+EFFECTS = {
+    "enabled": "install cluster-autoscaler on the system nodes (without it, pools stay at their min)",
+    "gpu_scale_down_delay_minutes": "`--scale-down-unneeded-time`, and the per-group "
+    "`autoscaling-options/scaledownunneededtime` tag on every GPU pool's group",
+    "expander": "with `priority`, pools tried in this order: "
+    + ", ".join(
+        f"{_TIER_WORDS[tier]} ({priority})"
+        for tier, priority in cluster_autoscaler.EXPANDER_TIERS.items()
+    )
+    + ", anything else (1); each pool's group named exactly",
+    "balance_similar_node_groups": "scale-ups spread over pools of the same shape",
+}
+"""What each `autoscaling` setting does; a setting missing here fails the docs test."""
 
 
 def chart_table() -> str:
@@ -38,6 +58,19 @@ def image_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+def _markdown(value: object) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return f"`{value}`" if isinstance(value, str) else str(value)
+
+
+def autoscaling_table() -> str:
+    rows = ["| setting | default | effect |", "| --- | --- | --- |"]
+    for name, field in AutoscalingSpec.model_fields.items():
+        rows.append(f"| `{name}` | {_markdown(field.default)} | {EFFECTS[name]} |")
+    return "\n".join(rows) + "\n"
+
+
 def generated() -> str:
     images = (
         "cluster-autoscaler's image tag follows the cluster's EKS minor "
@@ -51,9 +84,14 @@ def generated() -> str:
     return f"\n{chart_table()}\n{images}\n{image_table()}\n{api}"
 
 
+def _between(text: str, begin: str, end: str, body: str) -> str:
+    start, stop = text.index(begin) + len(begin), text.index(end)
+    return text[:start] + "\n" + body + text[stop:]
+
+
 def updated(text: str) -> str:
-    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
-    return text[:start] + "\n" + generated() + text[end:]
+    text = _between(text, BEGIN, END, generated())
+    return _between(text, AUTOSCALING_BEGIN, AUTOSCALING_END, "\n" + autoscaling_table() + "\n")
 
 
 def main() -> None:

@@ -62,7 +62,7 @@ def test_readme_cost_table_is_current():
     assert gen.updated(text) == text, "run: .venv/bin/python scripts/gen_cost_docs.py"
 
 
-def test_runtime_chart_table_is_current():
+def test_runtime_tables_are_current():
     gen = _load("gen_runtime_docs")
     text = gen.DOC.read_text()
     assert gen.updated(text) == text, "run: .venv/bin/python scripts/gen_runtime_docs.py"
