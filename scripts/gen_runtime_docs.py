@@ -23,9 +23,14 @@ DOC = ROOT / "docs" / "runtime.md"
 BEGIN, END = "<!-- BEGIN CHARTS -->", "<!-- END CHARTS -->"
 AUTOSCALING_BEGIN, AUTOSCALING_END = "<!-- BEGIN AUTOSCALING -->", "<!-- END AUTOSCALING -->"
 
-_TIER_WORDS = {"reserved": "capacity block or reservation", "on-demand": "on-demand", "spot": "spot"}
+_TIER_WORDS = {
+    "reserved": "capacity block or reservation",
+    "on-demand": "on-demand",
+    "spot": "spot",
+}
 EFFECTS = {
-    "enabled": "install cluster-autoscaler on the system nodes (without it, pools stay at their min)",
+    "enabled": "install cluster-autoscaler on the system nodes "
+    "(without it, pools stay at their min)",
     "gpu_scale_down_delay_minutes": "`--scale-down-unneeded-time`, and the per-group "
     "`autoscaling-options/scaledownunneededtime` tag on every GPU pool's group",
     "expander": "with `priority`, pools tried in this order: "
