@@ -229,8 +229,15 @@ def summary_lines(fit: Fit) -> list[str]:
     lines.append(
         f"per node: {fit.cpu_milli_per_node / 1000:g} CPUs, "
         f"{fit.memory_mib_per_node / 1024:.1f} GiB memory "
-        f"(allocatable {fit.allocatable_cpu_milli / 1000:g} CPUs, "
-        f"{fit.allocatable_memory_mib / 1024:.1f} GiB)"
+        f"(a node leaves {fit.allocatable_cpu_milli / 1000:g} CPUs, "
+        f"{fit.allocatable_memory_mib / 1024:.1f} GiB for pods)"
+    )
+    r = fit.reserve
+    lines.append(
+        f"node reserve: kube-reserved {r.kube_reserved_cpu_milli}m CPU, "
+        f"{r.kube_reserved_memory_mib} MiB; eviction {r.eviction_memory_mib} MiB; VM overhead "
+        f"{r.nominal_memory_mib - r.capacity_memory_mib} MiB; {len(r.daemonsets)} DaemonSets "
+        f"{r.daemonset_cpu_milli}m, {r.daemonset_memory_mib} MiB"
     )
     queue = f"Kueue LocalQueue {fit.queue}" if fit.queue else "none (submitted directly)"
     priority = fit.priority_class or "the runtime's (TrainJob cannot set one)"

@@ -27,6 +27,7 @@ def validate(env: str, output: str) -> None:
     """
     from gpuforge.model.costing import estimate
     from gpuforge.model.loader import load_env
+    from gpuforge.model.node_reserve import node_reserve
 
     path, spec = load_env(env)
     cost = estimate(spec)
@@ -38,6 +39,7 @@ def validate(env: str, output: str) -> None:
             "zones": spec.zones,
             "spec": spec.model_dump(mode="json"),
             "cost": cost.as_dict(),
+            "node_reserve": {p.name: node_reserve(p).summary() for p in spec.gpu_pools},
         }
         click.echo(json.dumps(doc, indent=2))
         return
@@ -78,6 +80,7 @@ def _print_summary(path, spec, cost) -> None:
     if not cost.pools:
         table.add_row("(none)", "", "", "", "", "", "", "", "")
     console.print(table)
+    _print_reserve(console, spec)
     console.print(
         f"Estimated monthly cost: ${cost.monthly_min:,.0f} at minimum scale, "
         f"${cost.monthly_max:,.0f} at maximum (GPU pools ${cost.gpu_monthly_max:,.0f})"
@@ -85,3 +88,33 @@ def _print_summary(path, spec, cost) -> None:
     if cost.unknown_prices:
         console.print(f"No price for: {', '.join(cost.unknown_prices)} (not counted)")
     console.print(f"[dim]Prices: {cost.price_source}[/]")
+
+
+def _print_reserve(console, spec) -> None:
+    """What one node of each pool leaves for a job (docs/jobs.md, the reserve model)."""
+    from rich.table import Table
+
+    from gpuforge.model.node_reserve import node_reserve
+
+    if not spec.gpu_pools:
+        return
+    table = Table(title="What a node leaves for a job", title_justify="left")
+    for col in ("pool", "capacity", "kube-reserved", "eviction", "DaemonSets", "for a pod",
+                "default job"):  # fmt: skip
+        table.add_column(col)
+    for pool in spec.gpu_pools:
+        r = node_reserve(pool)
+        table.add_row(
+            pool.name,
+            f"{r.vcpus} CPU, {r.capacity_memory_mib} MiB",
+            f"{r.kube_reserved_cpu_milli}m, {r.kube_reserved_memory_mib} MiB",
+            f"{r.eviction_memory_mib} MiB",
+            f"{len(r.daemonsets)}: {r.daemonset_cpu_milli}m, {r.daemonset_memory_mib} MiB",
+            f"{r.free_cpu_milli}m, {r.free_memory_mib} MiB",
+            f"{r.default_cpu_milli}m, {r.default_memory_mib} MiB",
+        )
+    console.print(table)
+    console.print(
+        "[dim]capacity: nominal memory less a 7.5% VM overhead; kube-reserved and eviction "
+        "as the EKS AMI's nodeadm sets them; DaemonSets: their requests (docs/runtime.md)[/]"
+    )

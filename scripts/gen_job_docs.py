@@ -3,7 +3,8 @@
 Between the BEGIN/END markers: the job spec fields (from `JobSpec`, as
 stacks/README.md is from `EnvironmentSpec`), the backends (from the registry), the
 `GPUFORGE_*` variables (from `gpuforge.jobs.contract`) and the node reserve (from
-`gpuforge.model.pools`). `tests/test_docs.py` fails when it is stale.
+`gpuforge.model.node_reserve`, for every GPU pool of the shipped stacks).
+`tests/test_docs.py` fails when it is stale.
 
     .venv/bin/python scripts/gen_job_docs.py
 """
@@ -16,7 +17,8 @@ from pathlib import Path
 
 from gpuforge.jobs import backends, contract
 from gpuforge.jobs.spec import JobSpec
-from gpuforge.model import pools
+from gpuforge.model import node_reserve as nr
+from gpuforge.model.loader import load_env
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "jobs.md"
@@ -59,17 +61,28 @@ def variables() -> str:
     return "\n".join(rows) + "\n"
 
 
+SHIPPED_STACKS = ("dev", "staging", "prod")
+
+
 def reserve() -> str:
-    return (
-        "| reserved on every GPU node | amount |\n| --- | --- |\n"
-        "| kube-reserved CPU | 6% of the first core, 1% of the second, 0.5% of the next two, "
-        "0.25% of each core above four |\n"
-        f"| kube-reserved memory | 11 MiB x {pools.ASSUMED_MAX_PODS} pods + 255 MiB = "
-        f"{pools.kube_reserved_memory_mib()} MiB |\n"
-        f"| eviction threshold | {pools.EVICTION_HARD_MEMORY_MIB} MiB |\n"
-        f"| DaemonSet headroom | {pools.DAEMONSET_CPU_MILLI}m CPU, "
-        f"{pools.DAEMONSET_MEMORY_MIB} MiB |\n"
-    )
+    rows = [
+        "| GPU pool | vCPU, nominal memory | capacity memory | kube-reserved (max pods) "
+        "| eviction | DaemonSets | a pod gets at most | default full-node request |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for env in SHIPPED_STACKS:
+        _, spec = load_env(env)
+        for pool in spec.gpu_pools:
+            r = nr.node_reserve(pool)
+            rows.append(
+                f"| {env}/{pool.name} ({r.instance_type}) | {r.vcpus}, {r.nominal_memory_mib} MiB "
+                f"| {r.capacity_memory_mib} MiB | {r.kube_reserved_cpu_milli}m, "
+                f"{r.kube_reserved_memory_mib} MiB ({r.max_pods}) | {r.eviction_memory_mib} MiB "
+                f"| {len(r.daemonsets)}: {r.daemonset_cpu_milli}m, {r.daemonset_memory_mib} MiB "
+                f"| {r.free_cpu_milli}m, {r.free_memory_mib} MiB "
+                f"| {r.default_cpu_milli}m, {r.default_memory_mib} MiB |"
+            )
+    return "\n".join(rows) + "\n"
 
 
 def generated() -> str:

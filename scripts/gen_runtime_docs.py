@@ -2,7 +2,8 @@
 
 Between the CHARTS markers: one row per chart in `gpuforge.model.helm_charts.CHARTS`
 (version, where it is installed from, where the version was read), the
-cluster-autoscaler image tag by EKS minor, and the Kueue API version. Between the
+cluster-autoscaler image tag by EKS minor, the Kueue API version, and the DaemonSets
+on a GPU node with their requests (`node_reserve.DAEMONSETS`). Between the
 AUTOSCALING markers: each `autoscaling` spec setting with its default (from the spec
 model) and its effect (the expander's tiers from `cluster_autoscaler.EXPANDER_TIERS`).
 `tests/test_docs.py` fails when either is stale, or when a setting has no effect here.
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gpuforge.model import cluster_autoscaler, kueue
+from gpuforge.model import cluster_autoscaler, kueue, node_reserve
 from gpuforge.model.helm_charts import CHARTS
 from gpuforge.model.spec import AutoscalingSpec
 
@@ -76,6 +77,19 @@ def autoscaling_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+def daemonset_table() -> str:
+    rows = [
+        "| DaemonSet | installed by | runs on | CPU request | memory request | read from |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for d in node_reserve.DAEMONSETS:
+        rows.append(
+            f"| `{d.name}` | {d.installed_by} | {d.runs_on} | {d.cpu_milli}m "
+            f"| {d.memory_mib} MiB | {d.source} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
 def generated() -> str:
     images = (
         "cluster-autoscaler's image tag follows the cluster's EKS minor "
@@ -86,7 +100,12 @@ def generated() -> str:
         f"Kueue objects use `{kueue.KUEUE_API}` (`gpuforge.model.kueue.KUEUE_API`, the "
         "version the pinned Kueue serves; the job runner and the emulated API use the same).\n"
     )
-    return f"\n{chart_table()}\n{images}\n{image_table()}\n{api}"
+    daemonsets = (
+        "What runs on every GPU node, and what each requests (`gpuforge.model.node_reserve."
+        "DAEMONSETS`, the inventory the job check and the emulated cluster subtract from a "
+        "node's allocatable; `runs on`: all nodes, NVIDIA or Neuron nodes, EFA nodes):\n"
+    )
+    return f"\n{chart_table()}\n{images}\n{image_table()}\n{api}\n{daemonsets}\n{daemonset_table()}"
 
 
 def _between(text: str, begin: str, end: str, body: str) -> str:

@@ -31,9 +31,12 @@ INDEX_LABEL = "batch.kubernetes.io/job-completion-index"
 class ScaleFromZero:
     """Polls the emulated API and plays Kueue, the Job controller, scheduler and autoscaler."""
 
-    def __init__(self, api: Any, interval_s: float = 0.3) -> None:
+    def __init__(self, api: Any, interval_s: float = 0.3, scheduler: Any = None) -> None:
         self.api = api
         self.interval_s = interval_s
+        self.scheduler = scheduler
+        """A `k8s_scheduler.Scheduler`: when given, it places the pods (and writes the
+        scheduler's and autoscaler's events) instead of the fixed story below."""
         self._seen: set[tuple[str, str]] = set()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -62,6 +65,8 @@ class ScaleFromZero:
             self._seen.add(key)
             self._play(job)
             handled += 1
+        if self.scheduler is not None:
+            handled += self.scheduler.step()
         return handled
 
     def _gpuforge_jobs(self) -> list[dict]:
@@ -96,6 +101,12 @@ class ScaleFromZero:
         )
         for rank in range(nodes):
             pod_name = f"{name}-{rank}-emul0"
+            if self.scheduler is not None:
+                pod = _pod(namespace, pod_name, {**template_labels, INDEX_LABEL: str(rank)}, "")
+                pod["spec"] = dict((spec.get("template") or {}).get("spec") or {})
+                pod["status"] = {"phase": "Pending"}
+                self.api.put(pod)
+                continue
             self.api.put(
                 _pod(namespace, pod_name, {**template_labels, INDEX_LABEL: str(rank)}, reason)
             )

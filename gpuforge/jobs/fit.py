@@ -17,6 +17,7 @@ from gpuforge.jobs.spec import JobSpec
 from gpuforge.model import names, pools, pricing
 from gpuforge.model.errors import SpecError
 from gpuforge.model.grants import writable_buckets
+from gpuforge.model.node_reserve import NodeReserve, node_reserve
 from gpuforge.model.spec import EnvironmentSpec, GpuPoolSpec
 
 
@@ -40,11 +41,15 @@ class Fit:
     efa_devices_per_node: int
     efa_rdma: bool
     cpu_milli_per_node: int
-    """The CPU each pod requests (the job's `cpu`, else its share of the node)."""
+    """The CPU each pod requests (the job's `cpu`, else its GPU share of the node's
+    default request, `reserve.default_cpu_milli`)."""
     memory_mib_per_node: int
     """The memory each pod requests and is limited to (the job's `memory`, else its share)."""
     allocatable_cpu_milli: int
+    """What one pod may request at most: the node's allocatable less its DaemonSets."""
     allocatable_memory_mib: int
+    reserve: NodeReserve
+    """The node's reserve model (capacity, kube-reserved, eviction, DaemonSets)."""
     queue: str | None
     """The Kueue LocalQueue, or None when the environment does not queue."""
     priority_class: str | None
@@ -94,6 +99,7 @@ class Fit:
             "memory_mib_per_node": self.memory_mib_per_node,
             "allocatable_cpu_milli": self.allocatable_cpu_milli,
             "allocatable_memory_mib": self.allocatable_memory_mib,
+            "node_reserve": self.reserve.summary(),
             "queue": self.queue,
             "priority_class": self.priority_class,
             "checkpoint_bucket": self.checkpoint_bucket,
@@ -122,9 +128,11 @@ def check_fit(job: JobSpec, env: EnvironmentSpec, *, priority_settable: bool = T
             f"the {job.backend} backend cannot set a pod priority",
             "remove priority:, or use backend: indexed-job or jobset",
         )
-    room = pools.allocatable(pool)
-    cpu = job.cpu_milli or room.cpu_milli * gpus // shape.accelerators
-    memory = job.memory_mib or room.memory_mib * gpus // shape.accelerators
+    room = node_reserve(pool)
+    # A default request is the GPU share of what the node surely leaves: allocatable less
+    # the DaemonSets, less a margin (docs/jobs.md, "What a default job requests").
+    cpu = job.cpu_milli or room.default_cpu_milli * gpus // shape.accelerators
+    memory = job.memory_mib or room.default_memory_mib * gpus // shape.accelerators
     _fits_node(job, pool, room, cpu, memory)
     price = pricing.hourly_usd(pool.instance_type)
     accel = pool.instance.accelerator
@@ -144,8 +152,9 @@ def check_fit(job: JobSpec, env: EnvironmentSpec, *, priority_settable: bool = T
         efa_rdma=pools.efa_rdma(pool),
         cpu_milli_per_node=cpu,
         memory_mib_per_node=memory,
-        allocatable_cpu_milli=room.cpu_milli,
-        allocatable_memory_mib=room.memory_mib,
+        allocatable_cpu_milli=room.free_cpu_milli,
+        allocatable_memory_mib=room.free_memory_mib,
+        reserve=room,
         queue=queue,
         priority_class=names.priority_class(job.priority) if priority_settable else None,
         checkpoint_bucket=bucket,
@@ -245,23 +254,22 @@ def _queue(job: JobSpec, env: EnvironmentSpec) -> str | None:
     return job.queue or names.LOCAL_QUEUE
 
 
-def _fits_node(
-    job: JobSpec, pool: GpuPoolSpec, room: pools.Allocatable, cpu: int, memory: int
-) -> None:
+def _fits_node(job: JobSpec, pool: GpuPoolSpec, room: NodeReserve, cpu: int, memory: int) -> None:
     node = pool.instance
-    if cpu > room.cpu_milli:
+    if cpu > room.free_cpu_milli:
         raise SpecError(
             "cpu",
             f"{cpu / 1000:g} CPUs per node, but a {pool.instance_type} node leaves "
-            f"{room.cpu_milli / 1000:g} of its {node.vcpus} for pods "
+            f"{room.free_cpu_milli / 1000:g} of its {node.vcpus} for pods "
             f"({room.reserved_cpu_milli / 1000:g} reserved for the kubelet and DaemonSets)",
-            f"use cpu: {room.cpu_milli}m or less",
+            f"use cpu: {room.free_cpu_milli}m or less",
         )
-    if memory > room.memory_mib:
+    if memory > room.free_memory_mib:
         raise SpecError(
             "memory",
             f"{memory} MiB per node, but a {pool.instance_type} node leaves "
-            f"{room.memory_mib} MiB of its {node.memory_mib} for pods "
-            f"({room.reserved_memory_mib} MiB reserved for the kubelet, eviction and DaemonSets)",
-            f"use memory: {room.memory_mib}Mi or less",
+            f"{room.free_memory_mib} MiB of its {node.memory_mib} for pods "
+            f"({room.reserved_memory_mib} MiB reserved for the VM, kubelet, eviction and "
+            "DaemonSets)",
+            f"use memory: {room.free_memory_mib}Mi or less",
         )

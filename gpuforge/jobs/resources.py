@@ -46,13 +46,14 @@ SERVICE = Resource("v1", "Service", "services")
 POD = Resource("v1", "Pod", "pods")
 EVENT = Resource("v1", "Event", "events")
 CONFIG_MAP = Resource("v1", "ConfigMap", "configmaps")
+NODE = Resource("v1", "Node", "nodes", namespaced=False)
 BATCH_JOB = Resource("batch/v1", "Job", "jobs")
 JOBSET = Resource("jobset.x-k8s.io/v1alpha2", "JobSet", "jobsets", custom=True)
 TRAINJOB = Resource("trainer.kubeflow.org/v1alpha1", "TrainJob", "trainjobs", custom=True)
 LOCAL_QUEUE = Resource(KUEUE_API, "LocalQueue", "localqueues", custom=True)
 WORKLOAD = Resource(KUEUE_API, "Workload", "workloads", custom=True)
 
-KNOWN = (SERVICE, POD, EVENT, CONFIG_MAP, BATCH_JOB, JOBSET, TRAINJOB, LOCAL_QUEUE, WORKLOAD)
+KNOWN = (SERVICE, POD, EVENT, CONFIG_MAP, NODE, BATCH_JOB, JOBSET, TRAINJOB, LOCAL_QUEUE, WORKLOAD)
 
 PRIMARY = (BATCH_JOB, JOBSET, TRAINJOB)
 """Kinds whose object carries a job's status, one per backend (each backend's `primary`)."""

@@ -97,13 +97,13 @@ class JobSpec(_Strict):
     )
     cpu: float | str | None = Field(
         None,
-        description="CPU per node (`32`, `500m`). Unset: the GPUs' share of the node's "
-        "allocatable CPU.",
+        description="CPU per node (`32`, `500m`). Unset: the GPUs' share of what the node "
+        "leaves for pods after its DaemonSets, less 5% (docs/jobs.md, the reserve model).",
     )
     memory: str | None = Field(
         None,
-        description="Memory per node (`512Gi`). Unset: the GPUs' share of the node's "
-        "allocatable memory.",
+        description="Memory per node (`512Gi`). Unset: the GPUs' share of what the node "
+        "leaves for pods after its DaemonSets, less 5% (docs/jobs.md, the reserve model).",
     )
     checkpoint: CheckpointSpec | None = Field(
         None, description="Checkpoint location and interval (exported as `GPUFORGE_CHECKPOINT_*`)."

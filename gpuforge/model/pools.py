@@ -171,66 +171,7 @@ def transport(pool: GpuPoolSpec) -> str:
     return "efa" if pool.efa else "tcp"
 
 
-# -- what a node leaves for pods -------------------------------------------------
-
-ASSUMED_MAX_PODS = 110
-"""Pods per node assumed by the memory reserve (the kubelet default; the EKS AMI's
-value from the ENI table is lower for most GPU types, so this over-reserves)."""
-
-EVICTION_HARD_MEMORY_MIB = 100
-"""The kubelet's `evictionHard: memory.available<100Mi` on the EKS AMI."""
-
-DAEMONSET_CPU_MILLI = 500
-DAEMONSET_MEMORY_MIB = 1024
-"""Headroom for the DaemonSets on every GPU node: aws-node (VPC CNI), kube-proxy,
-eks-pod-identity-agent, the NVIDIA and EFA device plugins, and a log/metrics agent.
-Their requests add up to well under this today; the rest is margin."""
-
-
-@dataclass(frozen=True)
-class Allocatable:
-    """CPU and memory one node of a pool leaves for a training pod."""
-
-    cpu_milli: int
-    memory_mib: int
-    reserved_cpu_milli: int
-    reserved_memory_mib: int
-
-
-def kube_reserved_cpu_milli(vcpus: int) -> int:
-    """EKS AMI kube-reserved CPU: 6% of the first core, 1% of the second,
-    0.5% of the next two, 0.25% of every core above four."""
-    tiers = ((1, 60), (1, 10), (2, 5), (max(vcpus - 4, 0), 2.5))
-    left, total = vcpus, 0.0
-    for cores, milli_per_core in tiers:
-        used = min(left, cores)
-        total += used * milli_per_core
-        left -= used
-    return int(total)
-
-
-def kube_reserved_memory_mib(max_pods: int = ASSUMED_MAX_PODS) -> int:
-    """EKS AMI kube-reserved memory: 11 MiB per pod the node may run, plus 255 MiB."""
-    return 11 * max_pods + 255
-
-
-def allocatable(pool: GpuPoolSpec) -> Allocatable:
-    """A node's capacity minus kube-reserved, the eviction threshold and DaemonSet headroom.
-
-    The reserve model follows the EKS AMI's kubelet defaults (kube-reserved CPU
-    tiers and 11 MiB x max pods + 255 MiB of memory, evictionHard 100Mi) plus a
-    fixed headroom for the DaemonSets every GPU node runs. It errs on the side of
-    reserving too much: a job that fits here fits on the real node.
-    """
-    shape = node_shape(pool)
-    cpu = kube_reserved_cpu_milli(shape.vcpus) + DAEMONSET_CPU_MILLI
-    memory = kube_reserved_memory_mib() + EVICTION_HARD_MEMORY_MIB + DAEMONSET_MEMORY_MIB
-    return Allocatable(
-        cpu_milli=shape.vcpus * 1000 - cpu,
-        memory_mib=shape.memory_mib - memory,
-        reserved_cpu_milli=cpu,
-        reserved_memory_mib=memory,
-    )
+# The node's reserve (kube-reserved, eviction, DaemonSets) lives in node_reserve.py.
 
 
 def nvidia_pools(spec: EnvironmentSpec) -> list[GpuPoolSpec]:

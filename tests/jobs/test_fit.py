@@ -11,8 +11,13 @@ import yaml
 from gpuforge.cli.main import cli
 from gpuforge.jobs.fit import check_fit
 from gpuforge.jobs.spec import JobSpec
-from gpuforge.model import pools, pricing
+from gpuforge.model import pricing
 from gpuforge.model.loader import spec_from_data
+from gpuforge.model.node_reserve import (
+    kube_reserved_cpu_milli,
+    kube_reserved_memory_mib,
+    node_reserve,
+)
 from tests.conftest import ROOT, shipped_spec
 from tests.jobs.conftest import BASE_JOB, env_spec
 from tests.jobs.test_job_spec import _one_line
@@ -71,12 +76,12 @@ REFUSALS = {
     "more CPU than the node leaves": (
         {"cpu": 192},
         "cpu",
-        ["192 CPUs per node", "leaves 190.95 of its 192", "use cpu: 190950m or less"],
+        ["192 CPUs per node", "leaves 190.74 of its 192", "use cpu: 190740m or less"],
     ),
     "more memory than the node leaves": (
         {"memory": "2Ti"},
         "memory",
-        ["2097152 MiB per node", "leaves 2094563 MiB", "use memory: 2094563Mi or less"],
+        ["2097152 MiB per node", "leaves 1938109 MiB", "use memory: 1938109Mi or less"],
     ),
     "priority on a backend that cannot set one": (
         {"pool": "l40s", "backend": "trainjob", "priority": "high"},
@@ -162,23 +167,24 @@ def test_what_fits_is_the_gpu_share_of_allocatable():
     env = env_spec("prod")
     job = JobSpec.model_validate({**BASE_JOB, "pool": "l40s", "gpus_per_node": 1, "nodes": 1})
     fit = check_fit(job, env)
-    room = pools.allocatable(env.pool("l40s"))
+    room = node_reserve(env.pool("l40s"))
     assert (fit.cpu_milli_per_node, fit.memory_mib_per_node) == (
-        room.cpu_milli // 4,
-        room.memory_mib // 4,
+        room.default_cpu_milli // 4,
+        room.default_memory_mib // 4,
     )
     assert (fit.transport, fit.efa_devices_per_node, fit.queue) == ("tcp", 0, "training")
     assert fit.hourly_usd == pricing.hourly_usd("g6e.12xlarge")
 
 
 def test_reserve_model_matches_the_eks_formulas():
-    # 6% + 1% + 2 x 0.5% + 188 x 0.25% of a core for 192 vCPUs; 11 MiB x 110 pods + 255 MiB
-    assert pools.kube_reserved_cpu_milli(192) == 60 + 10 + 10 + 470
-    assert pools.kube_reserved_cpu_milli(2) == 70
-    assert pools.kube_reserved_memory_mib() == 1465
-    room = pools.allocatable(env_spec("prod").pool("h100"))
-    assert room.cpu_milli == 192_000 - 550 - pools.DAEMONSET_CPU_MILLI
-    assert room.memory_mib == 2_097_152 - 1465 - 100 - pools.DAEMONSET_MEMORY_MIB
+    # 6% + 1% + 2 x 0.5% + 188 x 0.25% of a core for 192 vCPUs; 11 MiB x 100 pods + 255 MiB
+    # (p5.48xlarge: 2 ENIs on the default card x 49 + 2); memory less Karpenter's 7.5%
+    assert kube_reserved_cpu_milli(192) == 60 + 10 + 10 + 470
+    assert kube_reserved_cpu_milli(2) == 70
+    assert kube_reserved_memory_mib("p5.48xlarge") == 1355
+    room = node_reserve(env_spec("prod").pool("h100"))
+    assert room.free_cpu_milli == 192_000 - 550 - room.daemonset_cpu_milli
+    assert room.free_memory_mib == (2_097_152 - 157_287 - 1355 - 100 - room.daemonset_memory_mib)
 
 
 def test_dry_run_summary_names_transport_and_cost(runner, write_job):
