@@ -15,6 +15,10 @@ gpuforge uses (JobSet, TrainJob, Kueue LocalQueue and Workload, from
 - a bearer token: requests without the token the kubeconfig names get 401;
 - pod logs: ``set_log(namespace, pod, text)`` is what ``pods/<name>/log`` answers
   (kmock alone answers the Pod object);
+- for an environment (``EmulatedKubernetes(spec=...)``): only the custom resources its
+  controllers serve (``served_apis``; others answer 404), and admission of pods in its
+  training namespace as EKS runs it (``k8s_admission``: LimitRange, ResourceQuota, Pod
+  Security; ``warn`` as ``Warning`` headers);
 - ``reject(predicate)``: refuse matching requests *before* anything is stored,
   as a real API server's admission does (a kmock reaction runs after the write);
 - on create, the server's own ``metadata.uid`` and ``creationTimestamp`` (what
