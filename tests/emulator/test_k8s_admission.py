@@ -232,3 +232,6 @@ def test_over_http_a_refused_pod_is_a_403_status_and_not_stored(tmp_path):
         (stored,) = api.stored(resources.POD, ns)
         assert stored["spec"]["containers"][0]["resources"]["requests"]["cpu"] == "500m"
         assert kube.take_warnings()[0].startswith('would violate PodSecurity "restricted:latest"')
+        # the request as sent stays as sent; the stored pod carries the defaults
+        (sent,) = [r for r in api.emulator._requests if r.method == "POST"][-1:]
+        assert sent.data["spec"]["containers"][0]["resources"] == {}
