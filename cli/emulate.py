@@ -6,6 +6,8 @@ import time
 
 import click
 
+from gpuforge.cli.options import env_option
+
 
 @click.group()
 def emulate() -> None:
@@ -21,6 +23,7 @@ def emulate() -> None:
     help="Where to write the kubeconfig for the emulated API (mode 0600).",
 )
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="TCP port (0: a free one).")
+@env_option
 @click.option(
     "--controllers/--no-controllers",
     default=True,
@@ -28,7 +31,7 @@ def emulate() -> None:
     help="Play Kueue, the Job controller, scheduler and autoscaler of a cluster whose GPU "
     "pools sit at zero: a launched Job gets Pending pods and a scale-up event.",
 )
-def k8s(kubeconfig: str, port: int, controllers: bool) -> None:
+def k8s(kubeconfig: str, port: int, env: str | None, controllers: bool) -> None:
     """Serve an emulated Kubernetes API until Ctrl-C.
 
     A stateful in-memory API (kmock) on 127.0.0.1 that the job commands talk
@@ -39,6 +42,12 @@ def k8s(kubeconfig: str, port: int, controllers: bool) -> None:
     the autoscaler triggers a scale-up. No pod ever runs (there are no nodes);
     `gpuforge status` explains the wait.
 
+    With -e ENV it is that environment's cluster: it serves the custom
+    resources of the controllers the environment installs (Kueue when
+    training.queueing is kueue; any other custom resource answers 404), and
+    admits pods in the training namespace as EKS does, with the LimitRange,
+    ResourceQuota and Pod Security labels the runtime declares.
+
     \b
     Example:
       gpuforge emulate k8s --kubeconfig emulated.kubeconfig &
@@ -46,7 +55,12 @@ def k8s(kubeconfig: str, port: int, controllers: bool) -> None:
     """
     from gpuforge.emulator.kubernetes import EmulatedKubernetes
 
-    api = EmulatedKubernetes(port=port)
+    spec = None
+    if env is not None:
+        from gpuforge.model.loader import load_env
+
+        _, spec = load_env(env)
+    api = EmulatedKubernetes(port=port, spec=spec)
     try:
         api.start()
     except (RuntimeError, OSError) as exc:

@@ -96,6 +96,8 @@ def _kubernetes(console: Console, report: PlanReport) -> None:
             f"values {json.dumps(chart['values'], sort_keys=True)}",
         )
     console.print(table)
+    served = ", ".join(report.custom_resources) or "none"
+    console.print(f"custom resources served (the installed controllers' CRDs): {served}")
     console.print(f"[dim]{summary['note']}[/]")
 
 

@@ -105,13 +105,13 @@ class TrainingRuntime(pulumi.ComponentResource):
         )
         k8s.core.v1.ResourceQuota(
             f"{name}-gpu-quota",
-            metadata=_meta("gpuforge-gpus", ns),
+            metadata=_meta(training_namespace.GPU_QUOTA_NAME, ns),
             spec={"hard": training_namespace.resource_quota(spec)},
             opts=in_ns,
         )
         k8s.core.v1.LimitRange(
             f"{name}-limits",
-            metadata=_meta("gpuforge-defaults", ns),
+            metadata=_meta(training_namespace.LIMIT_RANGE_NAME, ns),
             spec={"limits": training_namespace.limit_range(spec)},
             opts=in_ns,
         )

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from gpuforge.model import served_apis
 from gpuforge.model.costing import CostEstimate, estimate
 from gpuforge.model.spec import EnvironmentSpec
 from gpuforge.model.stack_config import config_from_spec
@@ -33,6 +34,8 @@ class PlanReport:
     seconds: float
     emulation_seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    custom_resources: list[str] = field(default_factory=list)
+    """`<kind>.<group>` the cluster serves: its controllers' CRDs (`served_apis`)."""
 
     @property
     def cloud_resources(self) -> list[Any]:
@@ -89,7 +92,10 @@ class PlanReport:
                 if r.kind != "provider"
             ],
             "outputs": self.outputs,
-            "kubernetes": kubernetes_summary(self.kubernetes_resources),
+            "kubernetes": {
+                **kubernetes_summary(self.kubernetes_resources),
+                "custom_resources": self.custom_resources,
+            },
             "findings": [f.as_dict() for f in self.findings],
             "cost": self.cost.as_dict(),
             "emulation": {
@@ -199,4 +205,5 @@ def plan(spec: EnvironmentSpec, *, account: Any = None, mode: str = "inprocess")
         echoed_types=result.echoed_types,
         seconds=time.perf_counter() - started,
         emulation_seconds=result.seconds,
+        custom_resources=[f"{r.kind}.{r.group}" for r in served_apis.served_resources(spec)],
     )

@@ -15,6 +15,10 @@ gpuforge uses (JobSet, TrainJob, Kueue LocalQueue and Workload, from
 - a bearer token: requests without the token the kubeconfig names get 401;
 - pod logs: ``set_log(namespace, pod, text)`` is what ``pods/<name>/log`` answers
   (kmock alone answers the Pod object);
+- for an environment (``EmulatedKubernetes(spec=...)``): only the custom resources its
+  controllers serve (``served_apis``; others answer 404), and admission of pods in its
+  training namespace as EKS runs it (``k8s_admission``: LimitRange, ResourceQuota, Pod
+  Security; ``warn`` as ``Warning`` headers);
 - ``reject(predicate)``: refuse matching requests *before* anything is stored,
   as a real API server's admission does (a kmock reaction runs after the write);
 - on create, the server's own ``metadata.uid`` and ``creationTimestamp`` (what
@@ -41,6 +45,12 @@ from typing import Any
 
 import yaml
 
+from gpuforge.emulator.k8s_admission_hook import (
+    add_warnings,
+    admit_request,
+    refuse_unserved,
+    store_admitted,
+)
 from gpuforge.jobs import resources
 
 Predicate = Callable[[Any], bool]
@@ -58,6 +68,7 @@ def _emulator_class():
             self.gpuforge_token = token
             self.gpuforge_logs: dict[tuple[str, str], str] = {}
             self.gpuforge_rejections: list[tuple[Predicate, Any]] = []
+            self.gpuforge_namespaces: dict[str, Any] = {}  # admitted as EKS does (k8s_admission)
 
         async def _handle(self, request):
             import aiohttp.web
@@ -78,8 +89,13 @@ def _emulator_class():
                 ):
                     raise kmock.KubernetesObjectNotFoundError()
                 return aiohttp.web.Response(text=text or "", content_type="text/plain")
+            refuse_unserved(self, request)
+            admitted, warnings = admit_request(self, request)
             try:
-                return await super()._handle(request)
+                response = await super()._handle(request)
+                store_admitted(self, request, admitted)
+                add_warnings(response, warnings)
+                return response
             finally:
                 if request.action == kmock.action.CREATE and isinstance(request.data, dict):
                     self._server_set(request)
@@ -110,10 +126,13 @@ class EmulatedKubernetes:
     """A stateful Kubernetes API on 127.0.0.1, served from a daemon thread.
 
     :param port: TCP port (0: a free one).
+    :param spec: an `EnvironmentSpec`: its training namespace is admitted as EKS admits it
+        (`admit_namespace`).
     """
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, spec: Any = None) -> None:
         self.port = port
+        self.spec = spec
         self.token = f"gpuforge-emulated-{secrets.token_hex(8)}"
         self.url: str | None = None
         self._emulator: Any = None
@@ -142,6 +161,8 @@ class EmulatedKubernetes:
             raise RuntimeError(f"the emulated Kubernetes API did not start: {self._error}")
         if self.url is None:
             raise RuntimeError("the emulated Kubernetes API did not start within 30 s")
+        if self.spec is not None:
+            self.admit_namespace(self.spec)
 
     def stop(self) -> None:
         if self._thread is None:
@@ -166,7 +187,7 @@ class EmulatedKubernetes:
         self._stop = asyncio.Event()
         emulator = _emulator_class()()
         emulator.configure(self.token)
-        declare_resources(emulator)
+        declare_resources(emulator, self.spec)
         async with (
             emulator,
             kmock.Server(emulator, host="127.0.0.1", port=self.port or None) as srv,
@@ -237,6 +258,14 @@ class EmulatedKubernetes:
         error = kmock.KubernetesError(status=status, reason="Rejected", message=message)
         self.call(lambda: self.emulator.gpuforge_rejections.append((predicate, error)))
 
+    def admit_namespace(self, spec: Any) -> None:
+        """Admit pods in `spec`'s training namespace as EKS does: the LimitRange, ResourceQuota
+        and Pod Security labels the runtime declares (`gpuforge.emulator.k8s_admission`)."""
+        from gpuforge.emulator.k8s_admission import training_namespace_objects
+
+        declared = training_namespace_objects(spec)
+        self.call(lambda: self.emulator.gpuforge_namespaces.__setitem__(declared.name, declared))
+
     # -- kubeconfig ----------------------------------------------------------------
 
     def kubeconfig(self, context: str = "gpuforge-emulated") -> dict:
@@ -267,12 +296,16 @@ def _kmock_resource(resource: resources.Resource) -> Any:
     return kmock.resource(resource.group, resource.version, resource.plural)
 
 
-def declare_resources(emulator: Any) -> None:
-    """Declare the built-in resources and gpuforge's custom resources on `emulator`."""
+def declare_resources(emulator: Any, spec: Any = None) -> None:
+    """Declare the built-in resources and the custom resources `spec`'s cluster serves
+    (`served_apis.served_resources`; with no spec, those of every controller gpuforge knows)."""
     import kmock
 
+    from gpuforge.model import served_apis
+
     emulator.resources.load_bundled()
-    for resource in resources.CUSTOM:
+    served = served_apis.served_resources(spec) if spec is not None else None
+    for resource in served if served is not None else served_apis.all_custom_resources():
         key = f"{resource.api_version}/{resource.plural}"
         emulator.resources[key] = kmock.ResourceInfo(
             kind=resource.kind,
@@ -280,3 +313,4 @@ def declare_resources(emulator: Any) -> None:
             verbs={"create", "get", "list", "delete", "patch"},
             subresources={"status"},
         )
+    emulator.gpuforge_served = {(r.group or "", r.version, r.plural) for r in emulator.resources}

@@ -78,6 +78,14 @@ class Kube:
         self.api_client = api_client
         self.where = where
         self.retry = retry or DEFAULT_RETRY
+        self.warnings: list[str] = []
+        """`Warning` headers the server sent (admission warnings, e.g. PodSecurity's `warn`),
+        in order; `take_warnings` empties it."""
+
+    def take_warnings(self) -> list[str]:
+        """The warnings received since the last call."""
+        taken, self.warnings = self.warnings, []
+        return taken
 
     # -- verbs -----------------------------------------------------------------------
 
@@ -227,10 +235,26 @@ class Kube:
             raise _Retryable(0, _reason(exc), None, may_have_arrived=True) from None
         except HTTPError as exc:  # read timeouts and the rest of urllib3's failures
             raise _Retryable(0, _reason(exc), None, may_have_arrived=True) from None
+        headers = getattr(response, "headers", None)
+        if hasattr(headers, "getlist"):
+            self.warnings += warning_texts(headers.getlist("Warning"))
         data = response.data.decode("utf-8", "replace")
         if text:
             return data
         return json.loads(data) if data else {}
+
+
+def warning_texts(headers: list[str]) -> list[str]:
+    """The text of each `Warning: 299 - "text"` header (RFC 7234 5.5, as kube-apiserver sends)."""
+    texts = []
+    for header in headers:
+        _, _, rest = header.partition(" - ")
+        rest = rest.strip()
+        if rest.startswith('"'):
+            rest = rest[1 : rest.rfind('"')] if rest.count('"') > 1 else rest[1:]
+            rest = rest.replace('\\"', '"')
+        texts.append(rest or header)
+    return texts
 
 
 class _Retryable(Exception):

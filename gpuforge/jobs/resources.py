@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gpuforge.model.kueue import KUEUE_API
+from gpuforge.model.served_apis import JOBSET_API, TRAINER_API
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,8 @@ EVENT = Resource("v1", "Event", "events")
 CONFIG_MAP = Resource("v1", "ConfigMap", "configmaps")
 NODE = Resource("v1", "Node", "nodes", namespaced=False)
 BATCH_JOB = Resource("batch/v1", "Job", "jobs")
-JOBSET = Resource("jobset.x-k8s.io/v1alpha2", "JobSet", "jobsets", custom=True)
-TRAINJOB = Resource("trainer.kubeflow.org/v1alpha1", "TrainJob", "trainjobs", custom=True)
+JOBSET = Resource(JOBSET_API, "JobSet", "jobsets", custom=True)
+TRAINJOB = Resource(TRAINER_API, "TrainJob", "trainjobs", custom=True)
 LOCAL_QUEUE = Resource(KUEUE_API, "LocalQueue", "localqueues", custom=True)
 WORKLOAD = Resource(KUEUE_API, "Workload", "workloads", custom=True)
 

@@ -69,6 +69,8 @@ def submit(
             resource = resources.for_kind(obj["apiVersion"], obj["kind"])
             kube.create(resource, namespace, obj)
             created.append((resource, obj["metadata"]["name"]))
+            for warning in kube.take_warnings():
+                say(f"warning: {obj['kind']}/{obj['metadata']['name']}: {warning}")
     except BaseException as exc:
         left = _roll_back(kube, namespace, created)
         at = f"{obj['kind']}/{obj['metadata']['name']}"

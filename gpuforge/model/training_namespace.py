@@ -14,6 +14,12 @@ PRIORITY_VALUES = {"high": 100000, "normal": 10000, "low": 1000}
 """PriorityClass value by level (`names.PRIORITY_CLASSES`); below system-* classes."""
 
 
+GPU_QUOTA_NAME = "gpuforge-gpus"
+"""Name of the training namespace's ResourceQuota."""
+LIMIT_RANGE_NAME = "gpuforge-defaults"
+"""Name of the training namespace's LimitRange."""
+
+
 def namespace_labels() -> dict[str, str]:
     """Labels of the training namespace: Pod Security `baseline` enforced, `restricted` warned."""
     return {
@@ -37,16 +43,17 @@ def resource_quota(spec: EnvironmentSpec) -> dict[str, str]:
 
 
 def limit_range(spec: EnvironmentSpec) -> list[dict[str, Any]]:
-    """`spec.limits` of the LimitRange: default CPU/memory requests, and no container asking
-    for more GPUs than the largest node has (such a pod could never schedule)."""
-    limit: dict[str, Any] = {
-        "type": "Container",
-        "defaultRequest": {"cpu": "500m", "memory": "1Gi"},
-    }
-    most = max((pools.node_shape(p).accelerators for p in pools.nvidia_pools(spec)), default=0)
-    if most:
-        limit["max"] = {pools.NVIDIA_GPU: str(most)}
-    return [limit]
+    """`spec.limits` of the LimitRange: default CPU/memory requests, and nothing else.
+
+    No `max` for `nvidia.com/gpu`: the LimitRanger refuses every container without a
+    limit for a resource that has a `max` ("maximum nvidia.com/gpu usage per Container
+    is 8.  No limit is specified.", kubernetes plugin/pkg/admission/limitranger
+    `maxConstraint`), which is every CPU-only pod, init container and Neuron job. GPUs
+    are capped instead by the ResourceQuota (`resource_quota`: the namespace's total) and
+    by the fit check before a launch (no pod above its node's GPU count). The `spec` is
+    kept so the LimitRange stays a function of the environment."""
+    del spec
+    return [{"type": "Container", "defaultRequest": {"cpu": "500m", "memory": "1Gi"}}]
 
 
 def priority_classes() -> list[dict[str, Any]]:

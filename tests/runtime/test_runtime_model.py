@@ -32,12 +32,15 @@ def test_without_max_gpus_the_quota_is_what_the_nvidia_pools_hold():
 
 
 @pytest.mark.parametrize("env", SHIPPED_ENVS)
-def test_limit_range_caps_a_container_at_the_largest_node(env):
+def test_limit_range_sets_default_requests_and_no_max_without_a_default(env):
+    """Issue 19 item 4: a `max` with no `default` makes the LimitRanger refuse every
+    container that sets no limit for that resource (CPU-only pods, Neuron jobs, init
+    containers). GPUs are capped by the ResourceQuota and the fit check instead."""
     spec = spec_of(env)
     (limit,) = training_namespace.limit_range(spec)
-    most = max(p.instance.gpus for p in spec.gpu_pools)
-    assert limit["max"] == {"nvidia.com/gpu": str(most)}
     assert limit["defaultRequest"]["cpu"] and limit["defaultRequest"]["memory"]
+    assert all(key in (limit.get("default") or {}) for key in limit.get("max") or {})
+    assert "nvidia.com/gpu" not in (limit.get("max") or {})
 
 
 def test_priority_classes_use_the_shared_names_and_order():

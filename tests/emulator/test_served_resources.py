@@ -1,0 +1,110 @@
+"""The emulated cluster serves what the environment installs, and nothing more (issue 18
+deliverable 2): the custom resources of the controllers its runtime declares."""
+
+from __future__ import annotations
+
+import pytest
+
+from gpuforge.model import helm_charts, served_apis
+from gpuforge.model.loader import load_env, spec_from_data
+from tests.conftest import ROOT, SHIPPED_ENVS, shipped_spec
+
+
+def spec_of(env: str):
+    return load_env(env, ROOT)[1]
+
+
+def kinds(spec) -> set[str]:
+    return {r.kind for r in served_apis.served_resources(spec)}
+
+
+@pytest.mark.parametrize("env", SHIPPED_ENVS)
+def test_served_kinds_follow_the_installed_charts(env):
+    spec = spec_of(env)
+    releases = {c.release for c in helm_charts.charts_for(spec)}
+    expected = {
+        r.kind for release in releases for r in served_apis.CONTROLLER_RESOURCES.get(release, ())
+    }
+    assert kinds(spec) == expected
+    assert ("LocalQueue" in kinds(spec)) == (spec.training.queueing == "kueue")
+    # no shipped environment installs the JobSet or Trainer controller today
+    assert "JobSet" not in kinds(spec) and "TrainJob" not in kinds(spec)
+
+
+def test_without_kueue_no_kueue_kinds_are_served():
+    data = shipped_spec("dev")
+    data["training"]["queueing"] = "none"
+    assert not kinds(spec_from_data(data)) & {"LocalQueue", "Workload", "ClusterQueue"}
+
+
+@pytest.fixture(scope="module")
+def prod_cluster():
+    from gpuforge.emulator.kubernetes import EmulatedKubernetes
+
+    with EmulatedKubernetes(spec=spec_of("prod")) as api:
+        yield api
+
+
+def _kube(api):
+    from kubernetes import client
+
+    from gpuforge.jobs import kube_client
+
+    config = client.Configuration()
+    config.host = api.url
+    config.api_key = {"authorization": f"Bearer {api.token}"}
+    return kube_client.Kube(client.ApiClient(config), api.url)
+
+
+def _post(api, path: str, body: dict):
+    """(status, Status or object) of a raw POST: the client's error parsing left out."""
+    import json
+
+    from kubernetes import client
+
+    config = client.Configuration()
+    config.host = api.url
+    config.api_key = {"authorization": f"Bearer {api.token}"}
+    c = client.ApiClient(config)
+    try:
+        response = c.call_api(
+            path, "POST", body=body, header_params={"Content-Type": "application/json"},
+            auth_settings=["BearerToken"], _preload_content=False, _return_http_data_only=True,
+        )  # fmt: skip
+        return response.status, json.loads(response.data)
+    except client.ApiException as exc:
+        return exc.status, json.loads(exc.body)
+
+
+def test_creating_a_jobset_without_its_controller_answers_404_not_found(prod_cluster):
+    from gpuforge.jobs import resources
+
+    ns = spec_of("prod").training.namespace
+    body = {
+        "apiVersion": resources.JOBSET.api_version,
+        "kind": "JobSet",
+        "metadata": {"name": "llama", "namespace": ns},
+        "spec": {"replicatedJobs": []},
+    }
+    status, doc = _post(prod_cluster, resources.JOBSET.path(ns), body)
+    assert status == 404
+    assert doc["kind"] == "Status" and doc["reason"] == "NotFound"
+    assert doc["message"] == "the server could not find the requested resource"
+    assert prod_cluster.stored(resources.JOBSET, ns) == []
+    # the job client reads an uninstalled kind as empty, as on a real cluster
+    assert _kube(prod_cluster).list(resources.JOBSET, ns) == []
+
+
+def test_the_installed_controllers_kinds_are_served(prod_cluster):
+    from gpuforge.jobs import resources
+
+    ns = spec_of("prod").training.namespace
+    body = {
+        "apiVersion": resources.LOCAL_QUEUE.api_version,
+        "kind": "LocalQueue",
+        "metadata": {"name": "q", "namespace": ns},
+        "spec": {"clusterQueue": "cq"},
+    }
+    status, _ = _post(prod_cluster, resources.LOCAL_QUEUE.path(ns), body)
+    assert status in (200, 201)
+    assert [o["metadata"]["name"] for o in prod_cluster.stored(resources.LOCAL_QUEUE, ns)] == ["q"]

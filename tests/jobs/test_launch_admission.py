@@ -1,0 +1,55 @@
+"""`launch` against a namespace admitted as EKS admits it: PodSecurity's `warn` level
+comes back as warnings on the Job create, and `launch` prints them (issue 18, 3)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gpuforge.cli.main import cli
+from gpuforge.jobs import resources
+from tests.jobs.conftest import EXAMPLES
+
+
+def test_launch_prints_the_pod_security_warnings_it_receives(
+    runner, api, env, env_file, kubeconfig, namespace
+):
+    api.admit_namespace(env)  # labels: enforce baseline, warn restricted
+    args = [str(EXAMPLES / "llama-2x8-h100.yaml"), "-e", env_file, "--kubeconfig", kubeconfig]
+    result = runner.invoke(cli, ["launch", *args])
+    assert result.exit_code == 0, result.output
+    (job,) = api.stored(resources.BATCH_JOB, namespace)
+    name = job["metadata"]["name"]
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        f'warning: Job/{name}: would violate PodSecurity "restricted:latest": '
+        'unrestricted capabilities (container "trainer" must set '
+        'securityContext.capabilities.drop=["ALL"]), runAsNonRoot != true (pod or container '
+        '"trainer" must set securityContext.runAsNonRoot=true)'
+    ]
+
+
+def test_a_pod_the_namespace_refuses_is_a_403_for_the_job_client(api, env, namespace):
+    from kubernetes import client
+
+    from gpuforge.jobs import kube_client
+    from gpuforge.jobs.kube_errors import ApiFailure
+
+    api.admit_namespace(env)
+
+    config = client.Configuration()
+    config.host = api.url
+    config.api_key = {"authorization": f"Bearer {api.token}"}
+    kube = kube_client.Kube(client.ApiClient(config), api.url)
+    privileged = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "root", "namespace": namespace},
+        "spec": {"hostNetwork": True, "containers": [{"name": "c", "image": "busybox"}]},
+    }
+    with pytest.raises(ApiFailure) as caught:
+        kube.create(resources.POD, namespace, privileged)
+    assert caught.value.status == 403
+    assert caught.value.message.endswith(
+        'pods "root" is forbidden: violates PodSecurity "baseline:latest": '
+        "host namespaces (hostNetwork=true)"
+    )
