@@ -41,7 +41,10 @@ from typing import Any
 
 import yaml
 
+from gpuforge.emulator import k8s_serving
+from gpuforge.emulator.k8s_tls import ServerTLS, write_private
 from gpuforge.jobs import resources
+from gpuforge.model.catalog import EKS_DEFAULT_VERSION
 
 Predicate = Callable[[Any], bool]
 """A test on a kmock ``Request`` (attributes: method, action, resource, namespace,
@@ -51,7 +54,9 @@ name, subresource, data, headers)."""
 def _emulator_class():
     import kmock
 
-    class _Emulator(kmock.KubernetesEmulator):
+    from gpuforge.emulator.k8s_serving import KubernetesServing
+
+    class _Emulator(KubernetesServing, kmock.KubernetesEmulator):
         """kmock's emulator with a token check, pod logs and admission-time rejections."""
 
         def configure(self, token: str) -> None:
@@ -64,9 +69,7 @@ def _emulator_class():
 
             auth = {k.lower(): v for k, v in request.headers.items()}.get("authorization")
             if auth != f"Bearer {self.gpuforge_token}":
-                raise kmock.KubernetesError(
-                    status=401, reason="Unauthorized", message="Unauthorized", details={"kind": ""}
-                )
+                raise k8s_serving.unauthorized_error()
             for predicate, error in list(self.gpuforge_rejections):
                 if predicate(request):
                     raise error
@@ -76,7 +79,7 @@ def _emulator_class():
                 if text is None and not any(
                     not o.deleted for o in self._pods(request.namespace, request.name)
                 ):
-                    raise kmock.KubernetesObjectNotFoundError()
+                    raise k8s_serving.not_found_error("", "pods", request.name)
                 return aiohttp.web.Response(text=text or "", content_type="text/plain")
             try:
                 return await super()._handle(request)
@@ -110,11 +113,15 @@ class EmulatedKubernetes:
     """A stateful Kubernetes API on 127.0.0.1, served from a daemon thread.
 
     :param port: TCP port (0: a free one).
+    :param kubernetes_version: what `/version` and the OpenAPI say (`1.35`): the
+        environment's `cluster.version`.
     """
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, kubernetes_version: str = EKS_DEFAULT_VERSION) -> None:
         self.port = port
+        self.kubernetes_version = kubernetes_version
         self.token = f"gpuforge-emulated-{secrets.token_hex(8)}"
+        self.tls = ServerTLS.generate()
         self.url: str | None = None
         self._emulator: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -166,13 +173,19 @@ class EmulatedKubernetes:
         self._stop = asyncio.Event()
         emulator = _emulator_class()()
         emulator.configure(self.token)
+        emulator.configure_serving(self.kubernetes_version)
         declare_resources(emulator)
+        k8s_serving.seed_namespaces(emulator)
+        server_cls = k8s_serving.tls_server_class(self.tls.ssl_context())
         async with (
             emulator,
-            kmock.Server(emulator, host="127.0.0.1", port=self.port or None) as srv,
+            kmock.Server(
+                emulator, host="127.0.0.1", port=self.port or None, server_cls=server_cls
+            ) as srv,
         ):
             self._emulator = emulator
             self.url = str(srv.url).rstrip("/")
+            emulator.server_address = f"127.0.0.1:{srv.port}"
             self._ready.set()
             await self._stop.wait()
 
@@ -246,18 +259,22 @@ class EmulatedKubernetes:
         return {
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [{"name": context, "cluster": {"server": self.url}}],
+            "clusters": [
+                {
+                    "name": context,
+                    "cluster": {"server": self.url, "certificate-authority-data": self.tls.ca_data},
+                }
+            ],
             "users": [{"name": context, "user": {"token": self.token}}],
             "contexts": [{"name": context, "context": {"cluster": context, "user": context}}],
             "current-context": context,
         }
 
     def write_kubeconfig(self, path: str | Path, context: str = "gpuforge-emulated") -> Path:
-        """Write the kubeconfig (mode 0600) and return its path."""
+        """Write the kubeconfig, created mode 0600 and never through a symbolic link
+        (ValueError), and return its path."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(self.kubeconfig(context), sort_keys=False))
-        path.chmod(0o600)
+        write_private(path, yaml.safe_dump(self.kubeconfig(context), sort_keys=False))
         return path
 
 
@@ -272,6 +289,7 @@ def declare_resources(emulator: Any) -> None:
     import kmock
 
     emulator.resources.load_bundled()
+    k8s_serving.drop_absent_groups(emulator.resources)
     for resource in resources.CUSTOM:
         key = f"{resource.api_version}/{resource.plural}"
         emulator.resources[key] = kmock.ResourceInfo(
