@@ -302,7 +302,8 @@ def _unknown(error: Any) -> list[str]:
     if error.validator != "additionalProperties":
         return [p for sub in error.context or () for p in _unknown(sub)]
     allowed = set(error.schema.get("properties") or {})
-    extra = [k for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    extra = [k for k in instance if k not in allowed]
     return [_field_path([*error.absolute_path, k]) for k in extra]
 
 
