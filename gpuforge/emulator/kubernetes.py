@@ -12,7 +12,11 @@ It declares the built-in resources (kmock's bundled list) and the custom resourc
 gpuforge uses (JobSet, TrainJob, Kueue LocalQueue and Workload, from
 ``gpuforge.jobs.resources``). What it adds to kmock:
 
-- a bearer token: requests without the token the kubeconfig names get 401;
+- HTTPS with a CA made at start (``k8s_tls``; the kubeconfig's
+  ``certificate-authority-data``) and a bearer token: requests without the token the
+  kubeconfig names get 401; kubectl and the official client both verify and send it;
+- the API server's wire shapes (``k8s_serving``): discovery, ``/version``, list kinds,
+  ``Status`` errors, Namespace objects, OpenAPI v3 and strict field checks;
 - pod logs: ``set_log(namespace, pod, text)`` is what ``pods/<name>/log`` answers
   (kmock alone answers the Pod object);
 - ``reject(predicate)``: refuse matching requests *before* anything is stored,
@@ -24,7 +28,7 @@ gpuforge uses (JobSet, TrainJob, Kueue LocalQueue and Workload, from
 What it does not do (kmock 0.8): no controllers (nothing creates a Job's pods or
 events; a test or ``put`` does), no label or field selectors (filter on the
 client), no server-side watch from the Python client, no garbage collection, no
-Namespace objects, no server-filled resourceVersion.
+server-filled resourceVersion, no protobuf bodies, no server-side printing (Table).
 """
 
 from __future__ import annotations
