@@ -125,6 +125,32 @@ def test_kubectl_refuses_a_server_its_ca_did_not_sign(api, kubectl, kubeconfig, 
     assert "certificate signed by unknown authority" in proc.stderr
 
 
+def test_the_official_client_verifies_the_ca_too(api, kubeconfig, home):
+    """gpuforge's job client (the `kubernetes` package) checks the same certificate."""
+    from kubernetes import client
+    from urllib3.exceptions import MaxRetryError
+
+    from gpuforge.jobs.kubeconfig import kubeconfig_configuration
+
+    good = kubeconfig_configuration(str(kubeconfig), None)
+    assert good.verify_ssl and good.ssl_ca_cert
+    names = [
+        n.metadata.name for n in client.CoreV1Api(client.ApiClient(good)).list_namespace().items
+    ]
+    assert "kube-system" in names
+
+    config = yaml.safe_load(kubeconfig.read_text())
+    config["clusters"][0]["cluster"]["certificate-authority-data"] = (
+        EmulatedKubernetes().tls.ca_data
+    )
+    path = home / "other-ca-python.kubeconfig"
+    path.write_text(yaml.safe_dump(config))
+    bad = kubeconfig_configuration(str(path), None)
+    bad.retries = 0
+    with pytest.raises(MaxRetryError, match="CERTIFICATE_VERIFY_FAILED"):
+        client.CoreV1Api(client.ApiClient(bad)).list_namespace()
+
+
 def test_a_wrong_token_is_401_unauthorized(kubectl, kubeconfig, home):
     config = yaml.safe_load(kubeconfig.read_text())
     config["users"][0]["user"]["token"] = "wrong"
