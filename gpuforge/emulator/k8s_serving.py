@@ -323,6 +323,20 @@ def _openapi_documents(
     return out
 
 
+def with_server_fields(obj: dict) -> dict:
+    """`obj` with the `metadata.uid` and `creationTimestamp` the API server gives every
+    object it creates, where `obj` has none (what kubectl's AGE column reads)."""
+    meta = obj.get("metadata") or {}
+    if meta.get("uid") and meta.get("creationTimestamp"):
+        return obj
+    filled = {
+        "uid": str(uuid.uuid4()),
+        "creationTimestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        **meta,
+    }
+    return {**obj, "metadata": filled}
+
+
 def drop_absent_groups(declared: Any) -> None:
     """Remove the `ABSENT_GROUPS` from kmock's declared resources."""
     for res in [r for r in declared if r.group in ABSENT_GROUPS]:

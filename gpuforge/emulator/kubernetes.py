@@ -222,9 +222,9 @@ class EmulatedKubernetes:
             if key in objects and not objects[key].deleted:
                 objects[key].patch(obj)
             elif key in objects:
-                objects[key].create(obj)
+                objects[key].create(k8s_serving.with_server_fields(obj))
             else:
-                objects[key] = obj
+                objects[key] = k8s_serving.with_server_fields(obj)
 
         self.call(store)
 

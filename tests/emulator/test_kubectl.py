@@ -210,7 +210,9 @@ def test_get_pods_services_jobs_namespaces_and_events(api, kubectl):
         }
     )
     api.put(_event("get-0.1", "get-0", "TriggeredScaleUp", "pod triggered scale-up"))
-    assert "get-0" in kubectl("get", "pods", "-n", NS).stdout
+    pods = kubectl("get", "pods", "-n", NS).stdout
+    assert "get-0" in pods
+    assert "<unknown>" not in pods  # every object has the creationTimestamp AGE reads
     assert "get-svc" in kubectl("get", "svc", "-n", NS).stdout
     assert "get-job" in kubectl("get", "jobs", "-n", NS).stdout
     namespaces = kubectl("get", "ns").stdout
