@@ -243,6 +243,9 @@ def test_not_found_is_the_api_servers_status(kubectl):
     proc = kubectl("get", "job", "nope", "-n", NS, ok=False)
     assert proc.stderr.strip() == 'Error from server (NotFound): jobs.batch "nope" not found'
     assert "kmock" not in proc.stderr
+    # a resource nothing serves: Go's plain `404 page not found`, which kubectl words so
+    proc = kubectl("get", "--raw", "/apis/nothing.example.com/v1/things", ok=False)
+    assert "(NotFound): the server could not find the requested resource" in proc.stderr
 
 
 # -- apply, explain, delete ----------------------------------------------------------------
