@@ -72,6 +72,7 @@ def k8s(kubeconfig: str, port: int, controllers: bool) -> None:
         players.start()
     click.echo(f"emulated Kubernetes API at {api.url}", err=True)
     click.echo(f"kubeconfig: {path} (use --kubeconfig {path}); Ctrl-C stops it", err=True)
+    click.echo(f"kubectl: KUBECONFIG={path} kubectl get pods -n training", err=True)
     try:
         while True:
             time.sleep(3600)
