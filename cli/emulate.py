@@ -20,7 +20,8 @@ def emulate() -> None:
     type=click.Path(dir_okay=False),
     default="emulated.kubeconfig",
     show_default=True,
-    help="Where to write the kubeconfig for the emulated API (mode 0600).",
+    help="Where to write the kubeconfig for the emulated API (created mode 0600; "
+    "a symbolic link is refused).",
 )
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="TCP port (0: a free one).")
 @env_option
@@ -34,8 +35,10 @@ def emulate() -> None:
 def k8s(kubeconfig: str, port: int, env: str | None, controllers: bool) -> None:
     """Serve an emulated Kubernetes API until Ctrl-C.
 
-    A stateful in-memory API (kmock) on 127.0.0.1 that the job commands talk
-    to with --kubeconfig. Its token is a random placeholder, not a credential.
+    A stateful in-memory API (kmock) on 127.0.0.1 that the job commands and
+    kubectl talk to with --kubeconfig. It serves HTTPS with a CA made at start
+    (in the kubeconfig) and wants the kubeconfig's bearer token, a random
+    placeholder, not a credential.
     With --controllers (the default) it plays what a cluster whose GPU pools
     sit at zero nodes does with a launched Job: Kueue admits it, the Job
     controller makes one Pending pod per rank, the scheduler finds no node and
@@ -52,6 +55,7 @@ def k8s(kubeconfig: str, port: int, env: str | None, controllers: bool) -> None:
     Example:
       gpuforge emulate k8s --kubeconfig emulated.kubeconfig &
       gpuforge jobs -e dev --kubeconfig emulated.kubeconfig
+      KUBECONFIG=emulated.kubeconfig kubectl get pods -n training
     """
     from gpuforge.emulator.kubernetes import EmulatedKubernetes
 
@@ -67,7 +71,13 @@ def k8s(kubeconfig: str, port: int, env: str | None, controllers: bool) -> None:
         from gpuforge.cli.errors import GpuforgeError
 
         raise GpuforgeError(f"cannot serve the emulated Kubernetes API: {exc}") from None
-    path = api.write_kubeconfig(kubeconfig)
+    try:
+        path = api.write_kubeconfig(kubeconfig)
+    except (ValueError, OSError) as exc:
+        api.stop()
+        from gpuforge.cli.errors import BadInput
+
+        raise BadInput(f"--kubeconfig: {exc}") from None
     players = None
     if controllers:
         from gpuforge.emulator.k8s_controllers import ScaleFromZero
@@ -76,6 +86,7 @@ def k8s(kubeconfig: str, port: int, env: str | None, controllers: bool) -> None:
         players.start()
     click.echo(f"emulated Kubernetes API at {api.url}", err=True)
     click.echo(f"kubeconfig: {path} (use --kubeconfig {path}); Ctrl-C stops it", err=True)
+    click.echo(f"kubectl: KUBECONFIG={path} kubectl get pods -n training", err=True)
     try:
         while True:
             time.sleep(3600)

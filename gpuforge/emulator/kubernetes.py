@@ -12,7 +12,11 @@ It declares the built-in resources (kmock's bundled list) and the custom resourc
 gpuforge uses (JobSet, TrainJob, Kueue LocalQueue and Workload, from
 ``gpuforge.jobs.resources``). What it adds to kmock:
 
-- a bearer token: requests without the token the kubeconfig names get 401;
+- HTTPS with a CA made at start (``k8s_tls``; the kubeconfig's
+  ``certificate-authority-data``) and a bearer token: requests without the token the
+  kubeconfig names get 401; kubectl and the official client both verify and send it;
+- the API server's wire shapes (``k8s_serving``): discovery, ``/version``, list kinds,
+  ``Status`` errors, Namespace objects, OpenAPI v3 and strict field checks;
 - pod logs: ``set_log(namespace, pod, text)`` is what ``pods/<name>/log`` answers
   (kmock alone answers the Pod object);
 - for an environment (``EmulatedKubernetes(spec=...)``): only the custom resources its
@@ -28,7 +32,7 @@ gpuforge uses (JobSet, TrainJob, Kueue LocalQueue and Workload, from
 What it does not do (kmock 0.8): no controllers (nothing creates a Job's pods or
 events; a test or ``put`` does), no label or field selectors (filter on the
 client), no server-side watch from the Python client, no garbage collection, no
-Namespace objects, no server-filled resourceVersion.
+server-filled resourceVersion, no protobuf bodies, no server-side printing (Table).
 """
 
 from __future__ import annotations
@@ -45,13 +49,16 @@ from typing import Any
 
 import yaml
 
+from gpuforge.emulator import k8s_serving
 from gpuforge.emulator.k8s_admission_hook import (
     add_warnings,
     admit_request,
     refuse_unserved,
     store_admitted,
 )
+from gpuforge.emulator.k8s_tls import ServerTLS, write_private
 from gpuforge.jobs import resources
+from gpuforge.model.catalog import EKS_DEFAULT_VERSION
 
 Predicate = Callable[[Any], bool]
 """A test on a kmock ``Request`` (attributes: method, action, resource, namespace,
@@ -61,7 +68,9 @@ name, subresource, data, headers)."""
 def _emulator_class():
     import kmock
 
-    class _Emulator(kmock.KubernetesEmulator):
+    from gpuforge.emulator.k8s_serving import KubernetesServing
+
+    class _Emulator(KubernetesServing, kmock.KubernetesEmulator):
         """kmock's emulator with a token check, pod logs and admission-time rejections."""
 
         def configure(self, token: str) -> None:
@@ -75,9 +84,7 @@ def _emulator_class():
 
             auth = {k.lower(): v for k, v in request.headers.items()}.get("authorization")
             if auth != f"Bearer {self.gpuforge_token}":
-                raise kmock.KubernetesError(
-                    status=401, reason="Unauthorized", message="Unauthorized", details={"kind": ""}
-                )
+                raise k8s_serving.unauthorized_error()
             for predicate, error in list(self.gpuforge_rejections):
                 if predicate(request):
                     raise error
@@ -87,7 +94,7 @@ def _emulator_class():
                 if text is None and not any(
                     not o.deleted for o in self._pods(request.namespace, request.name)
                 ):
-                    raise kmock.KubernetesObjectNotFoundError()
+                    raise k8s_serving.not_found_error("", "pods", request.name)
                 return aiohttp.web.Response(text=text or "", content_type="text/plain")
             refuse_unserved(self, request)
             admitted, warnings = admit_request(self, request)
@@ -127,13 +134,21 @@ class EmulatedKubernetes:
 
     :param port: TCP port (0: a free one).
     :param spec: an `EnvironmentSpec`: its training namespace is admitted as EKS admits it
-        (`admit_namespace`).
+        (`admit_namespace`), and only the custom resources its controllers serve are served.
+    :param kubernetes_version: what `/version` and the OpenAPI say (`1.35`); by default
+        the spec's `cluster.version`, else EKS's default.
     """
 
-    def __init__(self, port: int = 0, spec: Any = None) -> None:
+    def __init__(
+        self, port: int = 0, spec: Any = None, kubernetes_version: str | None = None
+    ) -> None:
         self.port = port
         self.spec = spec
+        self.kubernetes_version = kubernetes_version or (
+            spec.cluster.version if spec is not None else EKS_DEFAULT_VERSION
+        )
         self.token = f"gpuforge-emulated-{secrets.token_hex(8)}"
+        self.tls = ServerTLS.generate()
         self.url: str | None = None
         self._emulator: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -187,13 +202,19 @@ class EmulatedKubernetes:
         self._stop = asyncio.Event()
         emulator = _emulator_class()()
         emulator.configure(self.token)
+        emulator.configure_serving(self.kubernetes_version)
         declare_resources(emulator, self.spec)
+        k8s_serving.seed_namespaces(emulator)
+        server_cls = k8s_serving.tls_server_class(self.tls.ssl_context())
         async with (
             emulator,
-            kmock.Server(emulator, host="127.0.0.1", port=self.port or None) as srv,
+            kmock.Server(
+                emulator, host="127.0.0.1", port=self.port or None, server_cls=server_cls
+            ) as srv,
         ):
             self._emulator = emulator
             self.url = str(srv.url).rstrip("/")
+            emulator.server_address = f"127.0.0.1:{srv.port}"
             self._ready.set()
             await self._stop.wait()
 
@@ -226,9 +247,9 @@ class EmulatedKubernetes:
             if key in objects and not objects[key].deleted:
                 objects[key].patch(obj)
             elif key in objects:
-                objects[key].create(obj)
+                objects[key].create(k8s_serving.with_server_fields(obj))
             else:
-                objects[key] = obj
+                objects[key] = k8s_serving.with_server_fields(obj)
 
         self.call(store)
 
@@ -275,18 +296,22 @@ class EmulatedKubernetes:
         return {
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [{"name": context, "cluster": {"server": self.url}}],
+            "clusters": [
+                {
+                    "name": context,
+                    "cluster": {"server": self.url, "certificate-authority-data": self.tls.ca_data},
+                }
+            ],
             "users": [{"name": context, "user": {"token": self.token}}],
             "contexts": [{"name": context, "context": {"cluster": context, "user": context}}],
             "current-context": context,
         }
 
     def write_kubeconfig(self, path: str | Path, context: str = "gpuforge-emulated") -> Path:
-        """Write the kubeconfig (mode 0600) and return its path."""
+        """Write the kubeconfig, created mode 0600 and never through a symbolic link
+        (ValueError), and return its path."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(self.kubeconfig(context), sort_keys=False))
-        path.chmod(0o600)
+        write_private(path, yaml.safe_dump(self.kubeconfig(context), sort_keys=False))
         return path
 
 
@@ -304,6 +329,7 @@ def declare_resources(emulator: Any, spec: Any = None) -> None:
     from gpuforge.model import served_apis
 
     emulator.resources.load_bundled()
+    k8s_serving.drop_absent_groups(emulator.resources)
     served = served_apis.served_resources(spec) if spec is not None else None
     for resource in served if served is not None else served_apis.all_custom_resources():
         key = f"{resource.api_version}/{resource.plural}"

@@ -214,13 +214,12 @@ def test_over_http_a_refused_pod_is_a_403_status_and_not_stored(tmp_path):
     from gpuforge.emulator.kubernetes import EmulatedKubernetes
     from gpuforge.jobs import kube_client, resources
     from gpuforge.jobs.kube_errors import ApiFailure
+    from gpuforge.jobs.kubeconfig_access import kubeconfig_configuration
 
     spec = spec_of("dev")
     ns = spec.training.namespace
     with EmulatedKubernetes(spec=spec) as api:
-        config = client.Configuration()
-        config.host = api.url
-        config.api_key = {"authorization": f"Bearer {api.token}"}
+        config = kubeconfig_configuration(str(api.write_kubeconfig(tmp_path / "kc")), None)
         kube = kube_client.Kube(client.ApiClient(config), api.url)
         too_many = gpu_pod("greedy", int(spec.training.max_gpus) + 1)
         with pytest.raises(ApiFailure) as caught:

@@ -45,15 +45,23 @@ def prod_cluster():
         yield api
 
 
+def _configuration(api):
+    """The client configuration of `api`'s own kubeconfig (its CA and token)."""
+    import tempfile
+    from pathlib import Path
+
+    from gpuforge.jobs.kubeconfig_access import kubeconfig_configuration
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return kubeconfig_configuration(str(api.write_kubeconfig(Path(tmp) / "kc")), None)
+
+
 def _kube(api):
     from kubernetes import client
 
     from gpuforge.jobs import kube_client
 
-    config = client.Configuration()
-    config.host = api.url
-    config.api_key = {"authorization": f"Bearer {api.token}"}
-    return kube_client.Kube(client.ApiClient(config), api.url)
+    return kube_client.Kube(client.ApiClient(_configuration(api)), api.url)
 
 
 def _post(api, path: str, body: dict):
@@ -62,10 +70,7 @@ def _post(api, path: str, body: dict):
 
     from kubernetes import client
 
-    config = client.Configuration()
-    config.host = api.url
-    config.api_key = {"authorization": f"Bearer {api.token}"}
-    c = client.ApiClient(config)
+    c = client.ApiClient(_configuration(api))
     try:
         response = c.call_api(
             path, "POST", body=body, header_params={"Content-Type": "application/json"},

@@ -28,17 +28,16 @@ def test_launch_prints_the_pod_security_warnings_it_receives(
     ]
 
 
-def test_a_pod_the_namespace_refuses_is_a_403_for_the_job_client(api, env, namespace):
+def test_a_pod_the_namespace_refuses_is_a_403_for_the_job_client(api, env, namespace, kubeconfig):
     from kubernetes import client
 
     from gpuforge.jobs import kube_client
     from gpuforge.jobs.kube_errors import ApiFailure
+    from gpuforge.jobs.kubeconfig_access import kubeconfig_configuration
 
     api.admit_namespace(env)
 
-    config = client.Configuration()
-    config.host = api.url
-    config.api_key = {"authorization": f"Bearer {api.token}"}
+    config = kubeconfig_configuration(kubeconfig, None)
     kube = kube_client.Kube(client.ApiClient(config), api.url)
     privileged = {
         "apiVersion": "v1",
