@@ -78,6 +78,10 @@ def _emulator_class():
                 ):
                     raise kmock.KubernetesObjectNotFoundError()
                 return aiohttp.web.Response(text=text or "", content_type="text/plain")
+            if request.action == kmock.action.DELETE and request.name is not None:
+                from gpuforge.emulator.controllers.garbage_collector import before_delete
+
+                before_delete(self, request)  # propagationPolicy, which kmock ignores
             try:
                 return await super()._handle(request)
             finally:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gpuforge.model.kueue import KUEUE_API
+from gpuforge.model.training_runtimes import CLUSTER_TRAINING_RUNTIME_KIND, TRAINER_API
 
 
 @dataclass(frozen=True)
@@ -48,11 +49,25 @@ EVENT = Resource("v1", "Event", "events")
 CONFIG_MAP = Resource("v1", "ConfigMap", "configmaps")
 BATCH_JOB = Resource("batch/v1", "Job", "jobs")
 JOBSET = Resource("jobset.x-k8s.io/v1alpha2", "JobSet", "jobsets", custom=True)
-TRAINJOB = Resource("trainer.kubeflow.org/v1alpha1", "TrainJob", "trainjobs", custom=True)
+TRAINJOB = Resource(TRAINER_API, "TrainJob", "trainjobs", custom=True)
 LOCAL_QUEUE = Resource(KUEUE_API, "LocalQueue", "localqueues", custom=True)
 WORKLOAD = Resource(KUEUE_API, "Workload", "workloads", custom=True)
+CLUSTER_TRAINING_RUNTIME = Resource(
+    TRAINER_API, CLUSTER_TRAINING_RUNTIME_KIND, "clustertrainingruntimes", namespaced=False, custom=True
+)
 
-KNOWN = (SERVICE, POD, EVENT, CONFIG_MAP, BATCH_JOB, JOBSET, TRAINJOB, LOCAL_QUEUE, WORKLOAD)
+KNOWN = (
+    SERVICE,
+    POD,
+    EVENT,
+    CONFIG_MAP,
+    BATCH_JOB,
+    JOBSET,
+    TRAINJOB,
+    LOCAL_QUEUE,
+    WORKLOAD,
+    CLUSTER_TRAINING_RUNTIME,
+)
 
 PRIMARY = (BATCH_JOB, JOBSET, TRAINJOB)
 """Kinds whose object carries a job's status, one per backend (each backend's `primary`)."""

@@ -106,16 +106,18 @@ def test_manifests_applied_from_the_dry_run_show_their_size_and_pool(
     assert row["instance_type"] == "p5.48xlarge"
 
 
-def test_the_emulated_cluster_explains_a_launched_job(runner, api, env_file, kubeconfig, namespace):
+def test_the_emulated_cluster_explains_a_launched_job(
+    runner, api, env, env_file, kubeconfig, namespace
+):
     """`gpuforge emulate k8s` plays Kueue, the Job controller, scheduler and autoscaler of a
     cluster at zero GPU nodes; `status` then explains the wait, and cancel sweeps it all."""
-    from gpuforge.emulator.k8s_controllers import ScaleFromZero
+    from gpuforge.emulator.k8s_controllers import Controllers
 
     args = [str(EXAMPLES / "llama-2x8-h100.yaml"), "-e", env_file, "--kubeconfig", kubeconfig]
     assert runner.invoke(cli, ["launch", *args]).exit_code == 0
     (job,) = api.stored(resources.BATCH_JOB, namespace)
     assert job["spec"]["suspend"] is True  # prod queues through Kueue: created suspended
-    assert ScaleFromZero(api).step() >= 1
+    assert Controllers(api, env).settle() >= 1
 
     (job,) = api.stored(resources.BATCH_JOB, namespace)
     assert job["spec"]["suspend"] is False
