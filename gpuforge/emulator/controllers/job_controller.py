@@ -92,7 +92,7 @@ def failure_rule(policy: dict | None, pod: dict) -> tuple[str, str | None]:
                 code = ((cs.get("state") or {}).get("terminated") or {}).get("exitCode")
                 if code is None or code == 0:
                     continue  # exit code 0 never matches (pod_failure_policy.go)
-                inside = code in on_codes.get("values") or []
+                inside = code in (on_codes.get("values") or [])
                 if inside == (on_codes.get("operator") == "In"):
                     message = (
                         f"Container {cs.get('name')} for pod {meta.get('namespace')}/{meta['name']} "

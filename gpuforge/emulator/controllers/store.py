@@ -147,7 +147,9 @@ class Store:
     def create(self, obj: dict) -> dict:
         """Create `obj` through the API server (so its admission applies); the stored object."""
         resource = resources.for_kind(obj["apiVersion"], obj["kind"])
-        return self.kube().create(resource, obj["metadata"].get("namespace"), obj)
+        namespace, name = obj["metadata"].get("namespace"), obj["metadata"]["name"]
+        answered = self.kube().create(resource, namespace, obj)
+        return self.get(resource, namespace, name) or answered
 
     def delete(self, resource: Resource, namespace: str | None, name: str, propagation: str) -> None:
         """Delete with `propagation` (Foreground, Background or Orphan)."""
