@@ -243,7 +243,7 @@ class KueueAdmission:
 
     def _assign(self, cluster_queue: dict, workload: dict) -> tuple[list[dict] | None, str]:
         """Flavors for every pod set, or None and the scheduler's message."""
-        usage = self._usage(cluster_queue["name"])
+        usage = self._usage(cluster_queue)
         pools_by_flavor = {
             kueue.resource_flavor(p)["name"]: kueue.resource_flavor(p)["spec"]
             for p in (self.spec.gpu_pools if self.spec else [])
@@ -313,12 +313,15 @@ class KueueAdmission:
             return None, "; ".join(messages)
         return assignments, ""
 
-    def _usage(self, cluster_queue: str) -> dict[tuple[str, str], Decimal]:
-        """What admitted, unfinished Workloads of `cluster_queue` hold, per flavor and resource."""
+    def _usage(self, cluster_queue: dict) -> dict[tuple[str, str], Decimal]:
+        """What admitted, unfinished Workloads of `cluster_queue` hold, per flavor and
+        resource (only the namespaces its `namespaceSelector` selects can use it)."""
         used: dict[tuple[str, str], Decimal] = {}
-        for workload in self.store.list(resources.WORKLOAD):
+        selector = cluster_queue["spec"]["namespaceSelector"]["matchLabels"]
+        namespace = selector.get("kubernetes.io/metadata.name")
+        for workload in self.store.list(resources.WORKLOAD, namespace):
             admission = (workload.get("status") or {}).get("admission") or {}
-            if admission.get("clusterQueue") != cluster_queue:
+            if admission.get("clusterQueue") != cluster_queue["name"]:
                 continue
             if not is_true(workload, "QuotaReserved") or is_true(workload, "Finished"):
                 continue
