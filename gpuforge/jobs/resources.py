@@ -53,7 +53,11 @@ TRAINJOB = Resource(TRAINER_API, "TrainJob", "trainjobs", custom=True)
 LOCAL_QUEUE = Resource(KUEUE_API, "LocalQueue", "localqueues", custom=True)
 WORKLOAD = Resource(KUEUE_API, "Workload", "workloads", custom=True)
 CLUSTER_TRAINING_RUNTIME = Resource(
-    TRAINER_API, CLUSTER_TRAINING_RUNTIME_KIND, "clustertrainingruntimes", namespaced=False, custom=True
+    TRAINER_API,
+    CLUSTER_TRAINING_RUNTIME_KIND,
+    "clustertrainingruntimes",
+    namespaced=False,
+    custom=True,
 )
 
 KNOWN = (

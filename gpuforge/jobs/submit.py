@@ -4,7 +4,8 @@
 --dry-run` prints), in order, to the namespace of the `Fit`'s environment. If
 the API refuses one, the ones already created are deleted again: nothing is left
 half-launched. Once the primary object exists, the job's other objects (the headless
-Service) get an ownerReference to it, so they go with it. `follow` polls the job until it ends (`launch --wait`).
+Service) get an ownerReference to it, so they go with it. `follow` polls the job until
+it ends (`launch --wait`).
 """
 
 from __future__ import annotations
@@ -116,7 +117,9 @@ def _owned_by_primary(
             continue
         resource = resources.for_kind(obj["apiVersion"], obj["kind"])
         refs = (obj["metadata"].get("ownerReferences") or []) + [ref]
-        kube.patch(resource, namespace, obj["metadata"]["name"], {"metadata": {"ownerReferences": refs}})
+        kube.patch(
+            resource, namespace, obj["metadata"]["name"], {"metadata": {"ownerReferences": refs}}
+        )
 
 
 def _existing(kube: Kube, objects: list[dict], namespace: str) -> list[dict]:

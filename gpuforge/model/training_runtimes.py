@@ -20,6 +20,7 @@ ANCESTOR_LABEL = "trainer.kubeflow.org/trainjob-ancestor-step"
 TRAINER_ANCESTOR = "trainer"
 NODE = "node"
 """Trainer's name for the trainer replicated job and its container (`constants.Node`)."""
+RUNTIME_IMAGE = "pytorch/pytorch:2.13.0-cuda13.0-cudnn9-runtime"
 
 
 def torch_distributed() -> dict[str, Any]:
@@ -50,7 +51,7 @@ def torch_distributed() -> dict[str, Any]:
                                             "containers": [
                                                 {
                                                     "name": NODE,
-                                                    "image": "pytorch/pytorch:2.13.0-cuda13.0-cudnn9-runtime",
+                                                    "image": RUNTIME_IMAGE,
                                                 }
                                             ]
                                         }

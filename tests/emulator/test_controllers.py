@@ -71,7 +71,9 @@ def template(gpus: int = 0, pool: str = "h100") -> dict:
             "subdomain": "svc",
             "nodeSelector": {names.POOL_KEY: pool},
             "restartPolicy": "Never",
-            "containers": [{"name": pod_model.CONTAINER, "image": "busybox", "resources": resources_}],
+            "containers": [
+                {"name": pod_model.CONTAINER, "image": "busybox", "resources": resources_}
+            ],
         },
     }
 
@@ -149,13 +151,18 @@ def test_an_indexed_job_gets_one_pending_pod_per_index(api, ctl, namespace):
             }
         ]
         assert (spec["hostname"], spec["subdomain"]) == (f"train-{index}", "svc")
-        assert {"name": "JOB_COMPLETION_INDEX"} .items() <= spec["containers"][0]["env"][-1].items()
+        assert {"name": "JOB_COMPLETION_INDEX"}.items() <= spec["containers"][0]["env"][-1].items()
         assert pod["status"]["phase"] == "Pending" and "nodeName" not in spec
     assert get(api, resources.BATCH_JOB, namespace, "train")["status"]["active"] == 2
 
 
 def test_a_suspended_job_gets_no_pods(api, ctl, namespace):
-    job = ctl.store.create({**batch_job(namespace, "held"), "spec": {**batch_job(namespace, "held")["spec"], "suspend": True}})
+    job = ctl.store.create(
+        {
+            **batch_job(namespace, "held"),
+            "spec": {**batch_job(namespace, "held")["spec"], "suspend": True},
+        }
+    )
     ctl.settle()
     assert owned(api, resources.POD, namespace, job) == []
 
@@ -186,8 +193,12 @@ def test_pod_failure_policy_fails_the_gang_or_ignores_a_disruption(api, ctl, nam
     drained = [{"type": "DisruptionTarget", "status": "True"}]
     set_phase(api, pods[1], "Failed", conditions=drained)
     ctl.settle()
-    live = [p for p in owned(api, resources.POD, namespace, job) if p["status"]["phase"] == "Pending"]
-    assert sorted(p["metadata"]["labels"]["batch.kubernetes.io/job-completion-index"] for p in live) == ["0", "1"]
+    live = [
+        p for p in owned(api, resources.POD, namespace, job) if p["status"]["phase"] == "Pending"
+    ]
+    assert sorted(
+        p["metadata"]["labels"]["batch.kubernetes.io/job-completion-index"] for p in live
+    ) == ["0", "1"]
     assert not get(api, resources.BATCH_JOB, namespace, "gang")["status"].get("conditions")
 
     set_phase(api, pods[0], "Failed", exit_code=3)
@@ -265,7 +276,10 @@ def test_kueue_admits_by_quota_and_says_why_not(api, ctl, env, namespace):
     assert wl["metadata"]["name"].startswith("job-big-")
     conds = {c["type"]: c for c in wl["status"]["conditions"]}
     assert conds["QuotaReserved"]["status"] == "True"
-    assert conds["QuotaReserved"]["message"] == f"Quota reserved in ClusterQueue gpuforge-{env.environment}"
+    assert (
+        conds["QuotaReserved"]["message"]
+        == f"Quota reserved in ClusterQueue gpuforge-{env.environment}"
+    )
     assert conds["Admitted"]["message"] == "The workload is admitted"
     assert get(api, resources.BATCH_JOB, namespace, "big")["spec"]["suspend"] is False
     assert len(owned(api, resources.POD, namespace, first)) == full
@@ -276,10 +290,14 @@ def test_kueue_admits_by_quota_and_says_why_not(api, ctl, env, namespace):
     cond = next(c for c in wl2["status"]["conditions"] if c["type"] == "QuotaReserved")
     assert (cond["status"], cond["reason"]) == ("False", "Pending")
     assert cond["message"].startswith("couldn't assign flavors to pod set main: ")
-    assert f"insufficient unused quota for {GPU} in flavor {flavor}, 8 more needed" in cond["message"]
+    assert (
+        f"insufficient unused quota for {GPU} in flavor {flavor}, 8 more needed" in cond["message"]
+    )
     assert get(api, resources.BATCH_JOB, namespace, "next")["spec"]["suspend"] is True
 
-    never = ctl.store.create(batch_job(namespace, "huge", n=full + 1, queue=True, template=template(8)))
+    never = ctl.store.create(
+        batch_job(namespace, "huge", n=full + 1, queue=True, template=template(8))
+    )
     ctl.settle()
     (wl3,) = owned(api, resources.WORKLOAD, namespace, never)
     cond = next(c for c in wl3["status"]["conditions"] if c["type"] == "QuotaReserved")
@@ -348,7 +366,9 @@ def jobset(namespace: str, name: str, max_restarts: int | None = 1, nodes: int =
 def test_jobset_makes_child_jobs_labelled_as_jobset_does(api, ctl, namespace):
     js = ctl.store.create(jobset(namespace, "gang"))
     ctl.settle()
-    jobs = sorted(owned(api, resources.BATCH_JOB, namespace, js), key=lambda j: j["metadata"]["name"])
+    jobs = sorted(
+        owned(api, resources.BATCH_JOB, namespace, js), key=lambda j: j["metadata"]["name"]
+    )
     assert [j["metadata"]["name"] for j in jobs] == ["gang-node-0", "gang-node-1"]
     labels = jobs[1]["metadata"]["labels"]
     assert labels["jobset.sigs.k8s.io/jobset-name"] == "gang"
@@ -368,12 +388,17 @@ def test_jobset_makes_child_jobs_labelled_as_jobset_does(api, ctl, namespace):
     assert svc["spec"]["selector"] == {"jobset.sigs.k8s.io/jobset-name": "gang"}
     pods = [p for j in jobs for p in owned(api, resources.POD, namespace, j)]
     assert sorted(p["spec"]["hostname"] for p in pods) == [
-        "gang-node-0-0", "gang-node-0-1", "gang-node-1-0", "gang-node-1-1"
+        "gang-node-0-0",
+        "gang-node-0-1",
+        "gang-node-1-0",
+        "gang-node-1-1",
     ]
 
 
 def fail_a_child(api, ctl, namespace, js) -> None:
-    child = sorted(owned(api, resources.BATCH_JOB, namespace, js), key=lambda j: j["metadata"]["name"])[1]
+    child = sorted(
+        owned(api, resources.BATCH_JOB, namespace, js), key=lambda j: j["metadata"]["name"]
+    )[1]
     pod = owned(api, resources.POD, namespace, child)[0]
     set_phase(api, pod, "Failed", exit_code=1)
     ctl.settle()
@@ -434,7 +459,11 @@ def test_a_trainjob_becomes_a_jobset_on_its_runtime(api, ctl, namespace):
     (js,) = owned(api, resources.JOBSET, namespace, tj)
     assert js["metadata"]["name"] == "tj"
     (rjob,) = js["spec"]["replicatedJobs"]
-    assert (rjob["name"], rjob["replicas"], rjob["template"]["spec"]["parallelism"]) == ("node", 1, 3)
+    assert (rjob["name"], rjob["replicas"], rjob["template"]["spec"]["parallelism"]) == (
+        "node",
+        1,
+        3,
+    )
     (container,) = rjob["template"]["spec"]["template"]["spec"]["containers"]
     env = {e["name"]: e.get("value") for e in container["env"]}
     assert env["PET_NNODES"] == "3" and env["PET_NPROC_PER_NODE"] == "4"

@@ -300,9 +300,7 @@ def test_a_jobset_restart_recreates_all_child_jobs(
     assert all(p["status"]["phase"] == "Pending" for p in fresh)
 
 
-def test_launch_refuses_a_backend_the_environment_does_not_offer(
-    runner, tmp_path, kubeconfig
-):
+def test_launch_refuses_a_backend_the_environment_does_not_offer(runner, tmp_path, kubeconfig):
     doc = yaml.safe_load((ROOT / "stacks" / "prod.yaml").read_text())
     doc["training"]["backends"] = ["indexed-job"]
     path = tmp_path / "prod.yaml"

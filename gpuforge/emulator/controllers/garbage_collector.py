@@ -64,8 +64,10 @@ def before_delete(emulator: Any, request: Any) -> None:
     its `deletionTimestamp` (what the API server does); Orphan: the dependents let go.
     """
     key = (request.resource, request.namespace, request.name)
-    stored = emulator.objects[key] if key in emulator.objects else None
-    if stored is None or stored.deleted:
+    if key not in emulator.objects:
+        return
+    stored = emulator.objects[key]
+    if stored.deleted:
         return
     policy = requested_policy(request)
     meta = stored.get("metadata") or {}
@@ -157,7 +159,11 @@ class GarbageCollector:
                     has_own = (dep.get("metadata") or {}).get("uid") in dependents
                     _delete(emulator, dep, FOREGROUND if has_own else BACKGROUND, now)
                     acted += 1
-                refs = (dep.get("metadata") or {}).get("ownerReferences") or [] if not dep.deleted else []
+                refs = (
+                    (dep.get("metadata") or {}).get("ownerReferences") or []
+                    if not dep.deleted
+                    else []
+                )
                 if any(r.get("uid") == uid and r.get("blockOwnerDeletion") for r in refs):
                     blocking.append(dep)
             if not blocking:
@@ -178,9 +184,7 @@ class GarbageCollector:
                     obj.delete()
                     acted += 1
                 continue
-            if refs and not any(
-                r["uid"] in by_uid and not by_uid[r["uid"]].deleted for r in refs
-            ):
+            if refs and not any(r["uid"] in by_uid and not by_uid[r["uid"]].deleted for r in refs):
                 finalizers = meta.get("finalizers") or []
                 policy = FOREGROUND if FOREGROUND_FINALIZER in finalizers else BACKGROUND
                 if ORPHAN_FINALIZER in finalizers:

@@ -94,9 +94,10 @@ def failure_rule(policy: dict | None, pod: dict) -> tuple[str, str | None]:
                     continue  # exit code 0 never matches (pod_failure_policy.go)
                 inside = code in (on_codes.get("values") or [])
                 if inside == (on_codes.get("operator") == "In"):
+                    pod_ref = f"{meta.get('namespace')}/{meta['name']}"
                     message = (
-                        f"Container {cs.get('name')} for pod {meta.get('namespace')}/{meta['name']} "
-                        f"failed with exit code {code} matching {rule['action']} rule at index {index}"
+                        f"Container {cs.get('name')} for pod {pod_ref} failed with exit code "
+                        f"{code} matching {rule['action']} rule at index {index}"
                     )
                     return rule["action"], message
         for want in rule.get("onPodConditions") or []:
@@ -134,8 +135,7 @@ class JobController:
         return acted
 
     def _reconcile(self, job: dict, pods: list[dict]) -> int:
-        meta, spec = job["metadata"], job.get("spec") or {}
-        namespace, name = meta.get("namespace"), meta["name"]
+        spec = job.get("spec") or {}
         now = self.store.clock()
         done = finished(job)
         if done is not None:
@@ -244,14 +244,18 @@ class JobController:
 
     # -- endings -------------------------------------------------------------------
 
-    def _fail(self, job: dict, active: list[dict], reason: str, message: str, failed: int = 1) -> int:
+    def _fail(
+        self, job: dict, active: list[dict], reason: str, message: str, failed: int = 1
+    ) -> int:
         for pod in active:
             self._delete_pod(pod)
         now = timestamp(self.store.clock())
         conditions = list((job.get("status") or {}).get("conditions") or [])
         for kind in ("FailureTarget", "Failed"):
             conditions = set_condition(conditions, _cond(kind, reason, message, now))
-        return self._status(job, {"active": 0, "ready": 0, "failed": failed, "conditions": conditions})
+        return self._status(
+            job, {"active": 0, "ready": 0, "failed": failed, "conditions": conditions}
+        )
 
     def _complete(self, job: dict, succeeded: list[int], failed: int) -> int:
         now = timestamp(self.store.clock())
@@ -290,7 +294,9 @@ class JobController:
         if all(current.get(k) == v for k, v in changes.items()):
             return 0
         meta = job["metadata"]
-        self.store.patch(resources.BATCH_JOB, meta.get("namespace"), meta["name"], {"status": changes})
+        self.store.patch(
+            resources.BATCH_JOB, meta.get("namespace"), meta["name"], {"status": changes}
+        )
         return 1
 
 

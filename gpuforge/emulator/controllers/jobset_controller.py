@@ -195,7 +195,10 @@ class JobSetController:
             if bool((job.get("spec") or {}).get("suspend")) != suspended:
                 jm = job["metadata"]
                 self.store.patch(
-                    resources.BATCH_JOB, jm.get("namespace"), jm["name"], {"spec": {"suspend": suspended}}
+                    resources.BATCH_JOB,
+                    jm.get("namespace"),
+                    jm["name"],
+                    {"spec": {"suspend": suspended}},
                 )
                 acted += 1
         return acted
@@ -203,7 +206,11 @@ class JobSetController:
     def _service(self, js: dict, services: list[dict]) -> int:
         meta = js["metadata"]
         name = subdomain(js)
-        if any(s["metadata"]["name"] == name and s["metadata"].get("namespace") == meta.get("namespace") for s in services):
+        if any(
+            s["metadata"]["name"] == name
+            and s["metadata"].get("namespace") == meta.get("namespace")
+            for s in services
+        ):
             return 0
         network = (js.get("spec") or {}).get("network") or {}
         self.store.create(
@@ -240,7 +247,8 @@ class JobSetController:
                 js,
                 "Failed",
                 "ReachedMaxRestarts",
-                f"jobset failed due to reaching max number of restarts (first failed job: {first_failed})",
+                "jobset failed due to reaching max number of restarts "
+                f"(first failed job: {first_failed})",
             )
         meta = js["metadata"]
         self.store.patch(
@@ -266,7 +274,13 @@ class JobSetController:
         now = timestamp(self.store.clock())
         conditions = set_condition(
             list((js.get("status") or {}).get("conditions") or []),
-            {"type": kind, "status": "True", "reason": reason, "message": message, "lastTransitionTime": now},
+            {
+                "type": kind,
+                "status": "True",
+                "reason": reason,
+                "message": message,
+                "lastTransitionTime": now,
+            },
         )
         meta = js["metadata"]
         changes: dict = {"conditions": conditions, "terminalState": kind}

@@ -98,7 +98,9 @@ def pod_sets(store: Store, resource: Resource, obj: dict) -> list[dict]:
     for rjob in spec.get("replicatedJobs") or []:
         job_spec = (rjob.get("template") or {}).get("spec") or {}
         count = int(rjob.get("replicas") or 1) * int(job_spec.get("parallelism") or 1)
-        sets.append({"name": rjob["name"], "count": count, "template": job_spec.get("template") or {}})
+        sets.append(
+            {"name": rjob["name"], "count": count, "template": job_spec.get("template") or {}}
+        )
     return sets
 
 
@@ -110,7 +112,14 @@ def format_amount(resource: str, amount: Decimal) -> str:
         return str(milli // 1000) if milli % 1000 == 0 else f"{milli}m"
     if resource == "memory":
         value = int(amount)
-        for suffix, size in (("Ei", 2**60), ("Pi", 2**50), ("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10)):
+        for suffix, size in (
+            ("Ei", 2**60),
+            ("Pi", 2**50),
+            ("Ti", 2**40),
+            ("Gi", 2**30),
+            ("Mi", 2**20),
+            ("Ki", 2**10),
+        ):
             if value and value % size == 0:
                 return f"{value // size}{suffix}"
         return str(value)
@@ -200,7 +209,12 @@ class KueueAdmission:
         cq_name = cluster_queue["name"]
         now = timestamp(self.store.clock())
         conditions = [
-            self._cond("QuotaReserved", "True", "QuotaReserved", f"Quota reserved in ClusterQueue {cq_name}"),
+            self._cond(
+                "QuotaReserved",
+                "True",
+                "QuotaReserved",
+                f"Quota reserved in ClusterQueue {cq_name}",
+            ),
             self._cond("Admitted", "True", "Admitted", "The workload is admitted"),
         ]
         self.store.patch(
@@ -263,7 +277,9 @@ class KueueAdmission:
                     break
                 for flavor in group["flavors"]:
                     fname = flavor["name"]
-                    why = _flavor_mismatch(fname, pools_by_flavor.get(fname) or {}, pod_set["template"])
+                    why = _flavor_mismatch(
+                        fname, pools_by_flavor.get(fname) or {}, pod_set["template"]
+                    )
                     if why:
                         reasons.append(why)
                         continue
@@ -400,4 +416,3 @@ def tolerates(toleration: dict, taint: dict) -> bool:
     if toleration.get("operator") == "Exists":
         return True
     return toleration.get("value", "") == taint.get("value", "")
-

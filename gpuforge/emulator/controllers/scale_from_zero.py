@@ -47,8 +47,18 @@ class ScaleFromZero:
                 "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector "
                 f"(pool {pool} has no nodes yet)."
             )
-            cond = {"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": reason}
-            self.store.patch(resources.POD, meta.get("namespace"), meta["name"], {"status": {"conditions": [cond]}})
+            cond = {
+                "type": "PodScheduled",
+                "status": "False",
+                "reason": "Unschedulable",
+                "message": reason,
+            }
+            self.store.patch(
+                resources.POD,
+                meta.get("namespace"),
+                meta["name"],
+                {"status": {"conditions": [cond]}},
+            )
             self.store.event(pod, "FailedScheduling", reason, "Warning")
             self.store.event(
                 pod, "TriggeredScaleUp", f"pod triggered scale-up: [{{{pool} 0->{len(same_job)}}}]"

@@ -127,7 +127,9 @@ class Store:
         meta = obj["metadata"]
         if not meta.get("uid"):
             meta["uid"] = str(uuid.uuid4())
-            self.patch(resource, meta.get("namespace"), meta["name"], {"metadata": {"uid": meta["uid"]}})
+            self.patch(
+                resource, meta.get("namespace"), meta["name"], {"metadata": {"uid": meta["uid"]}}
+            )
         return meta["uid"]
 
     # -- writes --------------------------------------------------------------------
@@ -151,7 +153,9 @@ class Store:
         answered = self.kube().create(resource, namespace, obj)
         return self.get(resource, namespace, name) or answered
 
-    def delete(self, resource: Resource, namespace: str | None, name: str, propagation: str) -> None:
+    def delete(
+        self, resource: Resource, namespace: str | None, name: str, propagation: str
+    ) -> None:
         """Delete with `propagation` (Foreground, Background or Orphan)."""
         from gpuforge.emulator.controllers import garbage_collector
 

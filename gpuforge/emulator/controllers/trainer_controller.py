@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from gpuforge.emulator.controllers.job_controller import INDEX_KEY
 from gpuforge.emulator.controllers.store import (
     Store,
     condition,
@@ -83,13 +84,17 @@ def jobset_spec(store: Store, trainjob: dict) -> dict | None:
     if runtime is None:
         return None
     spec = trainjob.get("spec") or {}
-    template = copy.deepcopy(((runtime.get("spec") or {}).get("template") or {}))
+    template = copy.deepcopy((runtime.get("spec") or {}).get("template") or {})
     for patch in spec.get("runtimePatches") or []:
         template = merge(template, (patch.get("trainingRuntimeSpec") or {}).get("template") or {})
     js_spec = template.get("spec") or {}
     trainer = spec.get("trainer") or {}
     name = trainjob["metadata"]["name"]
-    num_nodes = int(trainer.get("numNodes") or ((runtime.get("spec") or {}).get("mlPolicy") or {}).get("numNodes") or 1)
+    num_nodes = int(
+        trainer.get("numNodes")
+        or ((runtime.get("spec") or {}).get("mlPolicy") or {}).get("numNodes")
+        or 1
+    )
     for rjob in js_spec.get("replicatedJobs") or []:
         labels = ((rjob.get("template") or {}).get("metadata") or {}).get("labels") or {}
         if labels.get(rt.ANCESTOR_LABEL) != rt.TRAINER_ANCESTOR:
@@ -115,16 +120,15 @@ def jobset_spec(store: Store, trainjob: dict) -> dict | None:
                 {
                     "name": "PET_NODE_RANK",
                     "valueFrom": {
-                        "fieldRef": {
-                            "fieldPath": "metadata.annotations['batch.kubernetes.io/job-completion-index']"
-                        }
+                        "fieldRef": {"fieldPath": f"metadata.annotations['{INDEX_KEY}']"}
                     },
                 },
                 {"name": "PET_MASTER_ADDR", "value": f"{name}-{rt.NODE}-0-0.{name}"},
                 {"name": "PET_MASTER_PORT", "value": str(TRAINER_PORT)},
             ]
             container["env"] = _upsert_env(
-                _upsert_env(container.get("env") or [], copy.deepcopy(trainer.get("env") or [])), pet
+                _upsert_env(container.get("env") or [], copy.deepcopy(trainer.get("env") or [])),
+                pet,
             )
             ports = container.setdefault("ports", [])
             if not any(p.get("containerPort") == TRAINER_PORT for p in ports):
@@ -176,7 +180,9 @@ class TrainerController:
             return 1
         jm = jobset["metadata"]
         if bool((jobset.get("spec") or {}).get("suspend")) != suspended:
-            self.store.patch(resources.JOBSET, jm.get("namespace"), jm["name"], {"spec": {"suspend": suspended}})
+            self.store.patch(
+                resources.JOBSET, jm.get("namespace"), jm["name"], {"spec": {"suspend": suspended}}
+            )
             return 1
         for js_kind, tj_kind in (("Completed", "Complete"), ("Failed", "Failed")):
             cond = condition(jobset, js_kind)
@@ -188,7 +194,14 @@ class TrainerController:
                     "message": cond.get("message"),
                     "lastTransitionTime": timestamp(self.store.clock()),
                 }
-                conditions = set_condition(list((tj.get("status") or {}).get("conditions") or []), new)
-                self.store.patch(resources.TRAINJOB, meta.get("namespace"), meta["name"], {"status": {"conditions": conditions}})
+                conditions = set_condition(
+                    list((tj.get("status") or {}).get("conditions") or []), new
+                )
+                self.store.patch(
+                    resources.TRAINJOB,
+                    meta.get("namespace"),
+                    meta["name"],
+                    {"status": {"conditions": conditions}},
+                )
                 return 1
         return 0
