@@ -79,6 +79,12 @@ def before_delete(emulator: Any, request: Any) -> None:
         _orphan_dependents(emulator, meta["uid"])
 
 
+def delete(store: Store, resource: Resource, namespace: str | None, name: str, policy: str) -> None:
+    """A controller's delete with `policy` (Foreground, Background or Orphan)."""
+    now = store.clock()
+    store.call(lambda: delete_stored(store.api.emulator, resource, namespace, name, policy, now))
+
+
 def delete_stored(
     emulator: Any, resource: Resource, namespace: str | None, name: str, policy: str, now: datetime
 ) -> None:

@@ -238,8 +238,12 @@ class JobController:
 
     def _delete_pod(self, pod: dict) -> None:
         meta = pod["metadata"]
-        self.store.delete(
-            resources.POD, meta.get("namespace"), meta["name"], garbage_collector.BACKGROUND
+        garbage_collector.delete(
+            self.store,
+            resources.POD,
+            meta.get("namespace"),
+            meta["name"],
+            garbage_collector.BACKGROUND,
         )
 
     # -- endings -------------------------------------------------------------------
@@ -284,8 +288,12 @@ class JobController:
         if self.store.clock() < at + timedelta(seconds=int(ttl)):
             return 0
         meta = job["metadata"]
-        self.store.delete(
-            resources.BATCH_JOB, meta.get("namespace"), meta["name"], garbage_collector.FOREGROUND
+        garbage_collector.delete(
+            self.store,
+            resources.BATCH_JOB,
+            meta.get("namespace"),
+            meta["name"],
+            garbage_collector.FOREGROUND,
         )
         return 1
 

@@ -297,7 +297,7 @@ class JobSetController:
 
     def _delete(self, resource, obj: dict, policy: str) -> None:
         meta = obj["metadata"]
-        self.store.delete(resource, meta.get("namespace"), meta["name"], policy)
+        garbage_collector.delete(self.store, resource, meta.get("namespace"), meta["name"], policy)
 
 
 def _labels(obj: dict) -> dict:

@@ -153,18 +153,6 @@ class Store:
         answered = self.kube().create(resource, namespace, obj)
         return self.get(resource, namespace, name) or answered
 
-    def delete(
-        self, resource: Resource, namespace: str | None, name: str, propagation: str
-    ) -> None:
-        """Delete with `propagation` (Foreground, Background or Orphan)."""
-        from gpuforge.emulator.controllers import garbage_collector
-
-        self.call(
-            lambda: garbage_collector.delete_stored(
-                self.api.emulator, resource, namespace, name, propagation, self.clock()
-            )
-        )
-
     def event(self, involved: dict, reason: str, message: str, kind: str = "Normal") -> None:
         """Record an Event about `involved`, as a controller's event recorder does."""
         meta = involved["metadata"]
