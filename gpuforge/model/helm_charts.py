@@ -67,8 +67,8 @@ CHARTS: dict[str, Chart] = {
             version="0.12.0",
             repository=None,
             namespace="jobset-system",
-            source="kubernetes-sigs/jobset@f22e565 (v0.12.0) charts/jobset/Chart.yaml; "
-            "kubeflow-trainer 2.3.0's own dependency pin",
+            source="https://github.com/kubernetes-sigs/jobset/releases/tag/v0.12.0 "
+            "(f22e565; kubeflow-trainer 2.3.0 pins the same)",
         ),
         Chart(
             release="kubeflow-trainer",
@@ -76,7 +76,7 @@ CHARTS: dict[str, Chart] = {
             version="2.3.0",
             repository=None,
             namespace="kubeflow-system",
-            source="kubeflow/trainer@658725b (v2.3.0) charts/kubeflow-trainer/Chart.yaml",
+            source="https://github.com/kubeflow/trainer/releases/tag/v2.3.0 (658725b)",
         ),
         Chart(
             release="cluster-autoscaler",
