@@ -472,3 +472,30 @@ def test_a_trainjob_becomes_a_jobset_on_its_runtime(api, ctl, namespace):
     (child,) = owned(api, resources.BATCH_JOB, namespace, js)
     assert child["metadata"]["name"] == "tj-node-0"
     assert len(owned(api, resources.POD, namespace, child)) == 3
+
+
+def test_the_loop_runs_only_what_the_environment_installs(api, env):
+    from gpuforge.emulator.controllers.jobset_controller import JobSetController
+    from gpuforge.emulator.controllers.kueue_admission import KueueAdmission
+    from gpuforge.emulator.controllers.scale_from_zero import ScaleFromZero
+    from gpuforge.emulator.controllers.trainer_controller import TrainerController
+
+    plain = env.model_copy(
+        update={
+            "training": env.training.model_copy(
+                update={"backends": ["indexed-job"], "queueing": "none"}
+            )
+        }
+    )
+    kinds = {type(s) for s in Controllers(api, plain).steppers}
+    assert not kinds & {JobSetController, TrainerController, KueueAdmission}
+    assert ScaleFromZero in kinds
+
+    class Scheduler:
+        def step(self) -> int:
+            return 0
+
+    steppers = Controllers(api, env, extra=[Scheduler()]).steppers
+    assert {JobSetController, TrainerController, KueueAdmission} <= {type(s) for s in steppers}
+    assert isinstance(steppers[-1], Scheduler)
+    assert not any(isinstance(s, ScaleFromZero) for s in steppers)
