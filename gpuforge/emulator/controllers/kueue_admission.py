@@ -156,6 +156,11 @@ class KueueAdmission:
         namespace = meta.get("namespace")
         workload = self._workload_of(namespace, uid)
         if workload is None:
+            if (
+                resource is resources.TRAINJOB
+                and trainer_controller.jobset_spec(self.store, obj) is None
+            ):
+                return 0  # no runtime to size it by: Kueue's TrainJob integration waits too
             workload = self._create_workload(resource, obj, queue)
         finished = _finished(resource, obj)
         if finished is not None:
