@@ -6,8 +6,6 @@ import time
 
 import click
 
-from gpuforge.cli.options import env_option
-
 
 @click.group()
 def emulate() -> None:
@@ -24,7 +22,15 @@ def emulate() -> None:
     "a symbolic link is refused).",
 )
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="TCP port (0: a free one).")
-@env_option
+@click.option(
+    "-e",
+    "--env",
+    "env",
+    metavar="ENV",
+    help="Emulate this environment's cluster: only the custom resources it installs, "
+    "its Kueue queues and quota, the controllers of the job backends it offers, and "
+    "admission of its training namespace (without it: no Kueue, every backend).",
+)
 @click.option(
     "--controllers/--no-controllers",
     default=True,
@@ -40,9 +46,11 @@ def k8s(kubeconfig: str, port: int, env: str | None, controllers: bool) -> None:
     (in the kubeconfig) and wants the kubeconfig's bearer token, a random
     placeholder, not a credential.
     With --controllers (the default) it plays what a cluster whose GPU pools
-    sit at zero nodes does with a launched Job: Kueue admits it, the Job
-    controller makes one Pending pod per rank, the scheduler finds no node and
-    the autoscaler triggers a scale-up. No pod ever runs (there are no nodes);
+    sit at zero nodes does with a launched job: Kueue admits it by the
+    environment's queue and quota (-e), the Trainer, JobSet and Job
+    controllers make its Jobs and one Pending pod per rank, the scheduler finds
+    no node and the autoscaler triggers a scale-up; deleting a job deletes what
+    it owns. No pod ever runs (there are no nodes);
     `gpuforge status` explains the wait.
 
     With -e ENV it is that environment's cluster: it serves the custom
@@ -53,7 +61,7 @@ def k8s(kubeconfig: str, port: int, env: str | None, controllers: bool) -> None:
 
     \b
     Example:
-      gpuforge emulate k8s --kubeconfig emulated.kubeconfig &
+      gpuforge emulate k8s -e dev --kubeconfig emulated.kubeconfig &
       gpuforge jobs -e dev --kubeconfig emulated.kubeconfig
       KUBECONFIG=emulated.kubeconfig kubectl get pods -n training
     """
@@ -80,9 +88,9 @@ def k8s(kubeconfig: str, port: int, env: str | None, controllers: bool) -> None:
         raise BadInput(f"--kubeconfig: {exc}") from None
     players = None
     if controllers:
-        from gpuforge.emulator.k8s_controllers import ScaleFromZero
+        from gpuforge.emulator.k8s_controllers import Controllers
 
-        players = ScaleFromZero(api)
+        players = Controllers(api, spec)
         players.start()
     click.echo(f"emulated Kubernetes API at {api.url}", err=True)
     click.echo(f"kubeconfig: {path} (use --kubeconfig {path}); Ctrl-C stops it", err=True)

@@ -23,10 +23,10 @@ $gf plan -e prod
 step "gpuforge launch $job -e prod --dry-run   (summary; the manifests go to stdout)"
 $gf launch "$job" -e prod --dry-run > /dev/null
 
-step "gpuforge emulate k8s   (an emulated Kubernetes API on 127.0.0.1, GPU pools at zero)"
+step "gpuforge emulate k8s -e prod   (an emulated Kubernetes API on 127.0.0.1, GPU pools at zero)"
 work=$(mktemp -d)
 kubeconfig="$work/emulated.kubeconfig"
-$gf emulate k8s --kubeconfig "$kubeconfig" 2> "$work/emulate.log" &
+$gf emulate k8s -e prod --kubeconfig "$kubeconfig" 2> "$work/emulate.log" &
 emulator=$!
 trap 'kill "$emulator" 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 100); do [[ -s "$kubeconfig" ]] && break; sleep 0.1; done

@@ -54,7 +54,8 @@ def test_prod_plan_passes_and_the_json_document_is_complete(runner, project):
     assert set(doc["outputs"]["autoscalingGroups"]) == {"h100", "l40s"}
     charts = {c["release"]: c["version"] for c in doc["kubernetes"]["charts"]}
     assert set(charts) == {
-        "nvidia-device-plugin", "aws-efa-k8s-device-plugin", "kueue", "cluster-autoscaler"
+        "nvidia-device-plugin", "aws-efa-k8s-device-plugin", "kueue", "cluster-autoscaler",
+        "jobset", "kubeflow-trainer",  # prod offers the jobset and trainjob backends
     }  # fmt: skip
     assert doc["cost"]["as_of"]
 

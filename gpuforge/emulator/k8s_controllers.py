@@ -1,45 +1,112 @@
-"""Stand-ins for the controllers a real cluster runs, for the emulated Kubernetes API.
+"""The controllers of the emulated cluster, run by one loop.
 
-kmock stores objects and runs nothing. `ScaleFromZero` plays, for each gpuforge
-batch Job it finds, what a cluster whose GPU pools sit at zero nodes does next:
+kmock stores objects and runs nothing. `Controllers` runs, one pass after another,
+the controllers a cluster with this environment's runtime runs, each a module of
+`gpuforge.emulator.controllers` named for its job and each with a `step()`:
 
-1. Kueue (when the Job carries a queue label and is suspended): a Workload owned
-   by the Job with `QuotaReserved` true, then the Job unsuspended;
-2. the Job controller: one Pending pod per completion index, labelled as the real
-   controller labels them (`batch.kubernetes.io/job-completion-index`);
-3. the scheduler: `FailedScheduling` (no node of the pool exists yet);
-4. the cluster autoscaler: `TriggeredScaleUp` naming the pool's node group, from
-   0 to the job's node count.
+1. `trainer_controller` (where the runtime installs Kubeflow Trainer): TrainJob ->
+   JobSet;
+2. `kueue_admission` (where the environment queues through Kueue): a Workload per
+   queued Job, JobSet or TrainJob, admitted by the runtime's queues and quota, the job
+   then unsuspended;
+3. `jobset_controller` (where the runtime installs JobSet): child Jobs, the headless
+   Service, failure policy and restarts;
+4. `job_controller`: pods for Indexed Jobs, failures, completion, TTL after finishing;
+5. `garbage_collector`: dependents go with their owners (foreground, background,
+   orphan);
+6. the `extra` steppers given (the scheduler, once plugged in). Without one, the
+   `scale_from_zero` stand-in plays a cluster whose GPU pools sit at zero nodes.
 
-It never starts a pod: there are no nodes. `gpuforge emulate k8s` runs it so that
-`gpuforge status` has something true to explain; the tests of the job commands
-create these objects themselves, case by case.
+`gpuforge emulate k8s` runs it on a thread; tests call `step()` or `settle()`.
 """
 
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
 
-from gpuforge.jobs import resources
-from gpuforge.model.names import JOB_LABEL, KUEUE_QUEUE_LABEL, POOL_KEY
+from gpuforge.emulator.controllers.garbage_collector import GarbageCollector
+from gpuforge.emulator.controllers.job_controller import JobController
+from gpuforge.emulator.controllers.jobset_controller import JobSetController
+from gpuforge.emulator.controllers.kueue_admission import KueueAdmission
+from gpuforge.emulator.controllers.scale_from_zero import ScaleFromZero
+from gpuforge.emulator.controllers.store import Clock, Store, utc_now
+from gpuforge.emulator.controllers.trainer_controller import TrainerController
+from gpuforge.model import helm_charts, training_runtimes
+from gpuforge.model.spec import EnvironmentSpec
 
-INDEX_LABEL = "batch.kubernetes.io/job-completion-index"
+
+class Stepper(Protocol):
+    def step(self) -> int: ...
 
 
-class ScaleFromZero:
-    """Polls the emulated API and plays Kueue, the Job controller, scheduler and autoscaler."""
+def installed_backends(spec: EnvironmentSpec | None) -> set[str]:
+    """The job backends whose controllers this environment's runtime installs (all of
+    them for an emulated cluster started without an environment)."""
+    if spec is None:
+        return {"indexed-job", "jobset", "trainjob"}
+    return set(helm_charts.backends_installed(spec))
 
-    def __init__(self, api: Any, interval_s: float = 0.3, scheduler: Any = None) -> None:
+
+class Controllers:
+    """The emulated cluster's controllers, stepped in order (see the module docstring).
+
+    :param api: the `EmulatedKubernetes` they watch.
+    :param spec: the environment whose runtime the cluster runs (its queues, quota and
+        installed backends); None: every backend's controller and no Kueue.
+    :param extra: more steppers, run after the controllers (e.g. the scheduler); when
+        given, they replace the scale-from-zero stand-in.
+    """
+
+    def __init__(
+        self,
+        api: Any,
+        spec: EnvironmentSpec | None = None,
+        *,
+        extra: Sequence[Stepper] | None = None,
+        clock: Clock = utc_now,
+        interval_s: float = 0.3,
+    ) -> None:
         self.api = api
+        self.spec = spec
+        self.store = Store(api, clock)
         self.interval_s = interval_s
-        self.scheduler = scheduler
-        """A `k8s_scheduler.Scheduler`: when given, it places the pods (and writes the
-        scheduler's and autoscaler's events) instead of the fixed story below."""
-        self._seen: set[tuple[str, str]] = set()
+        backends = installed_backends(spec)
+        steppers: list[Stepper] = []
+        if "trainjob" in backends:
+            for runtime in [training_runtimes.torch_distributed()]:
+                api.put(runtime)
+            steppers.append(TrainerController(self.store))
+        if spec is not None and spec.training.queueing == "kueue":
+            steppers.append(KueueAdmission(self.store, spec))
+        if "jobset" in backends or "trainjob" in backends:
+            steppers.append(JobSetController(self.store))
+        steppers += [JobController(self.store), GarbageCollector(self.store)]
+        steppers += list(extra) if extra is not None else [ScaleFromZero(self.store)]
+        self.steppers = steppers
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def step(self) -> int:
+        """One pass of every controller; how many changes they made."""
+        with self._lock:
+            return sum(s.step() for s in self.steppers)
+
+    def settle(self, rounds: int = 20) -> int:
+        """Step until a pass changes nothing (at most `rounds` passes); total changes."""
+        total = 0
+        for _ in range(rounds):
+            changed = self.step()
+            total += changed
+            if not changed:
+                break
+        return total
+
+    def add(self, steppers: Iterable[Stepper]) -> None:
+        with self._lock:
+            self.steppers.extend(steppers)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="k8s-controllers", daemon=True)
@@ -52,129 +119,9 @@ class ScaleFromZero:
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval_s):
-            self.step()
+            try:
+                self.step()
+            except Exception as exc:  # a controller's error must not end the loop
+                import sys
 
-    def step(self) -> int:
-        """One pass: act on every gpuforge Job not handled yet; how many were handled."""
-        handled = 0
-        for job in self._gpuforge_jobs():
-            meta = job["metadata"]
-            key = (meta.get("namespace", ""), meta["name"])
-            if key in self._seen:
-                continue
-            self._seen.add(key)
-            self._play(job)
-            handled += 1
-        if self.scheduler is not None:
-            handled += self.scheduler.step()
-        return handled
-
-    def _gpuforge_jobs(self) -> list[dict]:
-        def read() -> list[dict]:
-            batch = resources.BATCH_JOB
-            return [
-                obj.raw
-                for (res, _, _), obj in list(self.api.emulator.objects.items())
-                if (res.group or "", res.version, res.plural)
-                == (batch.group, batch.version, batch.plural)
-                and not obj.deleted
-                and JOB_LABEL in (obj.raw.get("metadata", {}).get("labels") or {})
-            ]
-
-        return self.api.call(read)
-
-    def _play(self, job: dict) -> None:
-        meta = job["metadata"]
-        namespace, name = meta.get("namespace", "default"), meta["name"]
-        labels = meta.get("labels") or {}
-        notes = meta.get("annotations") or {}
-        spec = job.get("spec") or {}
-        if spec.get("suspend") and KUEUE_QUEUE_LABEL in labels:
-            self.api.put(_workload(job))
-            self.api.put({**job, "spec": {**spec, "suspend": False}})
-        nodes = int(spec.get("completions") or 1)
-        pool = notes.get(POOL_KEY) or labels.get(POOL_KEY, "gpu")
-        template_labels = (spec.get("template") or {}).get("metadata", {}).get("labels") or {}
-        reason = (
-            "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector "
-            f"(pool {pool} has no nodes yet)."
-        )
-        for rank in range(nodes):
-            pod_name = f"{name}-{rank}-emul0"
-            if self.scheduler is not None:
-                pod = _pod(namespace, pod_name, {**template_labels, INDEX_LABEL: str(rank)}, "")
-                pod["spec"] = dict((spec.get("template") or {}).get("spec") or {})
-                pod["status"] = {"phase": "Pending"}
-                self.api.put(pod)
-                continue
-            self.api.put(
-                _pod(namespace, pod_name, {**template_labels, INDEX_LABEL: str(rank)}, reason)
-            )
-            self.api.put(_event(namespace, pod_name, "FailedScheduling", reason, "Warning"))
-            self.api.put(
-                _event(
-                    namespace,
-                    pod_name,
-                    "TriggeredScaleUp",
-                    f"pod triggered scale-up: [{{{pool} 0->{nodes}}}]",
-                    "Normal",
-                )
-            )
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _pod(namespace: str, name: str, labels: dict, reason: str) -> dict:
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": name, "namespace": namespace, "labels": labels},
-        "spec": {},
-        "status": {
-            "phase": "Pending",
-            "conditions": [
-                {
-                    "type": "PodScheduled",
-                    "status": "False",
-                    "reason": "Unschedulable",
-                    "message": reason,
-                }
-            ],
-        },
-    }
-
-
-def _event(namespace: str, obj: str, reason: str, message: str, kind: str) -> dict:
-    return {
-        "apiVersion": "v1",
-        "kind": "Event",
-        "metadata": {"name": f"{obj}.{reason.lower()}", "namespace": namespace},
-        "involvedObject": {"kind": "Pod", "name": obj, "namespace": namespace},
-        "reason": reason,
-        "message": message,
-        "type": kind,
-        "lastTimestamp": _now(),
-    }
-
-
-def _workload(job: dict) -> dict:
-    meta = job["metadata"]
-    return {
-        "apiVersion": resources.WORKLOAD.api_version,
-        "kind": "Workload",
-        "metadata": {
-            "name": f"job-{meta['name']}",
-            "namespace": meta.get("namespace", "default"),
-            "ownerReferences": [
-                {"apiVersion": "batch/v1", "kind": "Job", "name": meta["name"], "controller": True}
-            ],
-        },
-        "status": {
-            "conditions": [
-                {"type": "QuotaReserved", "status": "True", "reason": "QuotaReserved"},
-                {"type": "Admitted", "status": "True", "reason": "Admitted"},
-            ]
-        },
-    }
+                print(f"emulated controllers: {exc!r}", file=sys.stderr)

@@ -98,6 +98,10 @@ def _emulator_class():
                 return aiohttp.web.Response(text=text or "", content_type="text/plain")
             refuse_unserved(self, request)
             admitted, warnings = admit_request(self, request)
+            if request.action == kmock.action.DELETE and request.name is not None:
+                from gpuforge.emulator.controllers.garbage_collector import before_delete
+
+                before_delete(self, request)  # propagationPolicy, which kmock ignores
             try:
                 response = await super()._handle(request)
                 store_admitted(self, request, admitted)

@@ -109,12 +109,26 @@ class Fit:
         }
 
 
+def _backend(job: JobSpec, env: EnvironmentSpec) -> None:
+    """A backend works only where the runtime installs its controllers (`training.backends`)."""
+    offered = env.training.backends
+    if job.backend not in offered:
+        raise SpecError(
+            "backend",
+            f"environment {env.environment} does not offer the {job.backend} backend "
+            f"(training.backends: {', '.join(offered)})",
+            f"use backend: {offered[0]}, or add {job.backend} to the environment's "
+            "training.backends so its runtime installs the controller",
+        )
+
+
 def check_fit(job: JobSpec, env: EnvironmentSpec, *, priority_settable: bool = True) -> Fit:
     """The job's placement and cost, or a `SpecError` on the job field that can never fit.
 
     `priority_settable` is False for backends that cannot set a pod priority
     (TrainJob): an explicit `priority:` is then refused rather than ignored.
     """
+    _backend(job, env)
     pool = _pool(job, env)
     shape = pools.node_shape(pool)
     gpus = _gpus_per_node(job, env, pool, shape.accelerators)

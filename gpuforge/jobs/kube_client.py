@@ -132,6 +132,15 @@ class Kube:
                 return False
             raise
 
+    def patch(self, resource: Resource, namespace: str, name: str, changes: dict) -> dict:
+        """A JSON merge patch (RFC 7386) of one object; the object as patched."""
+        return self._call(
+            "PATCH",
+            resource.path(namespace, name),
+            body=changes,
+            content_type="application/merge-patch+json",
+        )
+
     def create(self, resource: Resource, namespace: str, body: dict) -> dict:
         """Create one object; safe to call when the response may be lost.
 
@@ -185,11 +194,12 @@ class Kube:
         body: dict | None = None,
         idempotent: bool = True,
         text: bool = False,
+        content_type: str = "application/json",
     ) -> Any:
         attempt = 0
         while True:
             try:
-                return self._once(method, path, query, body, text)
+                return self._once(method, path, query, body, text, content_type)
             except _Retryable as exc:
                 if not idempotent:
                     raise
@@ -200,7 +210,15 @@ class Kube:
                     raise exc.final(self.where) from None
                 self.retry.sleep(self.retry.delay(attempt - 1, exc.retry_after))
 
-    def _once(self, method: str, path: str, query: list | None, body: Any, text: bool) -> Any:
+    def _once(
+        self,
+        method: str,
+        path: str,
+        query: list | None,
+        body: Any,
+        text: bool,
+        content_type: str = "application/json",
+    ) -> Any:
         import json
 
         from kubernetes.client.exceptions import ApiException
@@ -216,7 +234,7 @@ class Kube:
                 path,
                 method,
                 query_params=query or [],
-                header_params={"Accept": "application/json", "Content-Type": "application/json"},
+                header_params={"Accept": "application/json", "Content-Type": content_type},
                 body=body,
                 auth_settings=["BearerToken"],
                 _preload_content=False,

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gpuforge.model.kueue import KUEUE_API
-from gpuforge.model.served_apis import JOBSET_API, TRAINER_API
+from gpuforge.model.served_apis import JOBSET_API
+from gpuforge.model.training_runtimes import CLUSTER_TRAINING_RUNTIME_KIND, TRAINER_API
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,27 @@ JOBSET = Resource(JOBSET_API, "JobSet", "jobsets", custom=True)
 TRAINJOB = Resource(TRAINER_API, "TrainJob", "trainjobs", custom=True)
 LOCAL_QUEUE = Resource(KUEUE_API, "LocalQueue", "localqueues", custom=True)
 WORKLOAD = Resource(KUEUE_API, "Workload", "workloads", custom=True)
+CLUSTER_TRAINING_RUNTIME = Resource(
+    TRAINER_API,
+    CLUSTER_TRAINING_RUNTIME_KIND,
+    "clustertrainingruntimes",
+    namespaced=False,
+    custom=True,
+)
 
-KNOWN = (SERVICE, POD, EVENT, CONFIG_MAP, NODE, BATCH_JOB, JOBSET, TRAINJOB, LOCAL_QUEUE, WORKLOAD)
+KNOWN = (
+    SERVICE,
+    POD,
+    EVENT,
+    CONFIG_MAP,
+    NODE,
+    BATCH_JOB,
+    JOBSET,
+    TRAINJOB,
+    LOCAL_QUEUE,
+    WORKLOAD,
+    CLUSTER_TRAINING_RUNTIME,
+)
 
 PRIMARY = (BATCH_JOB, JOBSET, TRAINJOB)
 """Kinds whose object carries a job's status, one per backend (each backend's `primary`)."""

@@ -21,9 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from gpuforge.jobs import contract
 from gpuforge.jobs.job_name import env_var_problem, job_name_problem, queue_name_problem
 from gpuforge.model.errors import SpecError
-from gpuforge.model.names import DEFAULT_PRIORITY, PRIORITIES
+from gpuforge.model.names import DEFAULT_PRIORITY, JOB_BACKENDS, PRIORITIES
 
-BACKENDS = ("indexed-job", "jobset", "trainjob")
+BACKENDS = JOB_BACKENDS
 DOC = "docs/jobs.md"
 EXAMPLE = "examples/jobs/single-node.yaml"
 

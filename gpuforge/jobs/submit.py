@@ -3,7 +3,9 @@
 `submit(fit, manifests)` sends the manifests exactly as rendered (what `launch
 --dry-run` prints), in order, to the namespace of the `Fit`'s environment. If
 the API refuses one, the ones already created are deleted again: nothing is left
-half-launched. `follow` polls the job until it ends (`launch --wait`).
+half-launched. Once the primary object exists, the job's other objects (the headless
+Service) get an ownerReference to it, so they go with it. `follow` polls the job until
+it ends (`launch --wait`).
 """
 
 from __future__ import annotations
@@ -64,13 +66,15 @@ def submit(
         delete_job(kube, namespace, name, wait_gone=True)
 
     created: list[tuple[resources.Resource, str]] = []
+    stored: list[dict] = []
     try:
         for obj in manifests:
             resource = resources.for_kind(obj["apiVersion"], obj["kind"])
-            kube.create(resource, namespace, obj)
+            stored.append(kube.create(resource, namespace, obj))
             created.append((resource, obj["metadata"]["name"]))
             for warning in kube.take_warnings():
                 say(f"warning: {obj['kind']}/{obj['metadata']['name']}: {warning}")
+        _owned_by_primary(kube, namespace, manifests, stored)
     except BaseException as exc:
         left = _roll_back(kube, namespace, created)
         at = f"{obj['kind']}/{obj['metadata']['name']}"
@@ -85,6 +89,39 @@ def submit(
     if not wait:
         return job_status.PENDING
     return follow(kube, namespace, name, say=say, poll_s=poll_s)
+
+
+def _owned_by_primary(
+    kube: Kube, namespace: str, manifests: list[dict], stored: list[dict]
+) -> None:
+    """Give every other object of the job an ownerReference to its primary object.
+
+    The garbage collector then deletes them with it (after its TTL, or a delete that
+    names only the primary), so nothing of the job outlives it and blocks a relaunch of
+    the same name. A reference needs the primary's uid, which exists only once it is
+    created: the objects are created in the dry run's order and patched after.
+    """
+    kinds = {(r.api_version, r.kind) for r in resources.PRIMARY}
+    at = [i for i, m in enumerate(manifests) if (m["apiVersion"], m["kind"]) in kinds]
+    if not at:
+        return
+    primary = manifests[at[-1]]
+    name = primary["metadata"]["name"]
+    uid = (stored[at[-1]].get("metadata") or {}).get("uid")
+    if not uid:
+        live = kube.get(resources.for_kind(primary["apiVersion"], primary["kind"]), namespace, name)
+        uid = ((live or {}).get("metadata") or {}).get("uid")
+    if not uid:
+        return
+    ref = {"apiVersion": primary["apiVersion"], "kind": primary["kind"], "name": name, "uid": uid}
+    for i, obj in enumerate(manifests):
+        if i == at[-1]:
+            continue
+        resource = resources.for_kind(obj["apiVersion"], obj["kind"])
+        refs = (obj["metadata"].get("ownerReferences") or []) + [ref]
+        kube.patch(
+            resource, namespace, obj["metadata"]["name"], {"metadata": {"ownerReferences": refs}}
+        )
 
 
 def _existing(kube: Kube, objects: list[dict], namespace: str) -> list[dict]:

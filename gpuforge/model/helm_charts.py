@@ -62,6 +62,23 @@ CHARTS: dict[str, Chart] = {
             source="https://github.com/kubernetes-sigs/kueue/releases",
         ),
         Chart(
+            release="jobset",
+            chart="oci://registry.k8s.io/jobset/charts/jobset",
+            version="0.12.0",
+            repository=None,
+            namespace="jobset-system",
+            source="https://github.com/kubernetes-sigs/jobset/releases/tag/v0.12.0 "
+            "(f22e565; kubeflow-trainer 2.3.0 pins the same)",
+        ),
+        Chart(
+            release="kubeflow-trainer",
+            chart="oci://ghcr.io/kubeflow/charts/kubeflow-trainer",
+            version="2.3.0",
+            repository=None,
+            namespace="kubeflow-system",
+            source="https://github.com/kubeflow/trainer/releases/tag/v2.3.0 (658725b)",
+        ),
+        Chart(
             release="cluster-autoscaler",
             chart="cluster-autoscaler",
             version="9.59.0",
@@ -82,9 +99,40 @@ def charts_for(spec: EnvironmentSpec) -> list[Chart]:
         wanted.append(CHARTS["aws-efa-k8s-device-plugin"])
     if spec.training.queueing == "kueue":
         wanted.append(CHARTS["kueue"])
+    offered = backends_installed(spec)
+    if "jobset" in offered or "trainjob" in offered:
+        wanted.append(CHARTS["jobset"])
+    if "trainjob" in offered:
+        wanted.append(CHARTS["kubeflow-trainer"])
     if cluster_autoscaler.wanted(spec):
         wanted.append(CHARTS["cluster-autoscaler"])
     return wanted
+
+
+def backends_installed(spec: EnvironmentSpec) -> list[str]:
+    """The job backends whose controllers the runtime installs: those the environment
+    offers (`training.backends`). JobSet comes with either `jobset` or `trainjob`
+    (Trainer runs every TrainJob as a JobSet)."""
+    return list(spec.training.backends)
+
+
+def jobset_values(spec: EnvironmentSpec) -> dict[str, Any]:
+    """JobSet's controller on the system nodes (`controller.nodeSelector`,
+    charts/jobset/values.yaml:70 at v0.12.0)."""
+    return {"controller": {"nodeSelector": {names.NODE_ROLE_KEY: names.SYSTEM_NODE_ROLE}}}
+
+
+def trainer_values(spec: EnvironmentSpec) -> dict[str, Any]:
+    """Kubeflow Trainer without its bundled JobSet (gpuforge installs JobSet itself, pinned
+    once: `jobset.install`, values.yaml:34) and with the `torch-distributed`
+    ClusterTrainingRuntime the trainjob backend references, which the chart ships
+    disabled (`runtimes.torchDistributed.enabled`, values.yaml:227; kubeflow/trainer@658725b);
+    the manager on the system nodes (`manager.nodeSelector`, values.yaml:79)."""
+    return {
+        "jobset": {"install": False},
+        "runtimes": {"torchDistributed": {"enabled": True}},
+        "manager": {"nodeSelector": {names.NODE_ROLE_KEY: names.SYSTEM_NODE_ROLE}},
+    }
 
 
 def _tolerations(pool_list: list[GpuPoolSpec]) -> list[dict[str, str]]:
@@ -137,5 +185,7 @@ def chart_values(
         "nvidia-device-plugin": nvidia_plugin_values,
         "aws-efa-k8s-device-plugin": efa_plugin_values,
         "kueue": kueue.controller_values,
+        "jobset": jobset_values,
+        "kubeflow-trainer": trainer_values,
     }
     return builders[chart.release](spec)

@@ -89,6 +89,11 @@ KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
 """Label that submits a workload (Job, JobSet, TrainJob) to a Kueue LocalQueue (API v1beta2)."""
 
 PRIORITIES = ("high", "normal", "low")
+
+JOB_BACKENDS = ("indexed-job", "jobset", "trainjob")
+"""The job backends (`backend:` of a job spec); an environment offers some of them
+(`training.backends`), and its runtime installs their controllers."""
+DEFAULT_JOB_BACKEND = "indexed-job"
 """Job priorities; each is a cluster PriorityClass named by `priority_class`."""
 
 BUCKETS_CONFIGMAP = "gpuforge-buckets"

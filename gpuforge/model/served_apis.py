@@ -18,11 +18,10 @@ from dataclasses import dataclass
 from gpuforge.model import helm_charts
 from gpuforge.model.kueue import KUEUE_API
 from gpuforge.model.spec import EnvironmentSpec
+from gpuforge.model.training_runtimes import CLUSTER_TRAINING_RUNTIME_KIND, TRAINER_API
 
 JOBSET_API = "jobset.x-k8s.io/v1alpha2"
 """JobSet's served version (JobSet v0.12)."""
-TRAINER_API = "trainer.kubeflow.org/v1alpha1"
-"""Kubeflow Trainer v2's served version (Trainer v2.3)."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ CONTROLLER_RESOURCES: dict[str, tuple[CustomResource, ...]] = {
         CustomResource(TRAINER_API, "TrainJob", "trainjobs"),
         CustomResource(TRAINER_API, "TrainingRuntime", "trainingruntimes"),
         CustomResource(
-            TRAINER_API, "ClusterTrainingRuntime", "clustertrainingruntimes", namespaced=False
+            TRAINER_API, CLUSTER_TRAINING_RUNTIME_KIND, "clustertrainingruntimes", namespaced=False
         ),
     ),
 }

@@ -244,6 +244,14 @@ class TrainingSpec(_Strict):
         description="Most GPUs one job may ask for (nodes x gpus_per_node); "
         "`gpuforge launch` refuses more. Unset: no cap.",
     )
+    backends: list[Literal[names.JOB_BACKENDS]] = Field(  # type: ignore[valid-type]
+        default_factory=lambda: [names.DEFAULT_JOB_BACKEND],
+        min_length=1,
+        description="Job backends this environment offers. `indexed-job` needs nothing "
+        "beyond Kubernetes; `jobset` installs the JobSet controller, `trainjob` Kubeflow "
+        "Trainer (with JobSet) and its `torch-distributed` runtime. `gpuforge launch` "
+        "refuses any other backend.",
+    )
 
 
 class AutoscalingSpec(_Strict):

@@ -196,10 +196,10 @@ def test_node_allocatable_is_the_reserve_model(api, prod):
     assert node["status"]["capacity"]["memory"] == f"{r.capacity_memory_mib}Mi"
 
 
-def test_scale_from_zero_hands_its_pods_to_the_scheduler(api, prod):
-    """The demo's stand-in controllers create the rank pods from the Job's template; the
-    scheduler then places them (here held at zero, as the demo holds them)."""
-    from gpuforge.emulator.k8s_controllers import ScaleFromZero
+def test_the_controllers_hand_their_pods_to_the_scheduler(api, prod):
+    """Kueue admits the Job and the Job controller creates its rank pods; the scheduler
+    then places them (here held at zero, as the demo holds them)."""
+    from gpuforge.emulator.k8s_controllers import Controllers
     from gpuforge.jobs import backends
     from gpuforge.jobs.fit import check_fit
     from gpuforge.jobs.spec import JobSpec
@@ -217,8 +217,8 @@ def test_scale_from_zero_hands_its_pods_to_the_scheduler(api, prod):
     for manifest in backends.get("indexed-job").render(check_fit(job, prod)):
         if manifest["kind"] == "Job":
             api.put(manifest)
-    players = ScaleFromZero(api, scheduler=Scheduler(api, prod, hold_at_zero=True))
-    assert players.step() > 0
+    players = Controllers(api, prod, extra=[Scheduler(api, prod, hold_at_zero=True)])
+    players.settle()
     pods = [p for p in api.stored(resources.POD, NS) if p["metadata"]["name"].startswith("gang")]
     assert len(pods) == 2
     for pod in pods:

@@ -27,8 +27,9 @@ def test_served_kinds_follow_the_installed_charts(env):
     }
     assert kinds(spec) == expected
     assert ("LocalQueue" in kinds(spec)) == (spec.training.queueing == "kueue")
-    # no shipped environment installs the JobSet or Trainer controller today
-    assert "JobSet" not in kinds(spec) and "TrainJob" not in kinds(spec)
+    offered = set(spec.training.backends)
+    assert ("JobSet" in kinds(spec)) == bool(offered & {"jobset", "trainjob"})
+    assert ("TrainJob" in kinds(spec)) == ("trainjob" in offered)
 
 
 def test_without_kueue_no_kueue_kinds_are_served():
@@ -41,7 +42,10 @@ def test_without_kueue_no_kueue_kinds_are_served():
 def prod_cluster():
     from gpuforge.emulator.kubernetes import EmulatedKubernetes
 
-    with EmulatedKubernetes(spec=spec_of("prod")) as api:
+    prod = spec_of("prod")  # Kueue, and here only the Indexed Job backend: no JobSet
+    training = prod.training.model_copy(update={"backends": ["indexed-job"]})
+    with EmulatedKubernetes(spec=prod.model_copy(update={"training": training})) as api:
+        assert "JobSet" not in {r.kind for r in served_apis.served_resources(api.spec)}
         yield api
 
 

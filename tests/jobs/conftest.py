@@ -34,6 +34,14 @@ def env_spec(name: str):
     return load_spec(ROOT / "stacks" / f"{name}.yaml")
 
 
+def offering(env, backend: str):
+    """`env` with `backend` among the backends it offers (`training.backends`)."""
+    if backend in env.training.backends:
+        return env
+    training = env.training.model_copy(update={"backends": [*env.training.backends, backend]})
+    return env.model_copy(update={"training": training})
+
+
 BASE_JOB = {
     "name": "demo",
     "image": "pytorch/pytorch:2.13.0",

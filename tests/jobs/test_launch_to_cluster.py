@@ -13,7 +13,10 @@ import yaml
 
 from gpuforge.cli.main import cli
 from gpuforge.jobs import backends, resources
+from tests.conftest import ROOT
 from tests.jobs.conftest import EXAMPLES
+
+INDEX = "batch.kubernetes.io/job-completion-index"
 
 # case -> (example, backend, the object that carries its status)
 CASES = {
@@ -106,16 +109,18 @@ def test_manifests_applied_from_the_dry_run_show_their_size_and_pool(
     assert row["instance_type"] == "p5.48xlarge"
 
 
-def test_the_emulated_cluster_explains_a_launched_job(runner, api, env_file, kubeconfig, namespace):
+def test_the_emulated_cluster_explains_a_launched_job(
+    runner, api, env, env_file, kubeconfig, namespace
+):
     """`gpuforge emulate k8s` plays Kueue, the Job controller, scheduler and autoscaler of a
     cluster at zero GPU nodes; `status` then explains the wait, and cancel sweeps it all."""
-    from gpuforge.emulator.k8s_controllers import ScaleFromZero
+    from gpuforge.emulator.k8s_controllers import Controllers
 
     args = [str(EXAMPLES / "llama-2x8-h100.yaml"), "-e", env_file, "--kubeconfig", kubeconfig]
     assert runner.invoke(cli, ["launch", *args]).exit_code == 0
     (job,) = api.stored(resources.BATCH_JOB, namespace)
     assert job["spec"]["suspend"] is True  # prod queues through Kueue: created suspended
-    assert ScaleFromZero(api).step() >= 1
+    assert Controllers(api, env).settle() >= 1
 
     (job,) = api.stored(resources.BATCH_JOB, namespace)
     assert job["spec"]["suspend"] is False
@@ -139,3 +144,167 @@ def test_the_emulated_cluster_explains_a_launched_job(runner, api, env_file, kub
     cancel = runner.invoke(cli, ["cancel", name, "-e", env_file, "--kubeconfig", kubeconfig])
     assert cancel.exit_code == 0
     assert not api.stored(resources.POD, namespace)
+
+
+# -- the emulated cluster's controllers, end to end ----------------------------------
+
+
+def launch(runner, case: str, env_file: str, kubeconfig: str, *extra: str):
+    example, backend, _ = CASES[case]
+    args = [str(EXAMPLES / example), "-e", env_file, "--kubeconfig", kubeconfig]
+    return runner.invoke(cli, ["launch", *args, "--set", f"backend={backend}", *extra])
+
+
+def primary_named(api, case: str, namespace: str, name: str) -> dict:
+    (obj,) = [o for o in api.stored(CASES[case][2], namespace) if o["metadata"]["name"] == name]
+    return obj
+
+
+def job_name(case: str) -> str:
+    example = CASES[case][0]
+    return yaml.safe_load((EXAMPLES / example).read_text())["name"]
+
+
+def admitted_with_pods(api, namespace: str, name: str) -> list[dict]:
+    """The job's admitted Workload exists and its pods were created; the pods."""
+    from gpuforge.model.names import JOB_LABEL
+
+    workloads = api.stored(resources.WORKLOAD, namespace)
+    assert any(
+        c["type"] == "QuotaReserved" and c["status"] == "True"
+        for w in workloads
+        for c in (w.get("status") or {}).get("conditions") or []
+    ), workloads
+    pods = [
+        p
+        for p in api.stored(resources.POD, namespace)
+        if (p["metadata"].get("labels") or {}).get(JOB_LABEL) == name
+    ]
+    assert pods and all(p["status"]["phase"] == "Pending" for p in pods)
+    return pods
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_each_backend_is_admitted_and_gets_its_pods(
+    case, runner, api, env, env_file, kubeconfig, namespace
+):
+    from gpuforge.emulator.k8s_controllers import Controllers
+
+    assert launch(runner, case, env_file, kubeconfig).exit_code == 0
+    Controllers(api, env).settle()
+    name = job_name(case)
+    assert primary_named(api, case, namespace, name)["spec"]["suspend"] is False
+    pods = admitted_with_pods(api, namespace, name)
+    nodes = yaml.safe_load((EXAMPLES / CASES[case][0]).read_text())["nodes"]
+    assert len(pods) == nodes
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_cancelled_name_relaunched_is_admitted_again(
+    case, runner, api, env, env_file, kubeconfig, namespace
+):
+    from gpuforge.emulator.k8s_controllers import Controllers
+
+    controllers = Controllers(api, env)
+    name = job_name(case)
+    assert launch(runner, case, env_file, kubeconfig).exit_code == 0
+    controllers.settle()
+    first = primary_named(api, case, namespace, name)["metadata"]["uid"]
+    cancel = runner.invoke(cli, ["cancel", name, "-e", env_file, "--kubeconfig", kubeconfig])
+    assert cancel.exit_code == 0, cancel.output
+    controllers.settle()
+    assert api.stored(resources.WORKLOAD, namespace) == []  # went with its job
+
+    assert launch(runner, case, env_file, kubeconfig).exit_code == 0
+    controllers.settle()
+    again = primary_named(api, case, namespace, name)
+    assert again["metadata"]["uid"] != first and again["spec"]["suspend"] is False
+    admitted_with_pods(api, namespace, name)
+    status = runner.invoke(cli, ["status", name, "-e", env_file, "--kubeconfig", kubeconfig])
+    assert "waiting for Kueue" not in status.stdout
+
+
+def test_launch_replace_is_admitted(runner, api, env, env_file, kubeconfig, namespace):
+    from gpuforge.emulator.k8s_controllers import Controllers
+
+    controllers = Controllers(api, env)
+    assert launch(runner, "indexed-job", env_file, kubeconfig).exit_code == 0
+    controllers.settle()
+    replaced = launch(runner, "indexed-job", env_file, kubeconfig, "--replace")
+    assert replaced.exit_code == 0, replaced.output
+    controllers.settle()
+    name = job_name("indexed-job")
+    assert primary_named(api, "indexed-job", namespace, name)["spec"]["suspend"] is False
+    assert len(admitted_with_pods(api, namespace, name)) == 2
+    (workload,) = api.stored(resources.WORKLOAD, namespace)  # the old one went with its job
+
+
+def test_deleting_a_job_deletes_its_pods_and_service(
+    runner, api, env, env_file, kubeconfig, namespace
+):
+    """Only the Job is deleted (as its TTL does): the garbage collector takes its pods,
+    and the headless Service, which submit gave an ownerReference to the Job."""
+    from gpuforge.emulator.k8s_controllers import Controllers
+    from gpuforge.jobs.kube_client import connect
+
+    controllers = Controllers(api, env)
+    assert launch(runner, "indexed-job", env_file, kubeconfig).exit_code == 0
+    controllers.settle()
+    name = job_name("indexed-job")
+    job = primary_named(api, "indexed-job", namespace, name)
+    (service,) = api.stored(resources.SERVICE, namespace)
+    assert service["metadata"]["ownerReferences"] == [
+        {"apiVersion": "batch/v1", "kind": "Job", "name": name, "uid": job["metadata"]["uid"]}
+    ]
+    assert api.stored(resources.POD, namespace)
+    kube = connect(env, kubeconfig)
+    assert kube.delete(resources.BATCH_JOB, namespace, name)
+    controllers.settle()
+    for resource in (resources.POD, resources.SERVICE, resources.WORKLOAD, resources.BATCH_JOB):
+        assert api.stored(resource, namespace) == [], resource.kind
+    assert launch(runner, "indexed-job", env_file, kubeconfig).exit_code == 0  # name free
+
+
+def test_a_jobset_restart_recreates_all_child_jobs(
+    runner, api, env, env_file, kubeconfig, namespace
+):
+    from gpuforge.emulator.k8s_controllers import Controllers
+
+    controllers = Controllers(api, env)
+    assert launch(runner, "jobset", env_file, kubeconfig).exit_code == 0
+    controllers.settle()
+    name = job_name("jobset")
+    (child,) = api.stored(resources.BATCH_JOB, namespace)
+    assert child["metadata"]["name"] == f"{name}-node-0"
+    pods = api.stored(resources.POD, namespace)
+    rank1 = next(p for p in pods if p["metadata"]["labels"][INDEX] == "1")
+    api.put(
+        {
+            **rank1,
+            "status": {
+                "phase": "Failed",
+                "containerStatuses": [
+                    {"name": "trainer", "state": {"terminated": {"exitCode": 1}}}
+                ],
+            },
+        }
+    )
+    controllers.settle()
+    jobset = primary_named(api, "jobset", namespace, name)
+    assert jobset["status"]["restarts"] == 1
+    (again,) = api.stored(resources.BATCH_JOB, namespace)
+    assert again["metadata"]["uid"] != child["metadata"]["uid"]
+    assert again["metadata"]["labels"]["jobset.sigs.k8s.io/restart-attempt"] == "1"
+    fresh = api.stored(resources.POD, namespace)
+    assert sorted(p["metadata"]["labels"][INDEX] for p in fresh) == ["0", "1"]
+    assert all(p["status"]["phase"] == "Pending" for p in fresh)
+
+
+def test_launch_refuses_a_backend_the_environment_does_not_offer(runner, tmp_path, kubeconfig):
+    doc = yaml.safe_load((ROOT / "stacks" / "prod.yaml").read_text())
+    doc["training"]["backends"] = ["indexed-job"]
+    path = tmp_path / "prod.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    sent = launch(runner, "jobset", str(path), kubeconfig)
+    assert sent.exit_code == 2
+    assert "backend: environment prod does not offer the jobset backend" in sent.stderr

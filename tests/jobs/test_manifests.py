@@ -10,7 +10,7 @@ from gpuforge.jobs.fit import Fit, check_fit
 from gpuforge.jobs.spec import JobSpec, load_job
 from gpuforge.model import names, pools
 from tests.conftest import ROOT
-from tests.jobs.conftest import BASE_JOB, EXAMPLE_ENVS, EXAMPLES, env_spec
+from tests.jobs.conftest import BASE_JOB, EXAMPLE_ENVS, EXAMPLES, env_spec, offering
 
 BUILTIN_KINDS = {"Service", "Job"}
 COMMON_LABELS = {
@@ -37,7 +37,9 @@ def render(job: dict | JobSpec, env_name: str = "prod", backend: str | None = No
 
 
 def fitted(job: JobSpec, env) -> Fit:
-    """`job` checked as `launch` checks it (with its backend's `priority_settable`)."""
+    """`job` checked as `launch` checks it (with its backend's `priority_settable`), in
+    `env` as if it offered the job's backend (what each backend renders anywhere)."""
+    env = offering(env, job.backend)
     return check_fit(job, env, priority_settable=backends.get(job.backend).priority_settable)
 
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from gpuforge.jobs import pod, resources
 from gpuforge.jobs.fit import Fit
-from gpuforge.model import names
+from gpuforge.model import names, training_runtimes
 
-RUNTIME = "torch-distributed"
-NODE = "node"
+RUNTIME = training_runtimes.TORCH_DISTRIBUTED
+NODE = training_runtimes.NODE
 """Trainer's name for the trainer replicated job and its container (constants.Node)."""
 PATCH_MANAGER = "gpuforge.dev/launch"
 

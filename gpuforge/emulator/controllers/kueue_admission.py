@@ -1,0 +1,423 @@
+"""Kueue's admission, for the Jobs, JobSets and TrainJobs that name a queue.
+
+For each such object (not one a managed parent owns, as a JobSet's child Job) Kueue
+makes one Workload, named and owned as its job framework does, and its scheduler
+admits the Workload when the ClusterQueue behind the LocalQueue has quota for every
+pod set in one flavor; then the job is unsuspended (`spec.suspend: false`). Otherwise
+the Workload stays pending with the scheduler's own message. A finished job's Workload
+gets `Finished`, which frees its quota. The queue objects are the runtime's own
+(`gpuforge.model.kueue`), not a copy.
+
+Read at kubernetes-sigs/kueue@8eab687 (v0.19.2, the newest release in the snapshot):
+- `pkg/controller/jobframework/workload_names.go:GenerateWorkloadNameWithExtra`: the name
+  `<kind>-<job name>-<first 5 hex of sha1(kind, group, name, uid)>`, so a name reused
+  by a new object (a new uid) gets a new Workload;
+- `pkg/workload/workload.go:893 SetQuotaReservation` (`QuotaReserved`, reason
+  `QuotaReserved`, "Quota reserved in ClusterQueue <cq>") and
+  `pkg/workload/admissionchecks.go:39 SyncAdmittedCondition` (`Admitted`, reason
+  `Admitted`, "The workload is admitted");
+- `pkg/scheduler/scheduler.go:1172` (a workload that does not fit: `QuotaReserved`
+  false, reason `Pending`: `UnadmittedWorkloadsObservability` is off by default,
+  `pkg/features/kube_features.go:899`) with the message of
+  `pkg/scheduler/flavorassigner/flavorassigner.go:228 Assignment.Message`,
+  `:1243` (untolerated taint), `:1252` (node affinity), `:1350` (more than the
+  flavor's quota) and `:1368` (quota in use), reasons sorted and joined by ", " (`:353`);
+- `pkg/controller/core/workload_controller.go:2084` ("LocalQueue <q> doesn't exist",
+  reason `Misconfigured`);
+- `apis/kueue/v1beta2/workload_types.go:1164` (`Finished`, reasons `Succeeded`/`Failed`).
+
+Not emulated: preemption, borrowing and cohorts, admission checks, partial admission,
+priorities (admission is first come, first served in creation order).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from typing import Any
+
+from gpuforge.emulator.controllers import trainer_controller
+from gpuforge.emulator.controllers.store import (
+    Store,
+    condition,
+    controller_uid,
+    is_true,
+    owner_reference,
+    set_condition,
+    timestamp,
+)
+from gpuforge.jobs import resources
+from gpuforge.jobs.resources import Resource
+from gpuforge.model import kueue
+from gpuforge.model.names import KUEUE_QUEUE_LABEL
+from gpuforge.model.spec import EnvironmentSpec
+
+MANAGED = (resources.BATCH_JOB, resources.JOBSET, resources.TRAINJOB)
+JOB_UID_LABEL = "kueue.x-k8s.io/job-uid"
+MAIN_POD_SET = "main"
+"""The pod set name Kueue gives a batch Job (`kueue.DefaultPodSetName`)."""
+
+
+def workload_name(obj: dict) -> str:
+    """`GetWorkloadNameForOwnerWithGVK`: `<kind>-<name>-<hash of kind, group, name, uid>`."""
+    meta = obj["metadata"]
+    kind = obj["kind"]
+    group = obj["apiVersion"].rpartition("/")[0]
+    digest = hashlib.sha1("\n".join([kind, group, meta["name"], meta["uid"]]).encode()).hexdigest()
+    prefix = f"{kind.lower()}-{meta['name']}"[: 253 - 1 - 5]
+    return f"{prefix}-{digest[:5]}"
+
+
+def quantity(value: Any) -> Decimal:
+    from kubernetes.utils.quantity import parse_quantity
+
+    return Decimal(parse_quantity(str(value)))
+
+
+def pod_requests(template: dict) -> dict[str, Decimal]:
+    """What one pod asks for: its containers' requests (a limit stands in for a missing
+    request, as the API server defaults it)."""
+    total: dict[str, Decimal] = {}
+    for container in (template.get("spec") or {}).get("containers") or []:
+        res = container.get("resources") or {}
+        asked = {**(res.get("limits") or {}), **(res.get("requests") or {})}
+        for name, value in asked.items():
+            total[name] = total.get(name, Decimal(0)) + quantity(value)
+    return total
+
+
+def pod_sets(store: Store, resource: Resource, obj: dict) -> list[dict]:
+    """The Workload's pod sets: name, count and pod template, per job kind."""
+    spec = obj.get("spec") or {}
+    if resource is resources.BATCH_JOB:
+        count = int(spec.get("parallelism") or 1)
+        return [{"name": MAIN_POD_SET, "count": count, "template": spec.get("template") or {}}]
+    if resource is resources.TRAINJOB:
+        spec = trainer_controller.jobset_spec(store, obj) or {}
+    sets = []
+    for rjob in spec.get("replicatedJobs") or []:
+        job_spec = (rjob.get("template") or {}).get("spec") or {}
+        count = int(rjob.get("replicas") or 1) * int(job_spec.get("parallelism") or 1)
+        sets.append(
+            {"name": rjob["name"], "count": count, "template": job_spec.get("template") or {}}
+        )
+    return sets
+
+
+def format_amount(resource: str, amount: Decimal) -> str:
+    """A quantity as Kueue's resource formatter prints it (cpu in cores or millicores,
+    memory in the largest binary unit that divides it, anything else as a count)."""
+    if resource == "cpu":
+        milli = int(amount * 1000)
+        return str(milli // 1000) if milli % 1000 == 0 else f"{milli}m"
+    if resource == "memory":
+        value = int(amount)
+        for suffix, size in (
+            ("Ei", 2**60),
+            ("Pi", 2**50),
+            ("Ti", 2**40),
+            ("Gi", 2**30),
+            ("Mi", 2**20),
+            ("Ki", 2**10),
+        ):
+            if value and value % size == 0:
+                return f"{value // size}{suffix}"
+        return str(value)
+    return str(int(amount)) if amount == int(amount) else str(amount)
+
+
+class KueueAdmission:
+    """Kueue's job framework and scheduler for one environment's queues."""
+
+    def __init__(self, store: Store, spec: EnvironmentSpec | None = None) -> None:
+        self.store = store
+        self.spec = spec
+
+    def step(self) -> int:
+        acted = 0
+        for resource in MANAGED:
+            for obj in sorted(
+                self.store.list(resource),
+                key=lambda o: o["metadata"].get("creationTimestamp") or "",
+            ):
+                labels = obj["metadata"].get("labels") or {}
+                if KUEUE_QUEUE_LABEL not in labels or controller_uid(obj):
+                    continue
+                if obj["metadata"].get("deletionTimestamp"):
+                    continue
+                acted += self._reconcile(resource, obj, labels[KUEUE_QUEUE_LABEL])
+        return acted
+
+    # -- one job -------------------------------------------------------------------
+
+    def _reconcile(self, resource: Resource, obj: dict, queue: str) -> int:
+        meta = obj["metadata"]
+        uid = self.store.uid(resource, obj)
+        namespace = meta.get("namespace")
+        workload = self._workload_of(namespace, uid)
+        if workload is None:
+            if (
+                resource is resources.TRAINJOB
+                and trainer_controller.jobset_spec(self.store, obj) is None
+            ):
+                return 0  # no runtime to size it by: Kueue's TrainJob integration waits too
+            workload = self._create_workload(resource, obj, queue)
+        finished = _finished(resource, obj)
+        if finished is not None:
+            if not is_true(workload, "Finished"):
+                self._set_conditions(workload, [self._cond("Finished", "True", *finished)])
+                return 1
+            return 0
+        if is_true(workload, "QuotaReserved"):
+            if (obj.get("spec") or {}).get("suspend"):
+                self.store.patch(resource, namespace, meta["name"], {"spec": {"suspend": False}})
+                return 1
+            return 0
+        return self._schedule(resource, obj, workload)
+
+    def _workload_of(self, namespace: str | None, uid: str) -> dict | None:
+        for workload in self.store.list(resources.WORKLOAD, namespace):
+            if controller_uid(workload) == uid:
+                return workload
+        return None
+
+    def _create_workload(self, resource: Resource, obj: dict, queue: str) -> dict:
+        meta = obj["metadata"]
+        workload = {
+            "apiVersion": resources.WORKLOAD.api_version,
+            "kind": resources.WORKLOAD.kind,
+            "metadata": {
+                "name": workload_name(obj),
+                "namespace": meta.get("namespace"),
+                "labels": {JOB_UID_LABEL: meta["uid"]},
+                "ownerReferences": [owner_reference(obj)],
+            },
+            "spec": {
+                "queueName": queue,
+                "podSets": pod_sets(self.store, resource, obj),
+            },
+        }
+        return self.store.create(workload)
+
+    # -- the scheduler -------------------------------------------------------------
+
+    def _schedule(self, resource: Resource, obj: dict, workload: dict) -> int:
+        queue = workload["spec"]["queueName"]
+        namespace = obj["metadata"].get("namespace")
+        cluster_queue = self._cluster_queue(namespace, queue)
+        if cluster_queue is None:
+            message = f"LocalQueue {queue} doesn't exist"
+            return self._pending(workload, "Misconfigured", message)
+        assignments, message = self._assign(cluster_queue, workload)
+        if assignments is None:
+            return self._pending(workload, "Pending", message)
+        cq_name = cluster_queue["name"]
+        now = timestamp(self.store.clock())
+        conditions = [
+            self._cond(
+                "QuotaReserved",
+                "True",
+                "QuotaReserved",
+                f"Quota reserved in ClusterQueue {cq_name}",
+            ),
+            self._cond("Admitted", "True", "Admitted", "The workload is admitted"),
+        ]
+        self.store.patch(
+            resources.WORKLOAD,
+            namespace,
+            workload["metadata"]["name"],
+            {
+                "status": {
+                    "admission": {"clusterQueue": cq_name, "podSetAssignments": assignments},
+                    "conditions": _merged(workload, conditions, now),
+                }
+            },
+        )
+        self.store.patch(resource, namespace, obj["metadata"]["name"], {"spec": {"suspend": False}})
+        return 1
+
+    def _pending(self, workload: dict, reason: str, message: str) -> int:
+        current = condition(workload, "QuotaReserved") or {}
+        if (current.get("status"), current.get("reason"), current.get("message")) == (
+            "False",
+            reason,
+            message,
+        ):
+            return 0
+        self._set_conditions(workload, [self._cond("QuotaReserved", "False", reason, message)])
+        return 1
+
+    def _cluster_queue(self, namespace: str | None, queue: str) -> dict | None:
+        """The runtime's ClusterQueue behind LocalQueue `queue` in `namespace`, or None."""
+        if self.spec is None:
+            return None
+        local = kueue.local_queue(self.spec)
+        if (local["namespace"], local["name"]) != (namespace, queue):
+            return None
+        cluster = kueue.cluster_queue(self.spec)
+        selector = cluster["spec"]["namespaceSelector"]["matchLabels"]
+        if selector.get("kubernetes.io/metadata.name", namespace) != namespace:
+            return None
+        return cluster
+
+    def _assign(self, cluster_queue: dict, workload: dict) -> tuple[list[dict] | None, str]:
+        """Flavors for every pod set, or None and the scheduler's message."""
+        usage = self._usage(cluster_queue)
+        pools_by_flavor = {
+            kueue.resource_flavor(p)["name"]: kueue.resource_flavor(p)["spec"]
+            for p in (self.spec.gpu_pools if self.spec else [])
+        }
+        assigned: dict[tuple[str, str], Decimal] = {}
+        assignments, messages = [], []
+        for pod_set in workload["spec"]["podSets"]:
+            per_pod = pod_requests(pod_set["template"])
+            total = {r: v * pod_set["count"] for r, v in per_pod.items()}
+            reasons: list[str] = []
+            chosen = None
+            for group in cluster_queue["spec"]["resourceGroups"]:
+                covered = group["coveredResources"]
+                missing = [r for r in total if r not in covered and total[r] > 0]
+                if missing:
+                    reasons = [f"resource {missing[0]} unavailable in ClusterQueue"]
+                    break
+                for flavor in group["flavors"]:
+                    fname = flavor["name"]
+                    why = _flavor_mismatch(
+                        fname, pools_by_flavor.get(fname) or {}, pod_set["template"]
+                    )
+                    if why:
+                        reasons.append(why)
+                        continue
+                    quota = {q["name"]: quantity(q["nominalQuota"]) for q in flavor["resources"]}
+                    fits = True
+                    for rname, want in sorted(total.items()):
+                        if want <= 0:
+                            continue
+                        previous = assigned.get((fname, rname), Decimal(0))
+                        cap = quota.get(rname, Decimal(0))
+                        if previous + want > cap:
+                            reasons.append(
+                                f"insufficient quota for {rname} in flavor {fname}, previously "
+                                f"considered podsets requests ({format_amount(rname, previous)}) + "
+                                f"current podset request ({format_amount(rname, want)}) > maximum "
+                                f"capacity ({format_amount(rname, cap)})"
+                            )
+                            fits = False
+                        elif usage.get((fname, rname), Decimal(0)) + previous + want > cap:
+                            more = usage.get((fname, rname), Decimal(0)) + previous + want - cap
+                            reasons.append(
+                                f"insufficient unused quota for {rname} in flavor {fname}, "
+                                f"{format_amount(rname, more)} more needed"
+                            )
+                            fits = False
+                    if fits:
+                        chosen = fname
+                        break
+                break
+            if chosen is None:
+                messages.append(
+                    f"couldn't assign flavors to pod set {pod_set['name']}: "
+                    + ", ".join(sorted(reasons))
+                )
+                continue
+            for rname, want in total.items():
+                assigned[(chosen, rname)] = assigned.get((chosen, rname), Decimal(0)) + want
+            assignments.append(
+                {
+                    "name": pod_set["name"],
+                    "count": pod_set["count"],
+                    "flavors": {r: chosen for r in total},
+                    "resourceUsage": {r: format_amount(r, v) for r, v in total.items()},
+                }
+            )
+        if messages:
+            return None, "; ".join(messages)
+        return assignments, ""
+
+    def _usage(self, cluster_queue: dict) -> dict[tuple[str, str], Decimal]:
+        """What admitted, unfinished Workloads of `cluster_queue` hold, per flavor and
+        resource (only the namespaces its `namespaceSelector` selects can use it)."""
+        used: dict[tuple[str, str], Decimal] = {}
+        selector = cluster_queue["spec"]["namespaceSelector"]["matchLabels"]
+        namespace = selector.get("kubernetes.io/metadata.name")
+        for workload in self.store.list(resources.WORKLOAD, namespace):
+            admission = (workload.get("status") or {}).get("admission") or {}
+            if admission.get("clusterQueue") != cluster_queue["name"]:
+                continue
+            if not is_true(workload, "QuotaReserved") or is_true(workload, "Finished"):
+                continue
+            for assignment in admission.get("podSetAssignments") or []:
+                for rname, amount in (assignment.get("resourceUsage") or {}).items():
+                    key = (assignment["flavors"][rname], rname)
+                    used[key] = used.get(key, Decimal(0)) + quantity(amount)
+        return used
+
+    # -- status writes -------------------------------------------------------------
+
+    def _cond(self, kind: str, status: str, reason: str, message: str) -> dict:
+        return {
+            "type": kind,
+            "status": status,
+            "reason": reason,
+            "message": message,
+            "lastTransitionTime": timestamp(self.store.clock()),
+        }
+
+    def _set_conditions(self, workload: dict, new: list[dict]) -> None:
+        now = timestamp(self.store.clock())
+        self.store.patch(
+            resources.WORKLOAD,
+            workload["metadata"].get("namespace"),
+            workload["metadata"]["name"],
+            {"status": {"conditions": _merged(workload, new, now)}},
+        )
+
+
+def _merged(workload: dict, new: list[dict], now: str) -> list[dict]:
+    conditions = list((workload.get("status") or {}).get("conditions") or [])
+    for cond in new:
+        cond.setdefault("lastTransitionTime", now)
+        conditions = set_condition(conditions, cond)
+    return conditions
+
+
+def _finished(resource: Resource, obj: dict) -> tuple[str, str] | None:
+    """(reason, message) for the Workload's `Finished` when the job has ended."""
+    done = {"Complete": "Succeeded", "Completed": "Succeeded", "Failed": "Failed"}
+    for kind, reason in done.items():
+        cond = condition(obj, kind)
+        if cond and cond.get("status") == "True":
+            return reason, cond.get("message") or f"{resource.kind} finished"
+    return None
+
+
+def _flavor_mismatch(name: str, flavor: dict, template: dict) -> str | None:
+    """Kueue's flavor checks on a pod template (flavorassigner.go:1239-1252): a NoSchedule
+    or NoExecute taint neither the pod nor the flavor tolerates, then node labels."""
+    spec = template.get("spec") or {}
+    tolerations = [*(spec.get("tolerations") or []), *(flavor.get("tolerations") or [])]
+    for taint in flavor.get("nodeTaints") or []:
+        if taint.get("effect") not in ("NoSchedule", "NoExecute"):
+            continue
+        if not any(tolerates(t, taint) for t in tolerations):
+            # fmt's %s of a corev1.Taint value: its fields in braces
+            return (
+                f"untolerated taint {{{taint['key']} {taint.get('value', '')} {taint['effect']} "
+                f"<nil>}} in flavor {name}"
+            )
+    selector = spec.get("nodeSelector") or {}
+    for key, value in (flavor.get("nodeLabels") or {}).items():
+        if key in selector and selector[key] != value:
+            return f"flavor {name} doesn't match node affinity"
+    return None
+
+
+def tolerates(toleration: dict, taint: dict) -> bool:
+    """`Toleration.ToleratesTaint` (k8s.io/api core/v1 toleration.go)."""
+    if toleration.get("effect") and toleration["effect"] != taint.get("effect"):
+        return False
+    if toleration.get("key") and toleration["key"] != taint.get("key"):
+        return False
+    if toleration.get("operator") == "Exists":
+        return True
+    return toleration.get("value", "") == taint.get("value", "")
