@@ -38,7 +38,15 @@ def emulate() -> None:
     help="Play Kueue, the Job controller, scheduler and autoscaler of a cluster whose GPU "
     "pools sit at zero: a launched Job gets Pending pods and a scale-up event.",
 )
-def k8s(kubeconfig: str, port: int, env: str | None, controllers: bool) -> None:
+@click.option(
+    "--scale-up/--hold-at-zero",
+    default=False,
+    show_default=True,
+    help="With -e: let the emulated autoscaler add the nodes a scale-up asks for, so "
+    "pods that fit are bound and Running (no container runs); by default GPU pools stay "
+    "at zero and pods wait, as on a cluster whose scale-up has not finished.",
+)
+def k8s(kubeconfig: str, port: int, env: str | None, controllers: bool, scale_up: bool) -> None:
     """Serve an emulated Kubernetes API until Ctrl-C.
 
     A stateful in-memory API (kmock) on 127.0.0.1 that the job commands and
@@ -57,7 +65,11 @@ def k8s(kubeconfig: str, port: int, env: str | None, controllers: bool) -> None:
     resources of the controllers the environment installs (Kueue when
     training.queueing is kueue; any other custom resource answers 404), and
     admits pods in the training namespace as EKS does, with the LimitRange,
-    ResourceQuota and Pod Security labels the runtime declares.
+    ResourceQuota and Pod Security labels the runtime declares. Its nodes are
+    the environment's pools (GPU pools at zero; allocatable as nodeadm leaves
+    it, less the DaemonSets the environment runs): a pod that no pool's node
+    can hold gets FailedScheduling and no scale-up, one that fits gets
+    TriggeredScaleUp (and, with --scale-up, a node).
 
     \b
     Example:
@@ -90,7 +102,13 @@ def k8s(kubeconfig: str, port: int, env: str | None, controllers: bool) -> None:
     if controllers:
         from gpuforge.emulator.k8s_controllers import Controllers
 
-        players = Controllers(api, spec)
+        extra = None
+        if spec is not None:
+            from gpuforge.emulator.k8s_scheduler import Scheduler
+
+            # nodes from the plan: each pool's template, allocatable from the node reserve
+            extra = [Scheduler(api, spec, hold_at_zero=not scale_up)]
+        players = Controllers(api, spec, extra=extra)
         players.start()
     click.echo(f"emulated Kubernetes API at {api.url}", err=True)
     click.echo(f"kubeconfig: {path} (use --kubeconfig {path}); Ctrl-C stops it", err=True)

@@ -40,6 +40,8 @@ step "gpuforge jobs -e prod"
 $gf jobs -e prod "${k[@]}"
 step "gpuforge status llama-8b-pretrain -e prod"
 $gf status llama-8b-pretrain -e prod "${k[@]}"
+step "kubectl get jobs,pods -n training   (kubectl against the same emulated API)"
+KUBECONFIG="$kubeconfig" .venv/bin/kubectl get jobs,pods -n training
 step "gpuforge cancel llama-8b-pretrain -e prod"
 $gf cancel llama-8b-pretrain -e prod "${k[@]}"
 
