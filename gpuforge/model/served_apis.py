@@ -6,65 +6,33 @@ served kinds are a function of the same runtime model that picks the charts
 emulated API serves exactly these (`gpuforge emulate k8s -e ENV`); any other custom
 resource answers 404, as a real API server answers for a resource it does not know.
 
-A controller whose chart no environment installs yet (JobSet, Kubeflow Trainer) has its
-kinds here under the chart's release name; they are served once `helm_charts` installs
-that release. Pure data.
+Each controller's kinds are listed under its chart's release name; JobSet's and
+Kubeflow Trainer's are served only where the environment offers a backend that needs
+them (`training.backends`). Pure data.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from gpuforge.model import api_resources as api
 from gpuforge.model import helm_charts
-from gpuforge.model.kueue import KUEUE_API
+from gpuforge.model.api_resources import Resource
 from gpuforge.model.spec import EnvironmentSpec
-from gpuforge.model.training_runtimes import CLUSTER_TRAINING_RUNTIME_KIND, TRAINER_API
 
-JOBSET_API = "jobset.x-k8s.io/v1alpha2"
-"""JobSet's served version (JobSet v0.12)."""
-
-
-@dataclass(frozen=True)
-class CustomResource:
-    """One kind a controller's CRDs add to the API."""
-
-    api_version: str
-    kind: str
-    plural: str
-    namespaced: bool = True
-
-    @property
-    def group(self) -> str:
-        return self.api_version.rpartition("/")[0]
-
-    @property
-    def version(self) -> str:
-        return self.api_version.rpartition("/")[2]
-
-
-CONTROLLER_RESOURCES: dict[str, tuple[CustomResource, ...]] = {
+CONTROLLER_RESOURCES: dict[str, tuple[Resource, ...]] = {
     "kueue": (
-        CustomResource(KUEUE_API, "LocalQueue", "localqueues"),
-        CustomResource(KUEUE_API, "Workload", "workloads"),
-        CustomResource(KUEUE_API, "ClusterQueue", "clusterqueues", namespaced=False),
-        CustomResource(KUEUE_API, "ResourceFlavor", "resourceflavors", namespaced=False),
-        CustomResource(
-            KUEUE_API, "WorkloadPriorityClass", "workloadpriorityclasses", namespaced=False
-        ),
+        api.LOCAL_QUEUE,
+        api.WORKLOAD,
+        api.CLUSTER_QUEUE,
+        api.RESOURCE_FLAVOR,
+        api.WORKLOAD_PRIORITY_CLASS,
     ),
-    "jobset": (CustomResource(JOBSET_API, "JobSet", "jobsets"),),
-    "kubeflow-trainer": (
-        CustomResource(TRAINER_API, "TrainJob", "trainjobs"),
-        CustomResource(TRAINER_API, "TrainingRuntime", "trainingruntimes"),
-        CustomResource(
-            TRAINER_API, CLUSTER_TRAINING_RUNTIME_KIND, "clustertrainingruntimes", namespaced=False
-        ),
-    ),
+    "jobset": (api.JOBSET,),
+    "kubeflow-trainer": (api.TRAINJOB, api.TRAINING_RUNTIME, api.CLUSTER_TRAINING_RUNTIME),
 }
 """The kinds each controller's CRDs add, by the Helm release that installs it."""
 
 
-def served_resources(spec: EnvironmentSpec) -> list[CustomResource]:
+def served_resources(spec: EnvironmentSpec) -> list[Resource]:
     """The custom resources this environment's cluster serves, in chart install order."""
     return [
         resource
@@ -73,6 +41,6 @@ def served_resources(spec: EnvironmentSpec) -> list[CustomResource]:
     ]
 
 
-def all_custom_resources() -> list[CustomResource]:
+def all_custom_resources() -> list[Resource]:
     """Every kind of every controller gpuforge knows (an emulated API for no environment)."""
     return [r for kinds in CONTROLLER_RESOURCES.values() for r in kinds]
