@@ -169,9 +169,22 @@ def nvidia_plugin_values(spec: EnvironmentSpec) -> dict[str, Any]:
 
 
 def efa_plugin_values(spec: EnvironmentSpec) -> dict[str, Any]:
-    """EFA device plugin: on the EFA pools' nodes only, tolerating their taints."""
+    """EFA device plugin: on the EFA pools' nodes only, tolerating their taints.
+
+    The chart has no `affinity` value: its DaemonSet writes the node affinity itself, one
+    `In` term per key of `supportedInstanceLabels.keys` matching
+    `supportedInstanceLabels.values` (aws/eks-charts@d5fd92a:stable/aws-efa-k8s-device-plugin/
+    templates/daemonset.yaml:49-63, chart v0.5.21; default: every EFA instance type,
+    values.yaml:10). Pointing it at the pool label keeps it to the EFA pools' nodes.
+    """
     selected = pools.efa_pools(spec)
-    return {"affinity": _pool_affinity(selected), "tolerations": _tolerations(selected)}
+    return {
+        "supportedInstanceLabels": {
+            "keys": [names.POOL_KEY],
+            "values": [p.name for p in selected],
+        },
+        "tolerations": _tolerations(selected),
+    }
 
 
 def chart_values(

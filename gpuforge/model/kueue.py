@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
+
 from gpuforge.model import names, pools
 from gpuforge.model.spec import EnvironmentSpec, GpuPoolSpec
 
@@ -16,14 +18,64 @@ KUEUE_API = "kueue.x-k8s.io/v1beta2"
 """Kueue v0.20 serves only v1beta2 (v1beta1 is gone)."""
 
 
+MANAGER_CONFIG: dict[str, Any] = {
+    "apiVersion": "config.kueue.x-k8s.io/v1beta2",
+    "kind": "Configuration",
+    "health": {"healthProbeBindAddress": ":8081"},
+    "metrics": {"bindAddress": ":8443"},
+    "webhook": {"port": 9443},
+    "leaderElection": {"leaderElect": True, "resourceName": "c1f6bfd2.kueue.x-k8s.io"},
+    "controller": {
+        "groupKindConcurrency": {
+            "Job.batch": 5,
+            "Pod": 5,
+            "Workload.kueue.x-k8s.io": 10,
+            "LocalQueue.kueue.x-k8s.io": 5,
+            "ClusterQueue.kueue.x-k8s.io": 5,
+            "ResourceFlavor.kueue.x-k8s.io": 1,
+        }
+    },
+    "clientConnection": {"qps": 300, "burst": 500},
+    "manageJobsWithoutQueueName": False,
+    "integrations": {
+        "frameworks": [
+            "batch/job",
+            "kubeflow.org/mpijob",
+            "ray.io/rayjob",
+            "ray.io/rayservice",
+            "ray.io/raycluster",
+            "jobset.x-k8s.io/jobset",
+            "workload.codeflare.dev/appwrapper",
+            "trainer.kubeflow.org/trainjob",
+            "pod",
+            "deployment",
+            "statefulset",
+            "leaderworkerset.x-k8s.io/leaderworkerset",
+        ]
+    },
+}
+"""Kueue's controller_manager_config.yaml: the chart's default
+(kubernetes-sigs/kueue@8eab687:charts/kueue/values.yaml:115-208, v0.19.2, the newest
+release in the snapshot; gpuforge pins chart 0.20.0) with `manageJobsWithoutQueueName`
+stated (configuration_types.go:53 of the same commit): only jobs that name a queue."""
+
+
 def controller_values(spec: EnvironmentSpec) -> dict[str, Any]:
-    """Kueue's controller on the system nodes; it only manages jobs that name a queue."""
+    """Kueue's controller on the system nodes; it only manages jobs that name a queue.
+
+    The chart has no `managerConfig.manageJobsWithoutQueueName` value: it reads the
+    whole Configuration as YAML text from `managerConfig.controllerManagerConfigYaml`
+    (kubernetes-sigs/kueue@8eab687:charts/kueue/templates/manager/manager-config.yaml:26),
+    and a value replaces the chart's default text entirely, so gpuforge gives all of it.
+    """
     return {
         "controllerManager": {
             "manager": {"priorityClassName": "system-cluster-critical"},
             "nodeSelector": {names.NODE_ROLE_KEY: names.SYSTEM_NODE_ROLE},
         },
-        "managerConfig": {"manageJobsWithoutQueueName": False},
+        "managerConfig": {
+            "controllerManagerConfigYaml": yaml.safe_dump(MANAGER_CONFIG, sort_keys=False)
+        },
     }
 
 

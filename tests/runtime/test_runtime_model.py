@@ -148,7 +148,8 @@ def test_device_plugins_run_on_their_pools_only_and_tolerate_every_pool_taint():
         ("team", "NoExecute"),
     }
     efa = helm_charts.efa_plugin_values(spec)
-    assert _affinity_pools(efa) == {"h100"}
+    # The EFA chart templates its own affinity from supportedInstanceLabels (one In term per key)
+    assert efa["supportedInstanceLabels"] == {"keys": [names.POOL_KEY], "values": ["h100"]}
     assert {(t["key"], t["effect"]) for t in efa["tolerations"]} == {
         ("nvidia.com/gpu", "NoSchedule")
     }
