@@ -10,12 +10,15 @@
   autoscaler owns.
 - Taint `nvidia.com/gpu=true:NoSchedule` (`aws.amazon.com/neuron=true:NoSchedule`
   on Neuron pools) plus the spec's taints; labels `gpuforge.dev/pool`,
-  `gpuforge.dev/gpu-model`, `nvidia.com/gpu.present` (NVIDIA only) plus the spec's.
+  `gpuforge.dev/gpu-model`, `nvidia.com/gpu.present` and the cluster-autoscaler's
+  `k8s.amazonaws.com/accelerator` (NVIDIA only) plus the spec's.
 - `efa: true`: one EFA interface on every network card of the type
-  (`interfaceType: efa`, deviceIndex 0 on card 0 - the primary ENI - and
-  deviceIndex 1 on the other cards, as AWS documents for p4d/p5), a cluster
-  placement group, the one private subnet of `az`, and an EFA security group
-  that allows all traffic from and to itself. The interfaces carry the EFA
+  (`interfaceType: efa` at deviceIndex 0 on card 0 - the primary ENI, with the
+  node's IP - and `efa-only`, no IP, at deviceIndex 1 on the other cards, as AWS
+  now recommends for p5), a cluster placement group (not on reserved capacity:
+  a capacity block or a targeted reservation is already placed, see
+  `model.pools.wants_placement_group`), the one private subnet of `az`, and an
+  EFA security group that allows all traffic from and to itself. The interfaces carry the EFA
   group and the cluster security group (a template with interfaces replaces
   the security groups EKS would otherwise attach).
 - Capacity: SPOT, CAPACITY_BLOCK (market type `capacity-block` plus the
@@ -45,12 +48,15 @@ from gpuforge.components.managed_node_group import ManagedNodeGroupArgs, managed
 from gpuforge.model import aws_naming as rn
 from gpuforge.model.names import POOL_KEY
 from gpuforge.model.pools import (
+    EFA_INTERFACE,
+    EFA_ONLY_INTERFACE,
     EKS_CAPACITY_TYPES,
     EKS_TAINT_EFFECTS,
     ami_type,
     autoscaler_tags,
     node_labels,
     node_taints,
+    wants_placement_group,
 )
 from gpuforge.model.spec import GpuPoolSpec
 
@@ -163,10 +169,10 @@ class GpuNodePool(pulumi.ComponentResource):
         )
 
     def _efa(self, name: str, args: GpuNodePoolArgs) -> dict[str, Any]:
-        """The placement group and EFA security group; the template's EFA arguments."""
+        """The placement group (unless reserved capacity) and EFA security group; the
+        template's EFA arguments."""
         child = pulumi.ResourceOptions(parent=self)
         pool = args.pool
-        pg = ec2.PlacementGroup(f"{name}-pg", strategy="cluster", opts=child)
         sg = ec2.SecurityGroup(
             f"{name}-efa",
             vpc_id=args.vpc_id,
@@ -191,21 +197,31 @@ class GpuNodePool(pulumi.ComponentResource):
             opts=child,
         )
         groups = [g for g in (args.cluster_security_group_id, sg.id) if g is not None]
-        self.placement_group_name = pg.name
         self.efa_security_group_id = sg.id
-        return {
-            "placement": {"group_name": pg.name},
+        extras: dict[str, Any] = {
             "network_interfaces": _efa_interfaces(pool.instance.network_cards, groups),
         }
+        if wants_placement_group(pool):
+            pg = ec2.PlacementGroup(f"{name}-pg", strategy="cluster", opts=child)
+            self.placement_group_name = pg.name
+            extras["placement"] = {"group_name": pg.name}
+        return extras
 
 
 def _efa_interfaces(network_cards: int, groups: list[Any]) -> list[dict[str, Any]]:
-    """One EFA interface per network card: deviceIndex 0 on card 0 (the primary ENI), else 1."""
+    """One EFA interface per network card: on card 0 the primary ENI (deviceIndex 0,
+    `efa`: EFA device plus an IP address for the node), on every other card an
+    `efa-only` interface at deviceIndex 1 (the EFA device alone, no IP address): the EC2
+    user guide's "EFA configuration for P5 instances", use case 1 ("save IP addresses":
+    primary EFA-with-ENA on card 0 device 0, EFA-only on cards 1-31 device 1), in
+    https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html. On a
+    p5.48xlarge that saves 31 subnet IP addresses per node; NCCL's traffic goes through
+    the EFA devices, which need none. An EFA-only interface cannot be the primary one."""
     return [
         {
             "network_card_index": card,
             "device_index": 0 if card == 0 else 1,
-            "interface_type": "efa",
+            "interface_type": EFA_INTERFACE if card == 0 else EFA_ONLY_INTERFACE,
             "associate_public_ip_address": "false",
             "delete_on_termination": "true",
             "security_groups": groups,

@@ -81,6 +81,12 @@ def rows() -> list[tuple[str, str, str, str]]:
         (_code(names.GPU_MODEL_LABEL), label, "GPU nodes", "the accelerator model (`H100`, …)"),
         (_code(pools.NVIDIA_PRESENT_LABEL), label, "NVIDIA GPU nodes", f'`"{nvidia_present}"`'),
         (
+            _code(names.ACCELERATOR_LABEL),
+            label,
+            "NVIDIA GPU nodes (cluster-autoscaler's AWS GPU label)",
+            f"the GPU type ({_code(pools.autoscaler_gpu_type(NVIDIA_EXAMPLE))}, …)",
+        ),
+        (
             _code(names.NODE_ROLE_KEY),
             label,
             "system nodes (the runtime's controllers select on it)",

@@ -486,12 +486,12 @@ def test_forty_five_tags_leave_room_for_gpuforge(runner, project):
 
 
 def test_gpu_node_groups_carry_the_most_tags(runner, project):
-    """45 environment tags fit everywhere but on a GPU node group, which adds 9 of its own."""
+    """45 environment tags fit everywhere but on a GPU node group, which adds 10 of its own."""
     text = _dev(lambda d: d.update(tags={f"t{i}": "x" for i in range(45)}))
     _refused(
         _validate(runner, project, text),
         "gpu_pools[0]",
-        "would carry 56 tags (47 environment tags, 1 pool tag, 2 autoscaler discovery tags",
+        "would carry 57 tags (47 environment tags, 1 pool tag, 2 autoscaler discovery tags",
         "AWS allows 50",
     )
 

@@ -44,6 +44,13 @@ MANAGED_LABELS = {MANAGED_BY_LABEL: MANAGED_BY}
 """Labels on every Kubernetes object gpuforge applies."""
 GPU_MODEL_LABEL = f"{TAG_PREFIX}/gpu-model"
 JOB_LABEL = f"{TAG_PREFIX}/job"
+ACCELERATOR_LABEL = "k8s.amazonaws.com/accelerator"
+"""The label cluster-autoscaler's AWS provider reads as "this node has a GPU" (value: the
+GPU type, `nvidia-h100`): with it the autoscaler treats a new node as not ready until the
+device plugin advertises `nvidia.com/gpu`, instead of scaling up again meanwhile.
+kubernetes/autoscaler@5a0b98e45f896e98132737240ac131a519d3b33d (chart 9.59.0):
+cluster-autoscaler/cloudprovider/aws/aws_cloud_provider.go:50 (`GPULabel`) and
+cluster-autoscaler/cloudprovider/aws/README.md:272-286 ("Special note on GPU instances")."""
 SYSTEM_NODE_ROLE = "system"
 
 # -- cluster-autoscaler tags ----------------------------------------------------

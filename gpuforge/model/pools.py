@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from gpuforge.model.names import (
+    ACCELERATOR_LABEL,
     GPU_MODEL_LABEL,
     POOL_KEY,
     autoscaler_discovery_tags,
@@ -96,11 +97,26 @@ def gpu_model_label(pool: GpuPoolSpec) -> str:
     return model or "unknown"
 
 
+def autoscaler_gpu_type(pool: GpuPoolSpec) -> str:
+    """The GPU type as the cluster-autoscaler's AWS README spells it: `<maker>-<model>`,
+    lower case (`nvidia-h100`, `nvidia-a10g`; the README's own example is `nvidia-tesla-k80`)."""
+    accel = pool.instance.accelerator
+    text = f"{accel.manufacturer}-{accel.model}" if accel else "none"
+    return re.sub(r"[^a-z0-9_.-]", "-", text.lower()).strip("-_.") or "unknown"
+
+
 def builtin_labels(pool: GpuPoolSpec) -> dict[str, str]:
-    """The labels gpuforge itself puts on the pool's nodes."""
+    """The labels gpuforge itself puts on the pool's nodes.
+
+    NVIDIA nodes also get `ACCELERATOR_LABEL` (names.py says where upstream reads it), in
+    the node group's labels and so in the node-template tags. Neuron nodes do not: the
+    autoscaler would take them for GPU nodes and wait for an `nvidia.com/gpu` that never
+    comes (kubernetes/autoscaler@5a0b98e4:cluster-autoscaler/utils/gpu/gpu.go:174).
+    """
     labels = {POOL_KEY: pool.name, GPU_MODEL_LABEL: gpu_model_label(pool)}
     if not is_neuron(pool):
         labels[NVIDIA_PRESENT_LABEL] = "true"
+        labels[ACCELERATOR_LABEL] = autoscaler_gpu_type(pool)
     return labels
 
 
@@ -161,9 +177,31 @@ EFA_RDMA_READ_FAMILIES = frozenset(
 DescribeInstanceTypes does not report it, so it is listed here, once."""
 
 
+EFA_INTERFACE = "efa"
+"""EC2 `InterfaceType` of an ENI with an EFA device and an IP address (the primary one)."""
+EFA_ONLY_INTERFACE = "efa-only"
+"""EC2 `InterfaceType` of an EFA device without an IP address: the other network cards."""
+
+
 def efa_rdma(pool: GpuPoolSpec) -> bool:
     """Whether the pool's EFA devices do RDMA read (set FI_EFA_USE_DEVICE_RDMA=1)."""
     return pool.efa and pool.instance_type.split(".")[0] in EFA_RDMA_READ_FAMILIES
+
+
+def reserved_capacity(pool: GpuPoolSpec) -> bool:
+    """Whether the pool runs on capacity AWS set aside for it: a capacity block, or an
+    on-demand capacity reservation the launch template targets."""
+    return pool.capacity == "capacity-block" or pool.capacity_reservation_id is not None
+
+
+def wants_placement_group(pool: GpuPoolSpec) -> bool:
+    """Whether the pool's launch template gets a cluster placement group: EFA pools, but
+    not on reserved capacity. The instances of a capacity block are already placed close
+    together, and a placement group on top of a reservation constrains EC2 beyond the
+    capacity it holds: eksctl#7949 (a 16-instance reservation delivered 11 nodes) and
+    terraform-aws-eks#3730 (InsufficientInstanceCapacity). docs/runtime.md, "Reserved
+    capacity", has the sources."""
+    return pool.efa and not reserved_capacity(pool)
 
 
 def transport(pool: GpuPoolSpec) -> str:

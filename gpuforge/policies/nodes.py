@@ -160,9 +160,19 @@ def gpu_taint(ng: Resource, stack: Stack, ctx: RuleContext):
     )
 
 
+def on_reserved_capacity(lt: Resource) -> Any:
+    """Whether the template launches into a capacity block or a targeted capacity
+    reservation; UNKNOWN if unknown."""
+    market = lt.get("instanceMarketOptions.marketType")
+    target = lt.get("capacityReservationSpecification.capacityReservationTarget")
+    if market == "capacity-block" or target not in (MISSING, UNKNOWN, None, {}):
+        return True
+    return UNKNOWN if UNKNOWN in (market, target) else False
+
+
 @rule(
     "GF-NODE-005",
-    "Ensure EFA launch templates place instances in a cluster placement group",
+    "Ensure EFA launch templates use a cluster placement group, but none on reserved capacity",
     severity="high",
     types=[LAUNCH_TEMPLATE],
     stack=True,
@@ -172,8 +182,18 @@ def efa_placement_group(lt: Resource, stack: Stack, ctx: RuleContext):
     if efa is False:
         return
     group = lt.get("placement.groupName")
-    if efa is UNKNOWN or group is UNKNOWN:
+    reserved = on_reserved_capacity(lt)
+    if UNKNOWN in (efa, group, reserved):
         yield UNKNOWN
+        return
+    if reserved:
+        # Capacity blocks are placed already; a placement group on reserved capacity is
+        # what eksctl#7949 and terraform-aws-eks#3730 report failing (docs/runtime.md).
+        if group not in (MISSING, ""):
+            yield (
+                f"this launch template targets reserved capacity but also placement group "
+                f"{group!r}: remove placement.groupName, the reservation is already placed"
+            )
         return
     if group is MISSING or group == "":
         yield (

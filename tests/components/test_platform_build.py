@@ -437,15 +437,16 @@ def test_prod_efa_capacity_block_pool():
     ng = b.named(T["node_group"], "gpuforge-prod-h100-ng").inputs
     subnet = b.named(T["subnet"], f"gpuforge-prod-private-{pool.az}")
     assert ng["subnetIds"] == [subnet.id]
-    pg = b.named(T["pg"], "gpuforge-prod-h100-pg")
-    assert pg.inputs["strategy"] == "cluster"
+    # a capacity block is placed already: no placement group (eksctl#7949, terraform-aws-eks#3730)
+    assert not list(b.of(T["pg"]))
     lt = b.named(T["lt"], "gpuforge-prod-h100-lt").inputs
     assert ng["launchTemplate"]["name"] == lt["name"] == "gpuforge-prod-h100-lt"
-    assert lt["placement"]["groupName"] == pg.name
+    assert "placement" not in lt
     nics = lt["networkInterfaces"]
     assert len(nics) == pool.instance.network_cards == 32
     assert [n["networkCardIndex"] for n in nics] == list(range(32))
-    assert all(n["interfaceType"] == "efa" for n in nics)
+    # the primary ENI keeps an IP; the 31 other cards get EFA-only interfaces, no IP
+    assert [n["interfaceType"] for n in nics] == ["efa"] + ["efa-only"] * 31
     assert [n["deviceIndex"] for n in nics] == [0] + [1] * 31
     efa_sg = b.named(T["sg"], "gpuforge-prod-h100-efa")
     assert all(n["securityGroups"] == ["sg-cluster", efa_sg.id] for n in nics)
@@ -467,6 +468,29 @@ def test_prod_efa_capacity_block_pool():
     l40s = b.named(T["node_group"], "gpuforge-prod-l40s-ng").inputs
     assert len(l40s["subnetIds"]) == 3
     assert "networkInterfaces" not in b.named(T["lt"], "gpuforge-prod-l40s-lt").inputs
+
+
+def test_on_demand_efa_pool_gets_a_cluster_placement_group():
+    """An EFA pool on plain on-demand capacity (staging's p4d) still gets one."""
+    spec, b = built("staging")
+    pool = spec.pool("a100")
+    assert pool.efa and pool.capacity == "on-demand" and pool.capacity_reservation_id is None
+    pg = b.named(T["pg"], "gpuforge-staging-a100-pg")
+    assert pg.inputs["strategy"] == "cluster"
+    lt = b.named(T["lt"], "gpuforge-staging-a100-lt").inputs
+    assert lt["placement"]["groupName"] == pg.name
+    nics = lt["networkInterfaces"]
+    assert [n["interfaceType"] for n in nics] == ["efa"] + ["efa-only"] * (len(nics) - 1)
+
+
+def test_gpu_nodes_carry_the_autoscaler_gpu_label():
+    """cluster-autoscaler's AWS GPU label, in the node group and its node-template tag."""
+    spec, b = built("prod")
+    for pool, value in (("h100", "nvidia-h100"), ("l40s", "nvidia-l40s")):
+        ng = b.named(T["node_group"], f"gpuforge-prod-{pool}-ng").inputs
+        assert ng["labels"]["k8s.amazonaws.com/accelerator"] == value
+        tag = "k8s.io/cluster-autoscaler/node-template/label/k8s.amazonaws.com/accelerator"
+        assert ng["tags"][tag] == value
 
 
 def test_policy_rules_find_nothing_else(env):

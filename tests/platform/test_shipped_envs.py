@@ -172,6 +172,8 @@ def test_gpu_node_groups(built):
         assert {"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"} in ng["taints"]
         assert ng["labels"]["gpuforge.dev/pool"] == pool.name
         assert ng["labels"]["gpuforge.dev/gpu-model"] == pool.instance.accelerator.model
+        gpu_type = f"nvidia-{pool.instance.accelerator.model.lower()}"
+        assert ng["labels"]["k8s.amazonaws.com/accelerator"] == gpu_type
         lt_ref = ng["launchTemplate"]
         version = ec2.describe_launch_template_versions(
             LaunchTemplateName=lt_ref["name"], Versions=[str(lt_ref["version"])]
@@ -181,10 +183,17 @@ def test_gpu_node_groups(built):
         if pool.efa:
             interfaces = version["NetworkInterfaces"]
             assert len(interfaces) == pool.instance.network_cards
-            assert {i["InterfaceType"] for i in interfaces} == {"efa"}
-            group = version["Placement"]["GroupName"]
-            # moto has no placement-group API: the emulator keeps them in its own state
-            assert built.account.state.placement_groups[group].strategy == "cluster"
+            by_card = sorted(interfaces, key=lambda i: i["NetworkCardIndex"])
+            assert [i["InterfaceType"] for i in by_card] == ["efa"] + ["efa-only"] * (
+                len(interfaces) - 1
+            )
+            reserved = pool.capacity == "capacity-block" or pool.capacity_reservation_id
+            if reserved:
+                assert "Placement" not in version
+            else:
+                group = version["Placement"]["GroupName"]
+                # moto has no placement-group API: the emulator keeps them in its own state
+                assert built.account.state.placement_groups[group].strategy == "cluster"
             assert len(ng["subnets"]) == 1
             subnet = ec2.describe_subnets(SubnetIds=ng["subnets"])["Subnets"][0]
             assert subnet["AvailabilityZone"] == pool.az

@@ -77,7 +77,8 @@ def test_cluster_queue_quota_per_flavor_is_max_nodes_times_node_devices(env):
 
 def test_flavors_carry_the_pool_labels_and_taints():
     """Expected values written out by hand (not from the pool model the code uses): the
-    pool, GPU-model and GPU-present labels plus the spec's own, and the GPU taint first."""
+    pool, GPU-model, GPU-present and autoscaler GPU-type labels plus the spec's own, and the
+    GPU taint first."""
     data = shipped_spec("prod")
     data["gpu_pools"][1]["taints"] = [{"key": "dedicated", "value": "ml", "effect": "NoExecute"}]
     spec = spec_from_data(data)
@@ -89,6 +90,7 @@ def test_flavors_carry_the_pool_labels_and_taints():
                 "gpuforge.dev/pool": "h100",
                 "gpuforge.dev/gpu-model": "H100",
                 "nvidia.com/gpu.present": "true",
+                "k8s.amazonaws.com/accelerator": "nvidia-h100",
                 "tier": "training",
             },
             "nodeTaints": [gpu_taint],
@@ -99,6 +101,7 @@ def test_flavors_carry_the_pool_labels_and_taints():
                 "gpuforge.dev/pool": "l40s",
                 "gpuforge.dev/gpu-model": "L40S",
                 "nvidia.com/gpu.present": "true",
+                "k8s.amazonaws.com/accelerator": "nvidia-l40s",
             },
             "nodeTaints": [gpu_taint, own_taint],
             "tolerations": [{**gpu_taint, "operator": "Equal"}, {**own_taint, "operator": "Equal"}],
