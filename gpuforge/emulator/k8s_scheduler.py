@@ -33,9 +33,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
+from gpuforge.emulator.k8s_serving import timestamp
 from gpuforge.jobs import resources
 from gpuforge.model import catalog, node_reserve, pools
 from gpuforge.model.spec import EnvironmentSpec, GpuPoolSpec
@@ -273,10 +273,6 @@ def fit_message(reasons_by_node: dict[str, list[str]]) -> str:
 # -- the scheduler and autoscaler ---------------------------------------------------
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 class Scheduler:
     """kube-scheduler and cluster-autoscaler for the emulated cluster (module docstring)."""
 
@@ -323,7 +319,7 @@ class Scheduler:
             "metadata": {
                 "name": name,
                 "labels": {**t.labels, "kubernetes.io/hostname": name},
-                "creationTimestamp": _now(),
+                "creationTimestamp": timestamp(),
             },
             "spec": {"taints": t.taints} if t.taints else {},
             "status": {
@@ -395,8 +391,8 @@ class Scheduler:
                 "source": {"component": component},
                 "reportingComponent": component,
                 "count": 1,
-                "firstTimestamp": _now(),
-                "lastTimestamp": _now(),
+                "firstTimestamp": timestamp(),
+                "lastTimestamp": timestamp(),
             }
         )
         return 1

@@ -323,17 +323,23 @@ def _openapi_documents(
     return out
 
 
+def timestamp(when: datetime | None = None) -> str:
+    """RFC 3339 in seconds, as the API server writes `metav1.Time` (now by default)."""
+    return (when or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def server_fields() -> dict[str, str]:
+    """The `metadata.uid` and `creationTimestamp` the API server gives an object it creates."""
+    return {"uid": str(uuid.uuid4()), "creationTimestamp": timestamp()}
+
+
 def with_server_fields(obj: dict) -> dict:
     """`obj` with the `metadata.uid` and `creationTimestamp` the API server gives every
     object it creates, where `obj` has none (what kubectl's AGE column reads)."""
     meta = obj.get("metadata") or {}
     if meta.get("uid") and meta.get("creationTimestamp"):
         return obj
-    filled = {
-        "uid": str(uuid.uuid4()),
-        "creationTimestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        **meta,
-    }
+    filled = {**server_fields(), **meta}
     return {**obj, "metadata": filled}
 
 
@@ -345,7 +351,7 @@ def drop_absent_groups(declared: Any) -> None:
 
 def seed_namespaces(emulator: Any) -> None:
     """Store the namespaces every cluster has, as the API server creates them."""
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = timestamp()
     for name in SYSTEM_NAMESPACES:
         emulator.objects["v1/namespaces", None, name] = {
             "apiVersion": "v1",

@@ -41,9 +41,7 @@ import asyncio
 import concurrent.futures
 import secrets
 import threading
-import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -120,8 +118,7 @@ def _emulator_class():
             stored = self._objects[key]
             if stored.deleted or stored.get("metadata", {}).get("uid"):
                 return
-            now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            stored.patch({"metadata": {"uid": str(uuid.uuid4()), "creationTimestamp": now}})
+            stored.patch({"metadata": k8s_serving.server_fields()})
 
         def _pods(self, namespace, name):
             return [

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from gpuforge.emulator.k8s_serving import timestamp
 from gpuforge.jobs import resources
 from gpuforge.jobs.resources import Resource
 
@@ -27,11 +28,6 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def timestamp(when: datetime) -> str:
-    """RFC 3339 in seconds, as the API server writes `metav1.Time`."""
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_time(value: str | None) -> datetime | None:
