@@ -70,7 +70,7 @@ def main(n: int = 50) -> None:
         print("| " + " | ".join(row) + " |")
     print(
         f"\n`list_jobs` over {n} jobs: median {statistics.median(list_ms):.0f} ms; "
-        f"cancel: median {statistics.median(cancel_rates):.1f} gpuforge/jobs/s"
+        f"cancel: median {statistics.median(cancel_rates):.1f} jobs/s"
     )
 
 
