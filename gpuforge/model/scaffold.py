@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from gpuforge.model import catalog
 from gpuforge.model.errors import SpecError
+from gpuforge.model.install_source import Requirement, index_requirement
 from gpuforge.model.rendering import secrets_provider, template_environment
 
 STARTER_ENV = "dev"
@@ -136,7 +137,12 @@ def _admins_block(admins: list[str] | None) -> str:
 
 
 def project_files(
-    *, region: str, name: str, version: str, admins: list[str] | None = None
+    *,
+    region: str,
+    name: str,
+    version: str,
+    admins: list[str] | None = None,
+    requirement: Requirement | None = None,
 ) -> dict[str, str]:
     """Every file of a new platform repository, by path relative to its root.
 
@@ -149,6 +155,8 @@ def project_files(
     values = {
         "name": name,
         "version": version,
+        "requirement": (requirement or index_requirement(version)).line,
+        "requirement_note": (requirement or index_requirement(version)).note,
         "admins_block": _admins_block(admins),
         "region": region,
         "k8s_version": catalog.EKS_DEFAULT_VERSION,
