@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 
+from pathlib import Path
+
 import click
+
+from gpuforge.cli.errors import BadInput
 
 from gpuforge.jobs import image as dockerfile
 
@@ -24,11 +28,12 @@ def image() -> None:
 
 @image.command("render")
 @click.option(
-    "-o",
-    "--output",
-    "output",
-    type=click.Path(dir_okay=False),
-    help="Write the Dockerfile here instead of stdout.",
+    "--out",
+    "out",
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the build context here (Dockerfile and examples/trainer/) instead of "
+    "printing the Dockerfile.",
 )
 @click.option(
     "--base",
@@ -53,24 +58,35 @@ def image() -> None:
     show_default=True,
     help="aws-ofi-nccl version.",
 )
-def render(output: str | None, base: str, efa_version: str, ofi_nccl_version: str) -> None:
-    """Write the Dockerfile of the training image.
+def render(out: Path | None, base: str, efa_version: str, ofi_nccl_version: str) -> None:
+    """Write the training image's Dockerfile, or its whole build context.
 
     A CUDA PyTorch base, the EFA software installed as AWS documents for
     containers, the aws-ofi-nccl plugin on the library path, boto3 for S3
-    checkpoints, and the reference trainer (examples/trainer/). Build it from
-    your repository's root in CI and push it to ECR; jobs name it in `image:`.
+    checkpoints, and the reference trainer (examples/trainer/). With --out DIR
+    it writes DIR/Dockerfile and DIR/examples/trainer/ (the trainer ships with
+    gpuforge), so the image builds from any repository; without it, the
+    Dockerfile goes to stdout, to build from a gpuforge checkout's root. Build it
+    in CI and push it to ECR; jobs name it in `image:`.
 
     \b
     Example:
-      gpuforge image render -o Dockerfile.trainer
-      docker build -f Dockerfile.trainer -t $ECR/training/trainer:1 .
+      gpuforge image render --out build/trainer-image
+      docker build -t $ECR/training/trainer:1 build/trainer-image
     """
     text = dockerfile.render_dockerfile(base, efa_version, ofi_nccl_version)
-    if output is None:
+    if out is None:
         click.echo(text, nl=False)
         return
-    from pathlib import Path
-
-    Path(output).write_text(text)
-    click.echo(f"wrote {output}", err=True)
+    context = dockerfile.build_context(text)
+    clashes = [name for name in context if (out / name).exists()]
+    if clashes:
+        raise BadInput(
+            f"{out}: would overwrite {', '.join(clashes)} "
+            "(give a new or empty directory for the build context)"
+        )
+    for name, data in context.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes(data)
+    click.echo(f"wrote {out}/ ({', '.join(context)})", err=True)
+    click.echo(f"Next: docker build -t <registry>/training/trainer:<tag> {out}", err=True)

@@ -1,12 +1,18 @@
-"""The training image's Dockerfile, rendered from `templates/trainer.Dockerfile.j2`.
+"""The training image's build context: the Dockerfile, rendered from
+`templates/trainer.Dockerfile.j2`, and the reference trainer it copies in.
 
-Pure text: no Docker here. The defaults are the versions this release of gpuforge
+Pure files: no Docker here. The defaults are the versions this release of gpuforge
 was written against; pass newer ones when AWS publishes them.
 """
 
 from __future__ import annotations
 
 TEMPLATE = "trainer.Dockerfile.j2"
+TRAINER_PACKAGE = "gpuforge.reference_trainer"
+"""examples/trainer/, shipped in the package (mapped in pyproject.toml)."""
+TRAINER_DIR = "examples/trainer"
+"""Where the trainer sits in the build context and in the image's /workspace: the path job
+specs name in `command:`, so one job file runs locally and on the cluster."""
 BASE_IMAGE = "pytorch/pytorch:2.13.0-cuda13.0-cudnn9-devel"
 """CUDA PyTorch with the CUDA headers aws-ofi-nccl's build needs (the `devel` flavour)."""
 EFA_INSTALLER_VERSION = "1.49.0"
@@ -25,3 +31,19 @@ def render_dockerfile(
     return template.render(
         base_image=base_image, efa_version=efa_version, ofi_nccl_version=ofi_nccl_version
     )
+
+
+def build_context(dockerfile_text: str) -> dict[str, bytes]:
+    """Every file of the image's build context, by path relative to it.
+
+    The Dockerfile plus the reference trainer from the installed package, so the build
+    works from any directory, not only a gpuforge checkout.
+    """
+    from importlib.resources import files
+
+    trainer = files(TRAINER_PACKAGE)
+    context = {"Dockerfile": dockerfile_text.encode()}
+    for entry in sorted(trainer.iterdir(), key=lambda e: e.name):
+        if entry.is_file() and entry.name.endswith(".py"):
+            context[f"{TRAINER_DIR}/{entry.name}"] = entry.read_bytes()
+    return context
