@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 
 import click
 
 from gpuforge.cli.errors import BadInput
-
 from gpuforge.jobs import image as dockerfile
 
 _VERSION = re.compile(r"[0-9]+(\.[0-9]+)*(-aws)?")
