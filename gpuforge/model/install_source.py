@@ -67,7 +67,13 @@ def requirement(version: str, direct_url: str | None) -> Requirement:
 
 def running_requirement() -> Requirement:
     """The requirement line for the gpuforge running now."""
-    from importlib.metadata import distribution
+    from importlib.metadata import distribution, distributions
 
-    dist = distribution(DIST)
-    return requirement(dist.version, dist.read_text("direct_url.json"))
+    # A checkout's root holds a stray `gpuforge.egg-info` (setuptools' build metadata,
+    # no install record) that shadows the installed one when run from there: prefer the
+    # distribution pip installed, which has the record.
+    for dist in distributions(name=DIST):
+        record = dist.read_text("direct_url.json")
+        if record:
+            return requirement(dist.version, record)
+    return requirement(distribution(DIST).version, None)
