@@ -239,10 +239,11 @@ def _pct(value: float | None) -> str:
 
 
 def _print_table(verdict, pool_spec) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
+    from gpuforge.cli.console import console as make_console
+
+    console = make_console()
     accel = pool_spec.instance.accelerator
     dtypes = "/".join(sorted({r.dtype for r in verdict.rows})) or "-"
     title = (
