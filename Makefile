@@ -6,9 +6,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: test test-install demo lint format clean
 
+# pip's own progress shows (a first install downloads ~1 GB: torch, pulumi, moto).
 $(STAMP): pyproject.toml setup.py
+	@echo "== setting up $(VENV): gpuforge with its test extra (a few minutes the first time)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install --progress-bar on -e '.[test]'
 	touch $(STAMP)
 
 lint: $(STAMP)

@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import click
 
+from gpuforge.cli.errors import BadInput
 from gpuforge.jobs import image as dockerfile
 
 _VERSION = re.compile(r"[0-9]+(\.[0-9]+)*(-aws)?")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def _version(ctx, param, value: str) -> str:
     if not _VERSION.fullmatch(value):
         raise click.BadParameter(f"{value!r} is not a version like 1.19.0")
     return value
+
+
+def _sha256(ctx, param, value: str) -> str:
+    text = value.removeprefix("sha256:") if param.name == "base_digest" else value
+    if text and not _SHA256.fullmatch(text):
+        raise click.BadParameter(f"{value!r} is not a sha256 (64 lower-case hex digits)")
+    return f"sha256:{text}" if text and param.name == "base_digest" else text
 
 
 @click.group()
@@ -24,11 +34,12 @@ def image() -> None:
 
 @image.command("render")
 @click.option(
-    "-o",
-    "--output",
-    "output",
-    type=click.Path(dir_okay=False),
-    help="Write the Dockerfile here instead of stdout.",
+    "--out",
+    "out",
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the build context here (Dockerfile and examples/trainer/) instead of "
+    "printing the Dockerfile.",
 )
 @click.option(
     "--base",
@@ -53,24 +64,79 @@ def image() -> None:
     show_default=True,
     help="aws-ofi-nccl version.",
 )
-def render(output: str | None, base: str, efa_version: str, ofi_nccl_version: str) -> None:
-    """Write the Dockerfile of the training image.
+@click.option(
+    "--base-digest",
+    "base_digest",
+    metavar="SHA256",
+    default="",
+    callback=_sha256,
+    help="The base image's digest (docker buildx imagetools inspect IMAGE); "
+    "else the build needs --build-arg BASE_DIGEST.",
+)
+@click.option(
+    "--efa-sha256",
+    "efa_sha256",
+    metavar="HEX",
+    default="",
+    callback=_sha256,
+    help="sha256 of the EFA installer tarball, as AWS publishes it (efa-verify.html); "
+    "else the build needs --build-arg EFA_INSTALLER_SHA256.",
+)
+@click.option(
+    "--ofi-nccl-sha256",
+    "ofi_nccl_sha256",
+    metavar="HEX",
+    default="",
+    callback=_sha256,
+    help="sha256 of the aws-ofi-nccl release tarball; "
+    "else the build needs --build-arg AWS_OFI_NCCL_SHA256.",
+)
+def render(
+    out: Path | None,
+    base: str,
+    efa_version: str,
+    ofi_nccl_version: str,
+    base_digest: str,
+    efa_sha256: str,
+    ofi_nccl_sha256: str,
+) -> None:
+    """Write the training image's Dockerfile, or its whole build context.
 
     A CUDA PyTorch base, the EFA software installed as AWS documents for
     containers, the aws-ofi-nccl plugin on the library path, boto3 for S3
-    checkpoints, and the reference trainer (examples/trainer/). Build it from
-    your repository's root in CI and push it to ECR; jobs name it in `image:`.
+    checkpoints, and the reference trainer (examples/trainer/). The base is
+    pulled by digest and each download is checked against its sha256 before
+    it is unpacked: give them here or as build arguments. With --out DIR
+    it writes DIR/Dockerfile and DIR/examples/trainer/ (the trainer ships with
+    gpuforge), so the image builds from any repository; without it, the
+    Dockerfile goes to stdout, to build from a gpuforge checkout's root. Build it
+    in CI and push it to ECR; jobs name it in `image:`.
 
     \b
     Example:
-      gpuforge image render -o Dockerfile.trainer
-      docker build -f Dockerfile.trainer -t $ECR/training/trainer:1 .
+      gpuforge image render --out build/trainer-image
+      docker build -t $ECR/training/trainer:1 build/trainer-image
     """
-    text = dockerfile.render_dockerfile(base, efa_version, ofi_nccl_version)
-    if output is None:
+    text = dockerfile.render_dockerfile(
+        base,
+        efa_version,
+        ofi_nccl_version,
+        base_digest=base_digest,
+        efa_sha256=efa_sha256,
+        ofi_nccl_sha256=ofi_nccl_sha256,
+    )
+    if out is None:
         click.echo(text, nl=False)
         return
-    from pathlib import Path
-
-    Path(output).write_text(text)
-    click.echo(f"wrote {output}", err=True)
+    context = dockerfile.build_context(text)
+    clashes = [name for name in context if (out / name).exists()]
+    if clashes:
+        raise BadInput(
+            f"{out}: would overwrite {', '.join(clashes)} "
+            "(give a new or empty directory for the build context)"
+        )
+    for name, data in context.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes(data)
+    click.echo(f"wrote {out}/ ({', '.join(context)})", err=True)
+    click.echo(f"Next: docker build -t <registry>/training/trainer:<tag> {out}", err=True)

@@ -49,6 +49,7 @@ def init(directory: Path, region: str, name: str | None, admins: tuple[str, ...]
     """
     from importlib.metadata import version
 
+    from gpuforge.model.install_source import running_requirement
     from gpuforge.model.scaffold import PLACEHOLDER_ADMIN, default_project_name, project_files
 
     target = directory.resolve()
@@ -59,6 +60,7 @@ def init(directory: Path, region: str, name: str | None, admins: tuple[str, ...]
         name=name or default_project_name(target.name),
         version=version("gpuforge"),
         admins=list(admins),
+        requirement=running_requirement(),
     )
     blocked = _conflicts(target, files)
     if blocked:

@@ -40,10 +40,11 @@ def jobs(env: str, output: str, kubeconfig: str | None, context: str | None) -> 
             )
         )
         return
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
+    from gpuforge.cli.console import console as make_console
+
+    console = make_console()
     if not records:
         console.print(f"no jobs in namespace {spec.training.namespace}")
         return
@@ -79,8 +80,8 @@ def status(name: str, env: str, output: str, kubeconfig: str | None, context: st
 
     \b
     Examples:
-      gpuforge status llama-2x8 -e prod
-      gpuforge status llama-2x8 -e prod -o json
+      gpuforge status llama-8b-pretrain -e prod
+      gpuforge status llama-8b-pretrain -e prod -o json
     """
     from gpuforge.jobs.describe import describe
     from gpuforge.model.loader import load_env
@@ -91,13 +92,15 @@ def status(name: str, env: str, output: str, kubeconfig: str | None, context: st
     if output == "json":
         click.echo(json.dumps({**st.as_dict(), "job": record.as_dict()}, indent=2))
         return
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
+    from gpuforge.cli.console import console as make_console
+    from gpuforge.jobs.gang_words import gang_words
+
+    console = make_console()
     cost = "unknown" if record.cost_usd is None else f"${record.cost_usd:,.2f}"
     console.print(
-        f"[bold]{name}[/] {st.state}: {_size(record.nodes, record.gpus_per_node)} GPUs on pool "
+        f"[bold]{name}[/] {st.state}: {gang_words(record.nodes, record.gpus_per_node)} on pool "
         f"{record.pool or '?'} ({record.kind}), age {age(record.age_s)}, "
         f"restarts {record.restarts}, cost so far {cost}"
     )
@@ -141,8 +144,8 @@ def logs(
 
     \b
     Examples:
-      gpuforge logs llama-2x8 -e prod --rank 0
-      gpuforge logs llama-2x8 -e prod -f
+      gpuforge logs llama-8b-pretrain -e prod --rank 0
+      gpuforge logs llama-8b-pretrain -e prod -f
     """
     from gpuforge.jobs.job_logs import logs as job_logs
     from gpuforge.model.loader import load_env
@@ -169,7 +172,7 @@ def cancel(name: str, env: str, kubeconfig: str | None, context: str | None) -> 
 
     \b
     Example:
-      gpuforge cancel llama-2x8 -e prod
+      gpuforge cancel llama-8b-pretrain -e prod
     """
     from gpuforge.jobs.cancel import cancel as cancel_job
     from gpuforge.model.loader import load_env

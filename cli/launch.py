@@ -9,7 +9,12 @@ import click
 
 from gpuforge.cli.cluster_errors import cluster_errors
 from gpuforge.cli.errors import BadInput
-from gpuforge.cli.options import cluster_options, output_option, required_env_option
+from gpuforge.cli.options import (
+    cluster_options,
+    output_option,
+    require_torch,
+    required_env_option,
+)
 
 if TYPE_CHECKING:
     from gpuforge.jobs.fit import Fit
@@ -150,9 +155,6 @@ def launch(
 
 
 def _launch_local(job, spec, nproc, checkpoint_uri, *, dry_run: bool, output: str) -> None:
-    import importlib.util
-
-    from gpuforge.cli.errors import GpuforgeError
     from gpuforge.jobs import local
 
     if dry_run:
@@ -171,10 +173,7 @@ def _launch_local(job, spec, nproc, checkpoint_uri, *, dry_run: bool, output: st
             for key, value in shown.items():
                 click.echo(f"{key}={value}")
         return
-    if importlib.util.find_spec("torch") is None:
-        raise GpuforgeError(
-            "launch --local needs PyTorch in this environment: pip install 'gpuforge[train]'"
-        )
+    require_torch("launch --local")
     code = local.run_local(job, spec, nproc=nproc, checkpoint_uri=checkpoint_uri)
     click.echo(f"job {job.name} exited with code {code}", err=True)
     if code:

@@ -44,3 +44,14 @@ def cluster_options(f):
         help="Use this kubeconfig instead of the environment's EKS cluster "
         "(e.g. the one `gpuforge emulate k8s` writes).",
     )(f)
+
+
+def require_torch(command: str) -> None:
+    """Refuse a command that runs torch here when torch is not installed (one line, exit 2)."""
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None:
+        raise BadInput(
+            f"{command} needs PyTorch in this environment "
+            "(pip install 'gpuforge[train]': torch 2.13, the CPU build where there is no CUDA)"
+        )

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
+from gpuforge.cli.console import console as make_console
 from gpuforge.model.pricing import HOURS_PER_MONTH
 from gpuforge.model.project_files import display_path
 from gpuforge.planning import SEVERITIES, PlanReport, kubernetes_summary
@@ -17,7 +18,7 @@ _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cya
 
 
 def show(report: PlanReport, path, tree: bool = False) -> None:
-    console = Console(highlight=False)
+    console = make_console()
     if not console.is_terminal:
         console.width = max(console.width, 120)
     cloud = report.cloud_resources
@@ -88,17 +89,36 @@ def _kubernetes(console: Console, report: PlanReport) -> None:
         where = f"{obj['namespace']}/" if obj["namespace"] else ""
         table.add_row(obj["kind"], f"{where}{obj['name']}", _k8s_detail(obj))
     for chart in summary["charts"]:
-        source = chart["repository"] or chart["chart"]
+        source = f" from {chart['repository']}" if chart["repository"] else ""  # else OCI
         table.add_row(
             "HelmRelease",
             f"{chart['namespace']}/{chart['release']}",
-            f"{chart['chart']} {chart['version']} from {source}; "
-            f"values {json.dumps(chart['values'], sort_keys=True)}",
+            f"{chart['chart']} {chart['version']}{source}\n{chart_values(chart['values'])}",
         )
     console.print(table)
     served = ", ".join(report.custom_resources) or "none"
     console.print(f"custom resources served (the installed controllers' CRDs): {served}")
     console.print(f"[dim]{summary['note']}[/]")
+
+
+def chart_values(values: dict, prefix: str = "") -> str:
+    """A chart's values as one `dotted.key: value` line each, for people.
+
+    Lists stay on their line as JSON; a multi-line text value (Kueue's controller
+    configuration is one YAML document) is named with its size, not printed with
+    literal \\n: `plan -o json` has the whole text.
+    """
+    lines = []
+    for key in sorted(values):
+        value, path = values[key], f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            lines.append(chart_values(value, f"{path}."))
+        elif isinstance(value, str) and "\n" in value.strip():
+            count = len(value.strip().splitlines())
+            lines.append(f"{path}: ({count}-line text; plan -o json shows it)")
+        else:
+            lines.append(f"{path}: {json.dumps(value)}")
+    return "\n".join(lines)
 
 
 def _pools(console: Console, report: PlanReport) -> None:

@@ -47,12 +47,12 @@ def validate(env: str, output: str) -> None:
 
 
 def _print_summary(path, spec, cost) -> None:
-    from rich.console import Console
     from rich.table import Table
 
+    from gpuforge.cli.console import console as make_console
     from gpuforge.model.project_files import display_path
 
-    console = Console(highlight=False)
+    console = make_console()
     if not console.is_terminal:
         console.width = max(console.width, 120)
     console.print(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from gpuforge.cli.errors import BadInput
-from gpuforge.cli.options import output_option, required_env_option
+from gpuforge.cli.options import output_option, require_torch, required_env_option
 from gpuforge.jobs.gpu_peaks import DEFAULT_BUSBW_THRESHOLD, DEFAULT_MATMUL_THRESHOLD
 
 if TYPE_CHECKING:
@@ -82,6 +82,7 @@ def _fraction(ctx: click.Context, param: click.Parameter, value: str) -> float:
 )
 @click.option(
     "--min-matmul",
+    metavar="FRACTION",
     callback=_fraction,
     default=str(DEFAULT_MATMUL_THRESHOLD),
     show_default=True,
@@ -89,6 +90,7 @@ def _fraction(ctx: click.Context, param: click.Parameter, value: str) -> float:
 )
 @click.option(
     "--min-busbw",
+    metavar="FRACTION",
     callback=_fraction,
     default=str(DEFAULT_BUSBW_THRESHOLD),
     show_default=True,
@@ -176,6 +178,7 @@ def validate_pool(
 
     if nodes not in (None, 1):
         raise BadInput("validate-pool: --local runs on this machine: --nodes must be 1")
+    require_torch("validate-pool --local")
     with burnin_job.results_dir() as tmp:
         where = Path(tmp)
         args = burnin_job.program_args(size=size, allreduce_mib=allreduce_mib, results=where)
@@ -236,10 +239,11 @@ def _pct(value: float | None) -> str:
 
 
 def _print_table(verdict, pool_spec) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
+    from gpuforge.cli.console import console as make_console
+
+    console = make_console()
     accel = pool_spec.instance.accelerator
     dtypes = "/".join(sorted({r.dtype for r in verdict.rows})) or "-"
     title = (

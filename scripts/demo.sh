@@ -56,7 +56,8 @@ for _ in $(seq 100); do [[ -s "$work/aws.env" ]] && break; sleep 0.1; done
 (
   # shellcheck disable=SC1091
   source "$work/aws.env"
-  $gf launch examples/jobs/tiny-gpt.yaml -e dev --local --nproc 2 | tail -n 4
+  # one stream, so the exit line comes after the ranks' last lines
+  $gf launch examples/jobs/tiny-gpt.yaml -e dev --local --nproc 2 2>&1 | tail -n 5
   step "checkpoints in the emulated account's bucket"
   .venv/bin/python - <<'PY'
 import boto3
@@ -67,6 +68,7 @@ _, spec = load_env("dev")
 bucket = names.bucket_name(spec.expected_account, spec.region, "dev", "checkpoints")
 items = boto3.client("s3").list_objects_v2(Bucket=bucket, Prefix="tiny-gpt/")["Contents"]
 for item in items:
-    print(f"s3://{bucket}/{item['Key']}  {item['Size']:,} bytes")
+    written = item["LastModified"].strftime("%Y-%m-%d %H:%M:%S")
+    print(f"{written}  s3://{bucket}/{item['Key']}  {item['Size']:,} bytes")
 PY
 )

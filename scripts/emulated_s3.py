@@ -22,7 +22,9 @@ from gpuforge.model.loader import load_env
 def main(env_name: str, env_file: str) -> None:
     _, spec = load_env(env_name)
     account = spec.expected_account
-    with EmulatedAccount(region=spec.region, mode="server", account_id=account) as aws:
+    # a live account: objects carry the time they were written, not the plan's fixed clock
+    live = EmulatedAccount(region=spec.region, mode="server", account_id=account, fixed_clock=False)
+    with live as aws:
         s3 = aws.client("s3")
         for bucket in spec.storage.buckets:
             s3.create_bucket(Bucket=names.bucket_name(account, spec.region, env_name, bucket.name))

@@ -64,7 +64,7 @@ def _light_runs() -> list[list[str]]:
         ["validate-pool", "h100", "-e", "prod", "-o", "json"],
         ["launch", str(ROOT / "examples/jobs/tiny-gpt.yaml"), "-e", "dev", "--local", "--dry-run"],
         ["launch", str(ROOT / "examples/jobs/llama-2x8-h100.yaml"), "-e", "prod", "--dry-run"],
-        ["image", "render", "-o", "{tmp}/Dockerfile"],
+        ["image", "render", "--out", "{tmp}/trainer-image"],
     ]
     runs += [[name, "--help"] for name in COMMANDS]
     return runs

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import ast
-from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 import yaml
 
 from gpuforge.cli.main import cli
-from gpuforge.model import catalog
+from gpuforge.model import catalog, spec_reference
+from gpuforge.model.install_source import running_requirement
 from gpuforge.model.loader import load_env
 from gpuforge.model.scaffold import (
     FILES,
@@ -19,6 +19,7 @@ from gpuforge.model.scaffold import (
     project_files,
     starter_pool,
 )
+from gpuforge.model.spec import EnvironmentSpec
 
 
 def _tree(root: Path) -> set[str]:
@@ -54,9 +55,9 @@ def test_the_files_are_the_project_a_team_needs(tmp_path, runner):
         target / ".venv"
     ).resolve()
     pins = [line for line in (target / "requirements.txt").read_text().splitlines() if line[:1]]
-    assert [p for p in pins if not p.startswith("#")] == [
-        f"gpuforge[policy]=={version('gpuforge')}"
-    ]
+    # the pin names where this gpuforge came from (here: the checkout, installed editable)
+    assert [p for p in pins if not p.startswith("#")] == [running_requirement().line]
+    assert running_requirement().line.startswith("gpuforge[policy] @ file://")
     main = (target / "__main__.py").read_text()
     assert "from gpuforge.program import main\n\nmain()" in main
     ast.parse(main)
@@ -71,6 +72,10 @@ def test_the_files_are_the_project_a_team_needs(tmp_path, runner):
     assert "pulumi up -s dev --policy-pack policies" in readme
     assert "awskms://alias/gpuforge-dev-pulumi-secrets?region=us-east-1" in readme
     assert ".venv/" in (target / ".gitignore").read_text().splitlines()
+    # spec errors' hints say "see stacks/README.md": the new repository has it
+    reference = (target / "stacks" / "README.md").read_text()
+    assert spec_reference.table(EnvironmentSpec) in reference
+    assert "| `cluster.version` |" in reference
 
 
 @pytest.mark.parametrize("region", sorted(catalog._data()["zones"]))

@@ -51,6 +51,9 @@ class EmulatedAccount:
     :param seed: seeds the account's one source of ids (:attr:`random`); with the
         fixed clock (:mod:`emulator.determinism`) the same calls give the same ids,
         ARNs and timestamps in every run.
+    :param fixed_clock: timestamps read :data:`determinism.EPOCH` (a plan's
+        reproducibility); False for an account people watch live (`make demo`'s S3),
+        where objects carry the time they were written.
     """
 
     account_id = ACCOUNT_ID
@@ -63,6 +66,7 @@ class EmulatedAccount:
         mode: Literal["inprocess", "server"] = "inprocess",
         account_id: str | None = None,
         seed: int = determinism.DEFAULT_SEED,
+        fixed_clock: bool = True,
     ) -> None:
         if mode not in ("inprocess", "server"):
             raise ValueError(f"mode must be 'inprocess' or 'server', not {mode!r}")
@@ -70,6 +74,7 @@ class EmulatedAccount:
         self.region = region
         self.mode = mode
         self.seed = seed
+        self.fixed_clock = fixed_clock
         self.random: Any = None  # moto's generator, seeded at start
         self.endpoint_url: str | None = None
         self._saved_env: dict[str, str | None] | None = None
@@ -139,7 +144,8 @@ class EmulatedAccount:
                 self.endpoint_url = f"http://{host}:{port}"
                 os.environ["AWS_ENDPOINT_URL"] = self.endpoint_url
             self.random = determinism.seeded_random(self.seed)
-            determinism.freeze_clock()
+            if self.fixed_clock:
+                determinism.freeze_clock()
             self._warm_backends()
         except BaseException:
             determinism.thaw_clock()

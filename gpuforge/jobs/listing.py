@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from gpuforge.jobs import job_status, launch_annotations
 from gpuforge.jobs.job_objects import pods_by_job, primaries
 from gpuforge.jobs.kube_client import connect
+from gpuforge.model.names import ENVIRONMENT_LABEL
 from gpuforge.model.spec import EnvironmentSpec
 
 
@@ -40,14 +41,18 @@ class JobRecord:
 def list_jobs(
     env: EnvironmentSpec, *, kubeconfig: str | None = None, context: str | None = None
 ) -> list[JobRecord]:
-    """Every gpuforge job in the environment's namespace, newest first."""
+    """Every gpuforge job the environment launched into its namespace, newest first."""
     kube = connect(env, kubeconfig, context)
     namespace = env.training.namespace
     pods = pods_by_job(kube, namespace)
     now = utc_now()
-    records = [
-        job_record(p, pods.get(p["metadata"]["name"], []), now) for p in primaries(kube, namespace)
+    # environments may share a cluster and namespace: only this environment's jobs
+    mine = [
+        p
+        for p in primaries(kube, namespace)
+        if (p["metadata"].get("labels") or {}).get(ENVIRONMENT_LABEL) == env.environment
     ]
+    records = [job_record(p, pods.get(p["metadata"]["name"], []), now) for p in mine]
     return sorted(records, key=lambda r: (r.age_s is None, r.age_s or 0, r.name))
 
 

@@ -35,7 +35,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO
 
-from gpuforge.jobs import contract
+from gpuforge.jobs import contract, launcher_stderr
 from gpuforge.jobs.local_storage import resolve
 from gpuforge.jobs.pod import torchrun_options
 from gpuforge.jobs.spec import JobSpec
@@ -154,11 +154,14 @@ def run_local(
             env=environment(job, env, uri, extra_env),
             start_new_session=True,
             stdout=stdout,
+            stderr=subprocess.PIPE,
         )
         group = _Group(proc, grace_seconds, say)
+        errors = launcher_stderr.forward(proc.stderr, sys.stderr, lambda: group.kill_at is not None)
         limit = job.timeout_seconds if timeout_s is None else timeout_s
         with group.signals():
             code = group.wait(deadline=time.monotonic() + limit)
+        errors.join(timeout=5)
     finally:
         if not was_subreaper:
             _set_subreaper(False)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from gpuforge.jobs import job_status, resources
 from gpuforge.jobs.fit import Fit
+from gpuforge.jobs.gang_words import gang_words
 from gpuforge.jobs.job_errors import (
     Interrupted,
     JobExists,
@@ -83,7 +84,7 @@ def submit(
             raise LaunchRejected(name, at, why, left) from None
         raise
     say(
-        f"launched {name}: {fit.nodes} x {fit.gpus_per_node} GPUs on pool {fit.pool.name} "
+        f"launched {name}: {gang_words(fit.nodes, fit.gpus_per_node)} on pool {fit.pool.name} "
         f"({fit.backend}, namespace {namespace})"
     )
     if not wait:

@@ -44,6 +44,9 @@ MANAGED_LABELS = {MANAGED_BY_LABEL: MANAGED_BY}
 """Labels on every Kubernetes object gpuforge applies."""
 GPU_MODEL_LABEL = f"{TAG_PREFIX}/gpu-model"
 JOB_LABEL = f"{TAG_PREFIX}/job"
+ENVIRONMENT_LABEL = ENVIRONMENT_TAG
+"""On every object of a job: the environment that launched it. Environments can share a
+cluster and a namespace; `gpuforge jobs -e ENV` lists only ENV's jobs by it."""
 ACCELERATOR_LABEL = "k8s.amazonaws.com/accelerator"
 """The label cluster-autoscaler's AWS provider reads as "this node has a GPU" (value: the
 GPU type, `nvidia-h100`): with it the autoscaler treats a new node as not ready until the

@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gpuforge.model import catalog
+from gpuforge.model import catalog, spec_reference
 from gpuforge.model.errors import SpecError
+from gpuforge.model.install_source import Requirement, index_requirement
 from gpuforge.model.rendering import secrets_provider, template_environment
+from gpuforge.model.spec import EnvironmentSpec
 
 STARTER_ENV = "dev"
 # Small one-GPU types for the starter pool, in order of preference: the first one that
@@ -26,6 +28,8 @@ FILES = {
     "__main__.py": "__main__.py.j2",
     "requirements.txt": "requirements.txt.j2",
     f"stacks/{STARTER_ENV}.yaml": "dev.yaml.j2",
+    # the spec reference that spec errors' hints point to ("see stacks/README.md")
+    "stacks/README.md": "stacks-README.md.j2",
     ".gitignore": "gitignore.j2",
     "README.md": "README.md.j2",
     "policies/PulumiPolicy.yaml": "policies/PulumiPolicy.yaml.j2",
@@ -136,7 +140,12 @@ def _admins_block(admins: list[str] | None) -> str:
 
 
 def project_files(
-    *, region: str, name: str, version: str, admins: list[str] | None = None
+    *,
+    region: str,
+    name: str,
+    version: str,
+    admins: list[str] | None = None,
+    requirement: Requirement | None = None,
 ) -> dict[str, str]:
     """Every file of a new platform repository, by path relative to its root.
 
@@ -149,6 +158,8 @@ def project_files(
     values = {
         "name": name,
         "version": version,
+        "requirement": (requirement or index_requirement(version)).line,
+        "requirement_note": (requirement or index_requirement(version)).note,
         "admins_block": _admins_block(admins),
         "region": region,
         "k8s_version": catalog.EKS_DEFAULT_VERSION,
@@ -156,6 +167,7 @@ def project_files(
         "gpu_type": pool.instance_type if pool else None,
         "gpu_note": pool.note if pool else None,
         "secrets_provider": secrets_provider(STARTER_ENV, region),
+        "reference": spec_reference.table(EnvironmentSpec),
     }
     env = template_environment()
     files = {

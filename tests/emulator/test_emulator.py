@@ -219,6 +219,23 @@ def test_server_mode_is_visible_to_another_client_and_restores_the_environment()
     assert {k: os.environ.get(k) for k in before} == before
 
 
+@pytest.mark.parametrize("fixed_clock", [True, False])
+def test_a_live_account_stamps_objects_with_the_time_they_were_written(fixed_clock):
+    from datetime import UTC, datetime, timedelta
+
+    from gpuforge.emulator.determinism import EPOCH
+
+    with EmulatedAccount(fixed_clock=fixed_clock) as account:
+        s3 = account.client("s3")
+        s3.create_bucket(Bucket="stamps")
+        s3.put_object(Bucket="stamps", Key="k", Body=b"x")
+        written = s3.head_object(Bucket="stamps", Key="k")["LastModified"]
+    if fixed_clock:
+        assert written == EPOCH  # a plan's reproducible clock
+    else:
+        assert abs(datetime.now(UTC) - written) < timedelta(minutes=5)
+
+
 def test_one_open_account_per_process():
     with EmulatedAccount(), pytest.raises(RuntimeError, match="another EmulatedAccount"):
         EmulatedAccount().start()

@@ -69,7 +69,8 @@ def test_submit_creates_service_then_job_with_launch_facts(api, env, kubeconfig,
     assert (notes["gpuforge.dev/pool"], notes["gpuforge.dev/backend"]) == ("h100", "indexed-job")
     assert job["spec"]["completions"] == 2
     assert said == [
-        f"launched llama: 2 x 8 GPUs on pool h100 (indexed-job, namespace {env.training.namespace})"
+        "launched llama: 2 nodes x 8 GPUs on pool h100 "
+        f"(indexed-job, namespace {env.training.namespace})"
     ]
 
 
@@ -235,6 +236,24 @@ def test_jobs_lists_state_size_restarts_and_cost(api, env, env_file, kubeconfig,
     assert row["cost_usd"] == pytest.approx(2 * hourly_usd("p5.48xlarge"), rel=0.01)
     table = runner.invoke(cli, ["jobs", "-e", env_file, "--kubeconfig", kubeconfig])
     assert "llama" in table.stdout and "2 x 8" in table.stdout and "Running" in table.stdout
+
+
+def test_jobs_lists_only_the_environments_own_jobs_on_a_shared_namespace(
+    api, env, kubeconfig, sleeps
+):
+    launch(api, env, kubeconfig=kubeconfig)
+    other = env.model_copy(update={"environment": "staging"})
+    assert [r.name for r in list_jobs(env, kubeconfig=kubeconfig)] == ["llama"]
+    assert list_jobs(other, kubeconfig=kubeconfig) == []  # same cluster and namespace
+
+
+def test_jobs_table_keeps_each_row_whole_when_piped(api, env, env_file, kubeconfig, runner, sleeps):
+    long_name = "a-long-job-name-cut-at-eighty-columns-xy"
+    launch(api, env, job_spec(name=long_name), kubeconfig=kubeconfig)
+    table = runner.invoke(cli, ["jobs", "-e", env_file, "--kubeconfig", kubeconfig])
+    assert table.exit_code == 0, table.output
+    (row,) = [line for line in table.stdout.splitlines() if "Pending" in line]
+    assert long_name in row  # not folded over two lines, so it can be copied
 
 
 def test_status_explains_a_pool_scaling_up_from_zero(

@@ -102,7 +102,7 @@ def test_manifests_applied_from_the_dry_run_show_their_size_and_pool(
     name = "llama-8b-pretrain"
     status = runner.invoke(cli, ["status", name, "-e", env_file, "--kubeconfig", kubeconfig])
     assert status.exit_code == 0, status.output
-    assert f"{name} Queued: 2 x 8 GPUs on pool h100 (Job)" in status.stdout
+    assert f"{name} Queued: 2 nodes x 8 GPUs on pool h100 (Job)" in status.stdout
     listed = runner.invoke(cli, ["jobs", "-e", env_file, "--kubeconfig", kubeconfig, "-o", "json"])
     (row,) = json.loads(listed.stdout)["jobs"]
     assert (row["nodes"], row["gpus_per_node"], row["pool"]) == (2, 8, "h100")

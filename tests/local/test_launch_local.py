@@ -162,7 +162,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _launch_and_interrupt(tmp_path: Path, env: dict, interrupts: int) -> tuple[int, set[int]]:
+def _launch_and_interrupt(tmp_path: Path, env: dict, interrupts: int) -> tuple[int, set[int], str]:
     job = _project(tmp_path, SLEEPER, checkpoint=False)
     cmd = [sys.executable, "-m", "gpuforge.cli", "launch", str(job), "-e", "dev", "--local"]
     proc = subprocess.Popen(
@@ -182,15 +182,19 @@ def _launch_and_interrupt(tmp_path: Path, env: dict, interrupts: int) -> tuple[i
             proc.send_signal(signal.SIGINT)
             time.sleep(0.5)
         code = proc.wait(30)
+        errors = proc.stderr.read()
     finally:
         if proc.poll() is None:
             proc.kill()
-    return code, pids
+    return code, pids, errors
 
 
 def test_ctrl_c_stops_every_process_the_job_started(tmp_path):
-    code, pids = _launch_and_interrupt(tmp_path, _clean_env(), interrupts=1)
+    code, pids, errors = _launch_and_interrupt(tmp_path, _clean_env(), interrupts=1)
     assert code == 130
+    # the stop the user asked for ends in the exit line, not torchrun's SignalException
+    assert "Traceback" not in errors and "SignalException" not in errors, errors
+    assert errors.rstrip().splitlines()[-1].endswith("exited with code 130")
     deadline = time.monotonic() + 10
     while any(_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -198,7 +202,8 @@ def test_ctrl_c_stops_every_process_the_job_started(tmp_path):
 
 
 def test_a_second_ctrl_c_kills_ranks_that_ignore_sigterm(tmp_path):
-    code, pids = _launch_and_interrupt(tmp_path, {**_clean_env(), "STUBBORN": "1"}, interrupts=2)
+    env = {**_clean_env(), "STUBBORN": "1"}
+    code, pids, _ = _launch_and_interrupt(tmp_path, env, interrupts=2)
     assert code == 130
     deadline = time.monotonic() + 10
     while any(_alive(p) for p in pids) and time.monotonic() < deadline:
