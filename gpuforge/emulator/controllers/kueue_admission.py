@@ -26,8 +26,12 @@ Read at kubernetes-sigs/kueue@8eab687 (v0.19.2, the newest release in the snapsh
   reason `Misconfigured`);
 - `apis/kueue/v1beta2/workload_types.go:1164` (`Finished`, reasons `Succeeded`/`Failed`).
 
-Not emulated: preemption, borrowing and cohorts, admission checks, partial admission,
-priorities (admission is first come, first served in creation order).
+ClusterQueues in a cohort (an environment's teams, `gpuforge.model.team_queues`) borrow
+each other's unused quota within their borrowing and lending limits (`_Room`).
+
+Not emulated: preemption (so no reclaim: a team waits until borrowed quota is freed),
+Fair Sharing's ordering, admission checks, partial admission, priorities (admission is
+first come, first served in creation order).
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ from gpuforge.emulator.controllers.store import (
 )
 from gpuforge.jobs import resources
 from gpuforge.jobs.resources import Resource
-from gpuforge.model import kueue
+from gpuforge.model import kueue, team_queues, teams
 from gpuforge.model.names import KUEUE_QUEUE_LABEL
 from gpuforge.model.spec import EnvironmentSpec
 
@@ -248,21 +252,32 @@ class KueueAdmission:
         return 1
 
     def _cluster_queue(self, namespace: str | None, queue: str) -> dict | None:
-        """The runtime's ClusterQueue behind LocalQueue `queue` in `namespace`, or None."""
+        """The runtime's ClusterQueue behind LocalQueue `queue` in `namespace`, or None
+        (the environment's one, or a team's: `gpuforge.model.team_queues`)."""
         if self.spec is None:
             return None
-        local = kueue.local_queue(self.spec)
-        if (local["namespace"], local["name"]) != (namespace, queue):
-            return None
-        cluster = kueue.cluster_queue(self.spec)
-        selector = cluster["spec"]["namespaceSelector"]["matchLabels"]
-        if selector.get("kubernetes.io/metadata.name", namespace) != namespace:
-            return None
-        return cluster
+        for team in teams.teams(self.spec):
+            local = team_queues.local_queue(self.spec, team)
+            if (local["namespace"], local["name"]) != (namespace, queue):
+                continue
+            cluster = self._queues().get(local["spec"]["clusterQueue"])
+            if cluster is None:
+                return None
+            selector = cluster["spec"]["namespaceSelector"]["matchLabels"]
+            if selector.get("kubernetes.io/metadata.name", namespace) != namespace:
+                return None
+            return cluster
+        return None
+
+    def _queues(self) -> dict[str, dict]:
+        """Every ClusterQueue of the environment, by name."""
+        if self.spec is None:
+            return {}
+        return {q["name"]: q for q in team_queues.cluster_queues(self.spec)}
 
     def _assign(self, cluster_queue: dict, workload: dict) -> tuple[list[dict] | None, str]:
         """Flavors for every pod set, or None and the scheduler's message."""
-        usage = self._usage(cluster_queue)
+        room = _Room(cluster_queue, self._queues(), self._usage())
         pools_by_flavor = {
             kueue.resource_flavor(p)["name"]: kueue.resource_flavor(p)["spec"]
             for p in (self.spec.gpu_pools if self.spec else [])
@@ -288,13 +303,13 @@ class KueueAdmission:
                     if why:
                         reasons.append(why)
                         continue
-                    quota = {q["name"]: quantity(q["nominalQuota"]) for q in flavor["resources"]}
                     fits = True
                     for rname, want in sorted(total.items()):
                         if want <= 0:
                             continue
                         previous = assigned.get((fname, rname), Decimal(0))
-                        cap = quota.get(rname, Decimal(0))
+                        cap = room.potential(fname, rname)
+                        available = room.available(fname, rname)
                         if previous + want > cap:
                             reasons.append(
                                 f"insufficient quota for {rname} in flavor {fname}, previously "
@@ -303,8 +318,8 @@ class KueueAdmission:
                                 f"capacity ({format_amount(rname, cap)})"
                             )
                             fits = False
-                        elif usage.get((fname, rname), Decimal(0)) + previous + want > cap:
-                            more = usage.get((fname, rname), Decimal(0)) + previous + want - cap
+                        elif previous + want > available:
+                            more = previous + want - available
                             reasons.append(
                                 f"insufficient unused quota for {rname} in flavor {fname}, "
                                 f"{format_amount(rname, more)} more needed"
@@ -334,22 +349,21 @@ class KueueAdmission:
             return None, "; ".join(messages)
         return assignments, ""
 
-    def _usage(self, cluster_queue: dict) -> dict[tuple[str, str], Decimal]:
-        """What admitted, unfinished Workloads of `cluster_queue` hold, per flavor and
-        resource (only the namespaces its `namespaceSelector` selects can use it)."""
-        used: dict[tuple[str, str], Decimal] = {}
-        selector = cluster_queue["spec"]["namespaceSelector"]["matchLabels"]
-        namespace = selector.get("kubernetes.io/metadata.name")
-        for workload in self.store.list(resources.WORKLOAD, namespace):
+    def _usage(self) -> dict[str, dict[tuple[str, str], Decimal]]:
+        """What admitted, unfinished Workloads hold, per ClusterQueue, flavor and resource."""
+        used: dict[str, dict[tuple[str, str], Decimal]] = {}
+        for workload in self.store.list(resources.WORKLOAD):
             admission = (workload.get("status") or {}).get("admission") or {}
-            if admission.get("clusterQueue") != cluster_queue["name"]:
+            queue = admission.get("clusterQueue")
+            if queue is None:
                 continue
             if not is_true(workload, "QuotaReserved") or is_true(workload, "Finished"):
                 continue
+            mine = used.setdefault(queue, {})
             for assignment in admission.get("podSetAssignments") or []:
                 for rname, amount in (assignment.get("resourceUsage") or {}).items():
                     key = (assignment["flavors"][rname], rname)
-                    used[key] = used.get(key, Decimal(0)) + quantity(amount)
+                    mine[key] = mine.get(key, Decimal(0)) + quantity(amount)
         return used
 
     # -- status writes -------------------------------------------------------------
@@ -371,6 +385,90 @@ class KueueAdmission:
             workload["metadata"]["name"],
             {"status": {"conditions": _merged(workload, new, now)}},
         )
+
+
+class _Room:
+    """How much of a flavor's resource a ClusterQueue can take: Kueue's resource tree for
+    one level (ClusterQueues in a cohort), kubernetes-sigs/kueue@8eab687:
+    pkg/cache/scheduler/resource_node.go:63-142 (`localQuota`, `available`,
+    `potentialAvailable`) and :217-227 (what a ClusterQueue adds to its cohort: its
+    quota less what it keeps back by `lendingLimit`, its usage beyond that), as
+    `fitsResourceQuota` uses them (pkg/scheduler/flavorassigner/flavorassigner.go:1340-1370).
+    A ClusterQueue without a cohort has its nominal quota and nothing more."""
+
+    def __init__(
+        self,
+        queue: dict,
+        queues: dict[str, dict],
+        usage: dict[str, dict[tuple[str, str], Decimal]],
+    ) -> None:
+        self.queue = queue
+        cohort = queue["spec"].get("cohortName")
+        self.members = (
+            [q for q in queues.values() if q["spec"].get("cohortName") == cohort]
+            if cohort
+            else [queue]
+        )
+        self.cohort = cohort
+        self.usage = usage
+
+    def _quota(self, queue: dict, fr: tuple[str, str]) -> dict[str, Decimal | None]:
+        """nominal, borrow and lend (None: no limit) of a flavor's resource in `queue`."""
+        for group in queue["spec"]["resourceGroups"]:
+            for flavor in group["flavors"]:
+                for res in flavor["resources"] if flavor["name"] == fr[0] else []:
+                    if res["name"] != fr[1]:
+                        continue
+                    limits = (res.get("borrowingLimit"), res.get("lendingLimit"))
+                    return {
+                        "nominal": quantity(res.get("nominalQuota", 0)),
+                        "borrow": None if limits[0] is None else quantity(limits[0]),
+                        "lend": None if limits[1] is None else quantity(limits[1]),
+                    }
+        return {"nominal": Decimal(0), "borrow": None, "lend": None}
+
+    def _local(self, quota: dict) -> Decimal:
+        if quota["lend"] is None:
+            return Decimal(0)
+        return max(Decimal(0), quota["nominal"] - quota["lend"])
+
+    def _used(self, queue: dict, fr: tuple[str, str]) -> Decimal:
+        return self.usage.get(queue["name"], {}).get(fr, Decimal(0))
+
+    def _cohort_free(self, fr: tuple[str, str]) -> tuple[Decimal, Decimal]:
+        """The cohort's quota (what its members lend) and what of it is unused."""
+        total, used = Decimal(0), Decimal(0)
+        for member in self.members:
+            quota = self._quota(member, fr)
+            local = self._local(quota)
+            total += quota["nominal"] - local
+            used += max(Decimal(0), self._used(member, fr) - local)
+        return total, total - used
+
+    def available(self, flavor: str, resource: str) -> Decimal:
+        fr = (flavor, resource)
+        quota = self._quota(self.queue, fr)
+        usage = self._used(self.queue, fr)
+        if not self.cohort:
+            return quota["nominal"] - usage
+        local = self._local(quota)
+        _, parent = self._cohort_free(fr)
+        if quota["borrow"] is not None:
+            stored = quota["nominal"] - local
+            used_in_parent = max(Decimal(0), usage - local)
+            parent = min(stored - used_in_parent + quota["borrow"], parent)
+        return max(Decimal(0), local - usage) + parent
+
+    def potential(self, flavor: str, resource: str) -> Decimal:
+        fr = (flavor, resource)
+        quota = self._quota(self.queue, fr)
+        if not self.cohort:
+            return quota["nominal"]
+        total, _ = self._cohort_free(fr)
+        most = self._local(quota) + total
+        if quota["borrow"] is not None:
+            most = min(quota["nominal"] + quota["borrow"], most)
+        return most
 
 
 def _merged(workload: dict, new: list[dict], now: str) -> list[dict]:
