@@ -14,6 +14,8 @@ from gpuforge.jobs import job_status, launch_annotations
 from gpuforge.jobs.job_objects import pods_by_job, primaries
 from gpuforge.jobs.kube_client import connect
 from gpuforge.model.spec import EnvironmentSpec
+from gpuforge.model.teams import Team
+from gpuforge.model.teams import teams as all_teams
 
 
 @dataclass
@@ -32,23 +34,32 @@ class JobRecord:
     running_s: float
     cost_usd: float | None
     """List price x nodes x time since the job's pods started; None when unpriced."""
+    team: str = ""
+    """The job's team (`gpuforge.model.teams`): the team whose namespace it is in."""
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
 def list_jobs(
-    env: EnvironmentSpec, *, kubeconfig: str | None = None, context: str | None = None
+    env: EnvironmentSpec,
+    *,
+    kubeconfig: str | None = None,
+    context: str | None = None,
+    teams: list[Team] | None = None,
 ) -> list[JobRecord]:
-    """Every gpuforge job in the environment's namespace, newest first."""
+    """Every gpuforge job in the namespaces of `teams` (default: the environment's one
+    team, or the first), newest first."""
     kube = connect(env, kubeconfig, context)
-    namespace = env.training.namespace
-    pods = pods_by_job(kube, namespace)
     now = utc_now()
-    records = [
-        job_record(p, pods.get(p["metadata"]["name"], []), now) for p in primaries(kube, namespace)
-    ]
-    return sorted(records, key=lambda r: (r.age_s is None, r.age_s or 0, r.name))
+    records = []
+    for team in teams or all_teams(env)[:1]:
+        pods = pods_by_job(kube, team.namespace)
+        for p in primaries(kube, team.namespace):
+            record = job_record(p, pods.get(p["metadata"]["name"], []), now)
+            record.team = team.name
+            records.append(record)
+    return sorted(records, key=lambda r: (r.age_s is None, r.age_s or 0, r.team, r.name))
 
 
 def job_record(primary: dict, pods: list[dict], now: datetime) -> JobRecord:

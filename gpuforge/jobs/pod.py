@@ -42,6 +42,7 @@ def labels(fit: Fit) -> dict[str, str]:
         names.MANAGED_BY_LABEL: names.MANAGED_BY,
         COMPONENT_LABEL: COMPONENT,
         names.POOL_KEY: fit.pool.name,
+        **({} if fit.team.is_default else {names.TEAM_LABEL: fit.team.name}),
     }
 
 

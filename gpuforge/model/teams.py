@@ -82,7 +82,7 @@ def teams(spec: EnvironmentSpec) -> list[Team]:
     ]
 
 
-def team(spec: EnvironmentSpec, name: str | None) -> Team:
+def team_of_job(spec: EnvironmentSpec, name: str | None) -> Team:
     """The team a job names (`team:` or `launch --team`), or a `SpecError` on `team`.
 
     An environment without teams takes no name (or `default`); one with teams needs one.

@@ -350,12 +350,17 @@ class KueueAdmission:
         return assignments, ""
 
     def _usage(self) -> dict[str, dict[tuple[str, str], Decimal]]:
-        """What admitted, unfinished Workloads hold, per ClusterQueue, flavor and resource."""
+        """What admitted, unfinished Workloads hold, per ClusterQueue, flavor and resource
+        (only the namespace a ClusterQueue's `namespaceSelector` selects can use it)."""
         used: dict[str, dict[tuple[str, str], Decimal]] = {}
+        selected = {
+            name: q["spec"]["namespaceSelector"]["matchLabels"].get("kubernetes.io/metadata.name")
+            for name, q in self._queues().items()
+        }
         for workload in self.store.list(resources.WORKLOAD):
             admission = (workload.get("status") or {}).get("admission") or {}
             queue = admission.get("clusterQueue")
-            if queue is None:
+            if queue not in selected or workload["metadata"].get("namespace") != selected[queue]:
                 continue
             if not is_true(workload, "QuotaReserved") or is_true(workload, "Finished"):
                 continue
