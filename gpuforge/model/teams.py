@@ -106,6 +106,11 @@ def team_of_job(spec: EnvironmentSpec, name: str | None) -> Team:
     )
 
 
+def team_for_pool(spec: EnvironmentSpec, pool: str) -> str | None:
+    """The first team with quota on `pool` (the burn-in runs as it), None without teams."""
+    return next((t.name for t in spec.teams if any(q.pool == pool for q in t.quota)), None)
+
+
 def team_of_namespace(spec: EnvironmentSpec, namespace: str) -> Team | None:
     return next((t for t in teams(spec) if t.namespace == namespace), None)
 
