@@ -32,9 +32,7 @@ def _list(value: Any) -> list:
 
 def _glob(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
     """IAM wildcards: `*` any run of characters (also `/` and `:`), `?` one character."""
-    regex = "".join(
-        ".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern
-    )
+    regex = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
     return re.fullmatch(regex, value, re.IGNORECASE if ignore_case else 0) is not None
 
 
@@ -85,9 +83,7 @@ def _condition_matches(block: dict, context: dict[str, Any]) -> bool:
     return True
 
 
-def statement_applies(
-    statement: dict, action: str, resource: str, context: dict[str, Any]
-) -> bool:
+def statement_applies(statement: dict, action: str, resource: str, context: dict[str, Any]) -> bool:
     """Whether `statement` covers this request (its effect aside)."""
     if "Principal" in statement or "NotPrincipal" in statement:
         raise NotImplementedError("resource-based policies")
