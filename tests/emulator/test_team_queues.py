@@ -1,6 +1,6 @@
 """Two teams on the emulated cluster: Kueue admits each team's jobs on its own ClusterQueue,
-lets a team borrow the other's unused GPUs within the cohort and its limits, and says why not
-in Kueue's words. The queues are the runtime's (`stacks/shared.yaml`, `team_queues`)."""
+lets a team borrow the other's unused GPUs within the cohort and its limits, reclaims lent
+GPUs by evicting the borrower, and says why not in Kueue's words. The queues are the runtime's (`stacks/shared.yaml`, `team_queues`)."""
 
 from __future__ import annotations
 
@@ -46,17 +46,30 @@ def test_teams_borrow_within_the_cohort_and_wait_for_what_was_lent(api, ctl):
     (wl,) = owned(api, resources.WORKLOAD, "vision", big)
     assert wl["status"]["admission"]["clusterQueue"] == "gpuforge-shared-vision"
 
-    # nlp's own 16 are lent out: its job waits (Kueue would reclaim them by preemption,
-    # reclaimWithinCohort: Any; the emulator does not preempt)
+    # nlp's own 16 are lent out: within its nominal quota it reclaims them
+    # (reclaimWithinCohort: Any): vision's borrowing job is evicted and suspended
     nlp = ctl.store.create(batch_job("nlp", "mine", n=2, queue=True, template=template(8)))
     ctl.settle()
-    cond = _reserved(api, "nlp", nlp)
+    assert _reserved(api, "nlp", nlp)["status"] == "True"
+    assert get(api, resources.BATCH_JOB, "nlp", "mine")["spec"]["suspend"] is False
+    (evicted,) = owned(api, resources.WORKLOAD, "vision", big)
+    conds = {c["type"]: c for c in evicted["status"]["conditions"]}
+    assert (conds["Evicted"]["status"], conds["Evicted"]["reason"]) == ("True", "Preempted")
+    assert conds["Preempted"]["reason"] == "InCohortReclamation"
+    assert conds["Evicted"]["message"].startswith("Preempted to accommodate a workload (UID: ")
+    assert conds["Evicted"]["message"].endswith(
+        "due to reclamation within the cohort; preemptor path: /gpuforge-shared/"
+        "gpuforge-shared-nlp; preemptee path: /gpuforge-shared/gpuforge-shared-vision"
+    )
+    assert get(api, resources.BATCH_JOB, "vision", "big")["spec"]["suspend"] is True
+    assert owned(api, resources.POD, "vision", big) == []  # suspending deleted its pods
+    # vision now waits for what nlp took back: 8 of its own + 8 lendable left, 32 wanted
+    cond = _reserved(api, "vision", big)
     assert (cond["status"], cond["reason"]) == ("False", "Pending")
     assert (
         f"insufficient unused quota for {GPU} in flavor pool-h100, 16 more needed"
         in (cond["message"])
     )
-    assert get(api, resources.BATCH_JOB, "nlp", "mine")["spec"]["suspend"] is True
 
     # more than nlp's nominal 16 + borrowing limit 8 can never be admitted
     never = ctl.store.create(batch_job("nlp", "huge", n=4, queue=True, template=template(8)))
@@ -66,13 +79,13 @@ def test_teams_borrow_within_the_cohort_and_wait_for_what_was_lent(api, ctl):
         "requests (0) + current podset request (32) > maximum capacity (24)"
     ) in _reserved(api, "nlp", never)["message"]
 
-    # vision's job ends: the borrowed GPUs come back and nlp's job is admitted
-    for pod in owned(api, resources.POD, "vision", big):
+    # nlp's job ends: vision's job is admitted again
+    for pod in owned(api, resources.POD, "nlp", nlp):
         set_phase(api, pod, "Succeeded", exit_code=0)
     ctl.settle()
-    assert _reserved(api, "nlp", nlp)["status"] == "True"
-    assert get(api, resources.BATCH_JOB, "nlp", "mine")["spec"]["suspend"] is False
-    for pod in owned(api, resources.POD, "nlp", nlp):
+    assert _reserved(api, "vision", big)["status"] == "True"
+    assert get(api, resources.BATCH_JOB, "vision", "big")["spec"]["suspend"] is False
+    for pod in owned(api, resources.POD, "vision", big):
         set_phase(api, pod, "Succeeded", exit_code=0)
     ctl.settle()
 

@@ -29,9 +29,12 @@ Read at kubernetes-sigs/kueue@8eab687 (v0.19.2, the newest release in the snapsh
 ClusterQueues in a cohort (an environment's teams, `gpuforge.model.team_queues`) borrow
 each other's unused quota within their borrowing and lending limits (`_Room`).
 
-Not emulated: preemption (so no reclaim: a team waits until borrowed quota is freed),
-Fair Sharing's ordering, admission checks, partial admission, priorities (admission is
-first come, first served in creation order).
+A team within its nominal quota reclaims what others borrowed (`_reclaim`: their newest
+workloads are evicted and their jobs suspended).
+
+Not emulated: preemption by priority (`withinClusterQueue`), Fair Sharing's ordering and
+share values, admission checks, partial admission, priorities (admission is first come,
+first served in creation order).
 """
 
 from __future__ import annotations
@@ -214,6 +217,8 @@ class KueueAdmission:
             return self._pending(workload, "Misconfigured", message)
         assignments, message = self._assign(cluster_queue, workload)
         if assignments is None:
+            assignments = self._reclaim(cluster_queue, workload)
+        if assignments is None:
             return self._pending(workload, "Pending", message)
         cq_name = cluster_queue["name"]
         now = timestamp(self.store.clock())
@@ -275,9 +280,14 @@ class KueueAdmission:
             return {}
         return {q["name"]: q for q in team_queues.cluster_queues(self.spec)}
 
-    def _assign(self, cluster_queue: dict, workload: dict) -> tuple[list[dict] | None, str]:
+    def _assign(
+        self,
+        cluster_queue: dict,
+        workload: dict,
+        usage: dict[str, dict[tuple[str, str], Decimal]] | None = None,
+    ) -> tuple[list[dict] | None, str]:
         """Flavors for every pod set, or None and the scheduler's message."""
-        room = _Room(cluster_queue, self._queues(), self._usage())
+        room = _Room(cluster_queue, self._queues(), self._usage() if usage is None else usage)
         pools_by_flavor = {
             kueue.resource_flavor(p)["name"]: kueue.resource_flavor(p)["spec"]
             for p in (self.spec.gpu_pools if self.spec else [])
@@ -349,6 +359,103 @@ class KueueAdmission:
             return None, "; ".join(messages)
         return assignments, ""
 
+    # -- reclaim within the cohort ---------------------------------------------------
+
+    def _reclaim(self, cluster_queue: dict, workload: dict) -> list[dict] | None:
+        """Kueue's classic reclaim (`preemption.reclaimWithinCohort`): a workload that fits
+        its ClusterQueue's nominal quota takes back what other ClusterQueues of the cohort
+        borrowed, evicting their admitted workloads, newest first, only from a queue still
+        borrowing, and only if that makes it fit (then its assignments; else None, and
+        nothing is evicted). kubernetes-sigs/kueue@8eab687:
+        pkg/scheduler/flavorassigner/flavorassigner.go:1362-1370 (preemption is tried when
+        the request is within the nominal quota), pkg/scheduler/preemption/preemption.go
+        (`preemptionMessage`, reason `InCohortReclamation`), and the job framework's
+        eviction (pkg/controller/jobframework/reconciler.go:580-612: the job stopped, the
+        Workload `Requeued` and its quota reservation unset). Priorities and Fair Sharing's
+        share values are not weighed."""
+        policy = (cluster_queue["spec"].get("preemption") or {}).get("reclaimWithinCohort")
+        cohort = cluster_queue["spec"].get("cohortName")
+        if not cohort or policy in (None, "Never"):
+            return None
+        queues = self._queues()
+        usage = self._usage()
+        room = _Room(cluster_queue, queues, usage)
+        wanted = _totals(workload)
+        mine = usage.get(cluster_queue["name"], {})
+        if not any(
+            all(mine.get((f, r), Decimal(0)) + v <= room.nominal(f, r) for r, v in want.items())
+            for f, want in _by_flavor(cluster_queue, wanted).items()
+        ):
+            return None
+        victims: list[dict] = []
+        for candidate in self._admitted_in_cohort(cohort, exclude=cluster_queue["name"]):
+            held = _held(candidate)
+            queue = queues[candidate["status"]["admission"]["clusterQueue"]]
+            theirs = usage.setdefault(queue["name"], {})
+            other = _Room(queue, queues, usage)
+            if not any(theirs.get(fr, Decimal(0)) > other.nominal(*fr) for fr in held):
+                continue  # that queue is within its own quota: nothing to reclaim there
+            for fr, amount in held.items():
+                theirs[fr] = theirs.get(fr, Decimal(0)) - amount
+            victims.append(candidate)
+            assignments, _ = self._assign(cluster_queue, workload, usage)
+            if assignments is not None:
+                for victim in victims:
+                    self._evict(victim, workload, cluster_queue, queues, cohort)
+                return assignments
+        return None
+
+    def _admitted_in_cohort(self, cohort: str, exclude: str) -> list[dict]:
+        """Admitted, unfinished Workloads of the cohort's other queues, newest first."""
+        names_ = {n for n, q in self._queues().items() if q["spec"].get("cohortName") == cohort} - {
+            exclude
+        }
+        found = [
+            w
+            for w in self.store.list(resources.WORKLOAD)
+            if ((w.get("status") or {}).get("admission") or {}).get("clusterQueue") in names_
+            and is_true(w, "QuotaReserved")
+            and not is_true(w, "Finished")
+        ]
+        return sorted(
+            found,
+            key=lambda w: (condition(w, "QuotaReserved") or {}).get("lastTransitionTime") or "",
+            reverse=True,
+        )
+
+    def _evict(
+        self, victim: dict, preemptor: dict, cq: dict, queues: dict[str, dict], cohort: str
+    ) -> None:
+        """Evict `victim` for `preemptor` as Kueue does, and stop (suspend) its job."""
+        victim_cq = victim["status"]["admission"]["clusterQueue"]
+        message = (
+            f"Preempted to accommodate a workload (UID: {preemptor['metadata'].get('uid')}, "
+            f"JobUID: {(preemptor['metadata'].get('labels') or {}).get(JOB_UID_LABEL)}) due to "
+            f"reclamation within the cohort; preemptor path: /{cohort}/{cq['name']}; "
+            f"preemptee path: /{cohort}/{victim_cq}"
+        )
+        meta = victim["metadata"]
+        now = timestamp(self.store.clock())
+        conditions = [
+            self._cond("Evicted", "True", "Preempted", message),
+            self._cond("Preempted", "True", "InCohortReclamation", message),
+            self._cond("Requeued", "True", "Preempted", message),
+            self._cond("QuotaReserved", "False", "Pending", message),
+            self._cond("Admitted", "False", "NoReservation", "The workload has no reservation"),
+        ]
+        self.store.patch(
+            resources.WORKLOAD,
+            meta.get("namespace"),
+            meta["name"],
+            {"status": {"admission": None, "conditions": _merged(victim, conditions, now)}},
+        )
+        for owner in meta.get("ownerReferences") or []:
+            for resource in MANAGED:
+                if resource.kind == owner.get("kind"):
+                    self.store.patch(
+                        resource, meta.get("namespace"), owner["name"], {"spec": {"suspend": True}}
+                    )
+
     def _usage(self) -> dict[str, dict[tuple[str, str], Decimal]]:
         """What admitted, unfinished Workloads hold, per ClusterQueue, flavor and resource
         (only the namespace a ClusterQueue's `namespaceSelector` selects can use it)."""
@@ -390,6 +497,34 @@ class KueueAdmission:
             workload["metadata"]["name"],
             {"status": {"conditions": _merged(workload, new, now)}},
         )
+
+
+def _totals(workload: dict) -> dict[str, Decimal]:
+    """What the whole workload asks for, per resource."""
+    total: dict[str, Decimal] = {}
+    for pod_set in workload["spec"]["podSets"]:
+        for name, value in pod_requests(pod_set["template"]).items():
+            total[name] = total.get(name, Decimal(0)) + value * pod_set["count"]
+    return {k: v for k, v in total.items() if v > 0}
+
+
+def _by_flavor(cluster_queue: dict, wanted: dict[str, Decimal]) -> dict[str, dict[str, Decimal]]:
+    """The workload's request placed on each of the queue's flavors in turn."""
+    return {
+        flavor["name"]: wanted
+        for group in cluster_queue["spec"]["resourceGroups"]
+        for flavor in group["flavors"]
+    }
+
+
+def _held(workload: dict) -> dict[tuple[str, str], Decimal]:
+    """What an admitted workload holds, per (flavor, resource)."""
+    held: dict[tuple[str, str], Decimal] = {}
+    for assignment in (workload["status"].get("admission") or {}).get("podSetAssignments") or []:
+        for rname, amount in (assignment.get("resourceUsage") or {}).items():
+            key = (assignment["flavors"][rname], rname)
+            held[key] = held.get(key, Decimal(0)) + quantity(amount)
+    return held
 
 
 class _Room:
@@ -449,6 +584,9 @@ class _Room:
             total += quota["nominal"] - local
             used += max(Decimal(0), self._used(member, fr) - local)
         return total, total - used
+
+    def nominal(self, flavor: str, resource: str) -> Decimal:
+        return self._quota(self.queue, (flavor, resource))["nominal"] or Decimal(0)
 
     def available(self, flavor: str, resource: str) -> Decimal:
         fr = (flavor, resource)
