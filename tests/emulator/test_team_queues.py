@@ -1,6 +1,7 @@
 """Two teams on the emulated cluster: Kueue admits each team's jobs on its own ClusterQueue,
 lets a team borrow the other's unused GPUs within the cohort and its limits, reclaims lent
-GPUs by evicting the borrower, and says why not in Kueue's words. The queues are the runtime's (`stacks/shared.yaml`, `team_queues`)."""
+GPUs by evicting the borrower, and says why not in Kueue's words. The queues are the
+runtime's (`stacks/shared.yaml`, `team_queues`)."""
 
 from __future__ import annotations
 
