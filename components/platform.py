@@ -69,7 +69,8 @@ class Platform(pulumi.ComponentResource):
     bucket_names: dict[str, pulumi.Output[str]]
     """Physical bucket name by logical name (`datasets`, `checkpoints`, ...)."""
     role_arns: dict[str, pulumi.Output[str]]
-    """IAM role ARNs: `cluster`, `node`, `training` (pods through EKS Pod Identity)."""
+    """IAM role ARNs: `cluster`, `node`, `training` (pods through EKS Pod Identity); with
+    `teams:`, `training-<team>` per team instead of `training`."""
     node_groups: dict[str, pulumi.Output[str]]
     """EKS node group name by GPU pool name (plus `system`)."""
     autoscaling_groups: dict[str, pulumi.Output[str]]

@@ -18,8 +18,10 @@ AmazonEKSAdminPolicy and AmazonEKSEditPolicy with `accessScope: {type: namespace
 namespaces: [<team>]}` ("A value is required if you specified namespace for Type",
 https://docs.aws.amazon.com/eks/latest/APIReference/API_AccessScope.html; the policies'
 permissions: https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html).
-EKS takes one access entry per principal, so a principal in several teams gets one entry
-and one association per policy naming all its namespaces (`access_grants`).
+EKS takes one access entry per principal, and "you can only associate each policy to an
+access entry once" (https://docs.aws.amazon.com/eks/latest/userguide/access-policies.html),
+so a principal in several teams gets one entry and one association per policy naming all
+its namespaces (`access_grants`).
 """
 
 from __future__ import annotations

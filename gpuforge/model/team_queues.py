@@ -16,11 +16,11 @@ Without `teams:` these are today's queues (`gpuforge.model.kueue.cluster_queue` 
 - preempts as Kueue documents for Fair Sharing
   (site/content/en/docs/concepts/preemption.md:119-182): `reclaimWithinCohort: Any`
   (a team gets its nominal quota back from teams borrowing it,
-  clusterqueue_types.go:519-537) and `withinClusterQueue: LowerPriority` (a team's
+  clusterqueue_types.go:518-537) and `withinClusterQueue: LowerPriority` (a team's
   high-priority job may preempt its own low-priority ones, :546-560). No
   `borrowWithinCohort`: "May only be configured with Classical Preemption, and __not__
   with Fair Sharing" (:539-544, preemption.md:123);
-- has `fairSharing.weight: 1` (apis/kueue/v1beta2/fairsharing_types.go:23-38): equal
+- has `fairSharing.weight: 1` (apis/kueue/v1beta2/fairsharing_types.go:23-39): equal
   shares of what is borrowable.
 
 Fair Sharing itself is switched on in Kueue's Configuration (`kueue.manager_config`) with the
