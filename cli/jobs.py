@@ -7,38 +7,59 @@ import json
 import click
 
 from gpuforge.cli.cluster_errors import cluster_errors
+from gpuforge.cli.errors import BadInput
 from gpuforge.cli.options import cluster_options, output_option, required_env_option
+from gpuforge.cli.team_option import resolve_team, team_option
 
 
 @click.command()
 @required_env_option
+@team_option
+@click.option(
+    "--all-teams",
+    is_flag=True,
+    help="Every team's jobs (platform admins: it reads every team namespace).",
+)
 @output_option
 @cluster_options
-def jobs(env: str, output: str, kubeconfig: str | None, context: str | None) -> None:
+def jobs(
+    env: str,
+    team: str | None,
+    all_teams: bool,
+    output: str,
+    kubeconfig: str | None,
+    context: str | None,
+) -> None:
     """List the environment's training jobs.
 
-    One row per job: state, nodes x GPUs, pool, age, restarts, and cost so far
-    (list price x nodes x time since its pods started; an estimate that leaves
-    out nodes booting or idle).
+    One row per job: team, state, nodes x GPUs, pool, age, restarts, and cost
+    so far (list price x nodes x time since its pods started; an estimate that
+    leaves out nodes booting or idle). In an environment with teams, --team
+    picks the team's namespace and --all-teams lists every team's.
 
     \b
     Examples:
       gpuforge jobs -e prod
+      gpuforge jobs -e shared --team vision
+      gpuforge jobs -e shared --all-teams -o json
       gpuforge jobs -e dev --kubeconfig ./emulated.kubeconfig -o json
     """
     from gpuforge.jobs.listing import list_jobs
     from gpuforge.model.loader import load_env
+    from gpuforge.model.teams import teams as env_teams
 
     _, spec = load_env(env)
+    if all_teams and team is not None:
+        raise BadInput("jobs: --team and --all-teams do not go together")
+    chosen = env_teams(spec) if all_teams else [resolve_team(spec, team)]
+    where = ", ".join(t.namespace for t in chosen)
     with cluster_errors(env):
-        records = list_jobs(spec, kubeconfig=kubeconfig, context=context)
+        records = list_jobs(spec, kubeconfig=kubeconfig, context=context, teams=chosen)
     if output == "json":
-        click.echo(
-            json.dumps(
-                {"namespace": spec.training.namespace, "jobs": [r.as_dict() for r in records]},
-                indent=2,
-            )
-        )
+        document: dict = {"namespace": where, "jobs": [r.as_dict() for r in records]}
+        if all_teams:
+            document["namespaces"] = [t.namespace for t in chosen]
+        click.echo(json.dumps(document, indent=2))
         return
     from rich.table import Table
 
@@ -46,15 +67,17 @@ def jobs(env: str, output: str, kubeconfig: str | None, context: str | None) -> 
 
     console = make_console()
     if not records:
-        console.print(f"no jobs in namespace {spec.training.namespace}")
+        console.print(f"no jobs in namespace {where}")
         return
-    table = Table(
-        title=f"jobs in {spec.environment} ({spec.training.namespace})", title_justify="left"
-    )
-    for col in ("name", "state", "nodes x GPUs", "pool", "age", "restarts", "cost so far"):
+    table = Table(title=f"jobs in {spec.environment} ({where})", title_justify="left")
+    columns = ("name", "state", "nodes x GPUs", "pool", "age", "restarts", "cost so far")
+    if spec.teams:
+        columns = ("team", *columns)
+    for col in columns:
         table.add_column(col, justify="right" if col in ("restarts", "cost so far") else "left")
     for r in records:
         table.add_row(
+            *((r.team,) if spec.teams else ()),
             r.name,
             r.state,
             _size(r.nodes, r.gpus_per_node),
@@ -69,9 +92,17 @@ def jobs(env: str, output: str, kubeconfig: str | None, context: str | None) -> 
 @click.command()
 @click.argument("name")
 @required_env_option
+@team_option
 @output_option
 @cluster_options
-def status(name: str, env: str, output: str, kubeconfig: str | None, context: str | None) -> None:
+def status(
+    name: str,
+    env: str,
+    team: str | None,
+    output: str,
+    kubeconfig: str | None,
+    context: str | None,
+) -> None:
     """Show one job: its ranks, recent events, and why it waits.
 
     A job that is not running is explained in words: waiting for the pool to
@@ -87,8 +118,12 @@ def status(name: str, env: str, output: str, kubeconfig: str | None, context: st
     from gpuforge.model.loader import load_env
 
     _, spec = load_env(env)
+    chosen = resolve_team(spec, team)
     with cluster_errors(env):
-        record, st = describe(spec, name, kubeconfig=kubeconfig, context=context)
+        record, st = describe(
+            spec, name, kubeconfig=kubeconfig, context=context, namespace=chosen.namespace
+        )
+    record.team = chosen.name
     if output == "json":
         click.echo(json.dumps({**st.as_dict(), "job": record.as_dict()}, indent=2))
         return
@@ -100,7 +135,9 @@ def status(name: str, env: str, output: str, kubeconfig: str | None, context: st
     console = make_console()
     cost = "unknown" if record.cost_usd is None else f"${record.cost_usd:,.2f}"
     console.print(
-        f"[bold]{name}[/] {st.state}: {gang_words(record.nodes, record.gpus_per_node)} on pool "
+        f"[bold]{name}[/] {st.state}: "
+        + (f"team {record.team}, " if spec.teams else "")
+        + f"{gang_words(record.nodes, record.gpus_per_node)} on pool "
         f"{record.pool or '?'} ({record.kind}), age {age(record.age_s)}, "
         f"restarts {record.restarts}, cost so far {cost}"
     )
@@ -128,10 +165,12 @@ def status(name: str, env: str, output: str, kubeconfig: str | None, context: st
 @required_env_option
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new lines until the job ends.")
 @click.option("--rank", type=click.IntRange(min=0), help="Only this rank's pod.")
+@team_option
 @cluster_options
 def logs(
     name: str,
     env: str,
+    team: str | None,
     follow: bool,
     rank: int | None,
     kubeconfig: str | None,
@@ -151,10 +190,12 @@ def logs(
     from gpuforge.model.loader import load_env
 
     _, spec = load_env(env)
+    namespace = resolve_team(spec, team).namespace
     with cluster_errors(env):
         job_logs(
             spec,
             name,
+            namespace=namespace,
             rank=rank,
             follow_logs=follow,
             kubeconfig=kubeconfig,
@@ -166,8 +207,11 @@ def logs(
 @click.command()
 @click.argument("name")
 @required_env_option
+@team_option
 @cluster_options
-def cancel(name: str, env: str, kubeconfig: str | None, context: str | None) -> None:
+def cancel(
+    name: str, env: str, team: str | None, kubeconfig: str | None, context: str | None
+) -> None:
     """Stop a job and delete its objects (pods, service, job).
 
     \b
@@ -179,7 +223,13 @@ def cancel(name: str, env: str, kubeconfig: str | None, context: str | None) -> 
 
     _, spec = load_env(env)
     with cluster_errors(env):
-        deleted = cancel_job(spec, name, kubeconfig=kubeconfig, context=context)
+        deleted = cancel_job(
+            spec,
+            name,
+            kubeconfig=kubeconfig,
+            context=context,
+            namespace=resolve_team(spec, team).namespace,
+        )
     click.echo(f"cancelled {name}: deleted {', '.join(deleted)}")
 
 

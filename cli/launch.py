@@ -33,6 +33,12 @@ if TYPE_CHECKING:
     metavar="KEY=VALUE",
     help="Override a job field, e.g. --set nodes=2 --set checkpoint.every_steps=500. Repeatable.",
 )
+@click.option(
+    "--team",
+    metavar="NAME",
+    help="The team the job runs for (an environment with teams): its namespace, queue and "
+    "quota. Same as --set team=NAME.",
+)
 @click.option("--wait", is_flag=True, help="Follow the job until it ends; exit 1 if it fails.")
 @click.option("--replace", is_flag=True, help="Delete a job of the same name first.")
 @click.option(
@@ -59,6 +65,7 @@ def launch(
     env: str,
     dry_run: bool,
     overrides: tuple[str, ...],
+    team: str | None,
     wait: bool,
     replace: bool,
     local: bool,
@@ -121,6 +128,8 @@ def launch(
     if not local and (nproc is not None or checkpoint_uri is not None):
         raise BadInput("launch: --nproc and --checkpoint-uri go with --local")
     _, spec = load_env(env)
+    if team is not None:
+        overrides = (*overrides, f"team={team}")
     job, locate = load_job_located(job_file, overrides)
     try:
         fit = check_fit(job, spec, priority_settable=backends.get(job.backend).priority_settable)
@@ -262,7 +271,7 @@ def _print_summary(fit: Fit, *, sent: bool) -> None:
     what = "launching" if sent else "dry run, nothing sent"
     head = (
         f"job {fit.name} on {fit.environment} (namespace {fit.namespace}, "
-        f"backend {fit.backend}): {what}"
+        f"{'' if fit.team.is_default else f'team {fit.team.name}, '}backend {fit.backend}): {what}"
     )
     click.echo(head, err=True)
     for line in summary_lines(fit):

@@ -156,12 +156,19 @@ def _k8s_detail(obj: dict[str, Any]) -> str:
         for group in spec.get("resourceGroups") or []:
             for flavor in group.get("flavors") or []:
                 gpus = [
-                    r["nominalQuota"]
+                    r
                     for r in flavor.get("resources") or []
                     if r.get("name") in ("nvidia.com/gpu", "aws.amazon.com/neuron")
                 ]
-                quotas.append(f"{flavor['name']}: {_num(gpus[0]) if gpus else 0} GPUs")
-        return "; ".join(quotas)
+                quota = f"{flavor['name']}: {_num(gpus[0]['nominalQuota']) if gpus else 0} GPUs"
+                for key, word in (("borrowingLimit", "borrow"), ("lendingLimit", "lend")):
+                    if gpus and key in gpus[0]:
+                        quota += f" ({word} <= {_num(gpus[0][key])})"
+                quotas.append(quota)
+        detail = "; ".join(quotas)
+        if spec.get("cohortName"):  # a team's queue: the cohort it shares GPUs in
+            detail += f"; cohort {spec['cohortName']}"
+        return detail
     if obj["kind"] == "LocalQueue":
         return f"-> {spec.get('clusterQueue')}"
     if obj["kind"] == "ResourceFlavor":

@@ -80,6 +80,8 @@ def _print_summary(path, spec, cost) -> None:
     if not cost.pools:
         table.add_row("(none)", "", "", "", "", "", "", "", "")
     console.print(table)
+    if spec.teams:
+        _print_teams(console, spec)
     _print_reserve(console, spec)
     console.print(
         f"Estimated monthly cost: ${cost.monthly_min:,.0f} at minimum scale, "
@@ -88,6 +90,33 @@ def _print_summary(path, spec, cost) -> None:
     if cost.unknown_prices:
         console.print(f"No price for: {', '.join(cost.unknown_prices)} (not counted)")
     console.print(f"[dim]Prices: {cost.price_source}[/]")
+
+
+def _print_teams(console, spec) -> None:
+    """Each team: its namespace, GPUs per pool (guaranteed, borrowing and lending limits)."""
+    from rich.table import Table
+
+    from gpuforge.model import teams
+
+    table = Table(title="Teams (one Kueue cohort)", title_justify="left")
+    for col in ("team", "namespace", "GPUs per pool", "most at once", "priorities", "people"):
+        table.add_column(col)
+    for team in teams.teams(spec):
+        quota = []
+        for q in team.spec.quota:
+            limits = [f"borrow <= {q.borrowing_limit}"] if q.borrowing_limit is not None else []
+            limits += [f"lend <= {q.lending_limit}"] if q.lending_limit is not None else []
+            quota.append(f"{q.pool}: {q.gpus}" + (f" ({', '.join(limits)})" if limits else ""))
+        most = [f"{q.pool}: {teams.most_gpus(spec, team.spec, q.pool)}" for q in team.spec.quota]
+        table.add_row(
+            team.name,
+            team.namespace,
+            "; ".join(quota),
+            "; ".join(most),
+            "-".join(dict.fromkeys((team.priorities()[0], team.priorities()[-1]))),
+            f"{len(team.spec.admins)} admins, {len(team.spec.members)} members",
+        )
+    console.print(table)
 
 
 def _print_reserve(console, spec) -> None:

@@ -72,13 +72,15 @@ class Cluster(pulumi.ComponentResource):
             after=[*nodes.attachments, *before_nodes.values()],
         )
         addons.after_nodes(self, name, cluster.name, system)
-        training_role = training_identity(
-            self,
-            name,
-            args,
-            cluster_name=cluster.name,
-            after=[before_nodes["eks-pod-identity-agent"]],
-        )
+        training_role = None
+        if args.training_role:
+            training_role = training_identity(
+                self,
+                name,
+                args,
+                cluster_name=cluster.name,
+                after=[before_nodes["eks-pod-identity-agent"]],
+            )
 
         self.cluster_name = cluster.name
         self.endpoint = cluster.endpoint
@@ -91,7 +93,7 @@ class Cluster(pulumi.ComponentResource):
         )
         self.cluster_role_arn = plane.role.arn
         self.node_role_arn = nodes.role.arn
-        self.training_role_arn = training_role.arn
+        self.training_role_arn = training_role.arn if training_role is not None else None
         self.system_node_group_name = system.node_group_name
         self.ready = list(before_nodes.values())
         self.register_outputs(

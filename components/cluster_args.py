@@ -63,3 +63,7 @@ class ClusterArgs:
 
     node_tags: dict[str, str]
     """Tags set explicitly on node groups, launch templates and what they launch."""
+
+    training_role: bool = True
+    """Declare the `training` role of the training namespace. False with `teams:`, whose
+    roles `components.team_access` declares, one per team namespace."""

@@ -34,6 +34,7 @@ from gpuforge.components.gpu_pool import GpuNodePool, GpuNodePoolArgs
 from gpuforge.components.network import Network, NetworkArgs
 from gpuforge.components.runtime import TrainingRuntime, TrainingRuntimeArgs
 from gpuforge.components.storage import ObjectStore, ObjectStoreArgs
+from gpuforge.components.team_access import TeamAccess, TeamAccessArgs
 from gpuforge.components.telemetry import GpuTelemetry, GpuTelemetryArgs
 from gpuforge.model import catalog, cluster_autoscaler, grants
 from gpuforge.model.names import TRAINING_SERVICE_ACCOUNT
@@ -68,7 +69,8 @@ class Platform(pulumi.ComponentResource):
     bucket_names: dict[str, pulumi.Output[str]]
     """Physical bucket name by logical name (`datasets`, `checkpoints`, ...)."""
     role_arns: dict[str, pulumi.Output[str]]
-    """IAM role ARNs: `cluster`, `node`, `training` (pods through EKS Pod Identity)."""
+    """IAM role ARNs: `cluster`, `node`, `training` (pods through EKS Pod Identity); with
+    `teams:`, `training-<team>` per team instead of `training`."""
     node_groups: dict[str, pulumi.Output[str]]
     """EKS node group name by GPU pool name (plus `system`)."""
     autoscaling_groups: dict[str, pulumi.Output[str]]
@@ -135,6 +137,7 @@ class Platform(pulumi.ComponentResource):
                 read_bucket_arns=[storage.bucket_arns[b] for b in grants.read_only_buckets(spec)],
                 write_bucket_arns=[storage.bucket_arns[b] for b in grants.writable_buckets(spec)],
                 node_tags=tags,
+                training_role=not spec.teams,
             ),
             opts=child,
         )
@@ -172,6 +175,19 @@ class Platform(pulumi.ComponentResource):
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster]),
             )
+        team_access = None
+        if spec.teams:  # the teams' roles replace the one `training` role
+            team_access = TeamAccess(
+                name,
+                TeamAccessArgs(
+                    spec=spec,
+                    cluster_name=cluster.cluster_name,
+                    storage_key_arn=keys.storage_key_arn,
+                    bucket_arns=dict(storage.bucket_arns),
+                    after=cluster.ready,
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster]),
+            )
         self.runtime = None
         if args.runtime:
             self.runtime = TrainingRuntime(
@@ -198,6 +214,9 @@ class Platform(pulumi.ComponentResource):
             "node": cluster.node_role_arn,
             "training": cluster.training_role_arn,
         }
+        if team_access is not None:
+            del self.role_arns["training"]
+            self.role_arns.update({f"training-{t}": a for t, a in team_access.role_arns.items()})
         self.node_groups = {
             "system": cluster.system_node_group_name,
             **{pool: p.node_group_name for pool, p in pools.items()},

@@ -33,7 +33,15 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from gpuforge.components import _aws
-from gpuforge.model import helm_charts, kueue, names, provider_kubeconfig, training_namespace
+from gpuforge.model import (
+    helm_charts,
+    kueue,
+    names,
+    provider_kubeconfig,
+    team_queues,
+    teams,
+    training_namespace,
+)
 from gpuforge.model.names import (
     BUCKETS_CONFIGMAP,
     PRIORITY_CLASSES,
@@ -88,46 +96,7 @@ class TrainingRuntime(pulumi.ComponentResource):
         )
         self._opts = pulumi.ResourceOptions(parent=self, provider=provider)
         ns = spec.training.namespace
-
-        namespace = k8s.core.v1.Namespace(
-            f"{name}-namespace",
-            metadata={"name": ns, "labels": training_namespace.namespace_labels()},
-            opts=self._opts,
-        )
-        in_ns = pulumi.ResourceOptions.merge(
-            self._opts, pulumi.ResourceOptions(depends_on=[namespace])
-        )
-        k8s.core.v1.ServiceAccount(
-            f"{name}-service-account",
-            metadata=_meta(TRAINING_SERVICE_ACCOUNT, ns),
-            automount_service_account_token=True,
-            opts=in_ns,
-        )
-        k8s.core.v1.ResourceQuota(
-            f"{name}-gpu-quota",
-            metadata=_meta(training_namespace.GPU_QUOTA_NAME, ns),
-            spec={"hard": training_namespace.resource_quota(spec)},
-            opts=in_ns,
-        )
-        k8s.core.v1.LimitRange(
-            f"{name}-limits",
-            metadata=_meta(training_namespace.LIMIT_RANGE_NAME, ns),
-            spec={"limits": training_namespace.limit_range(spec)},
-            opts=in_ns,
-        )
-        # Job pods find their buckets here: the physical names carry a hash of the
-        # account, which a job spec (and `launch --dry-run`) cannot know.
-        k8s.core.v1.ConfigMap(
-            f"{name}-buckets",
-            metadata=_meta(BUCKETS_CONFIGMAP, ns),
-            data=_aws.account_id(self).apply(
-                lambda account: {
-                    bucket.name: bucket_name(account, spec.region, spec.environment, bucket.name)
-                    for bucket in spec.storage.buckets
-                }
-            ),
-            opts=in_ns,
-        )
+        namespaces = [self._namespace(name, spec, team) for team in teams.teams(spec)]
         for pc in training_namespace.priority_classes():
             k8s.scheduling.v1.PriorityClass(
                 f"{name}-priority-{pc['name'].rsplit('-', 1)[-1]}",
@@ -150,7 +119,7 @@ class TrainingRuntime(pulumi.ComponentResource):
             for chart in helm_charts.charts_for(spec)
         }
         if "kueue" in releases:
-            self._queues(name, spec, after=[releases["kueue"], namespace])
+            self._queues(name, spec, after=[releases["kueue"], *namespaces])
 
         self.namespace = ns
         self.service_account = TRAINING_SERVICE_ACCOUNT
@@ -159,6 +128,60 @@ class TrainingRuntime(pulumi.ComponentResource):
         self.register_outputs(
             {"namespace": self.namespace, "service_account": self.service_account}
         )
+
+    def _namespace(
+        self, name: str, spec: EnvironmentSpec, team: teams.Team
+    ) -> k8s.core.v1.Namespace:
+        """A team's namespace and what is in it: the service account its role binds, the GPU
+        quota, the LimitRange and the buckets ConfigMap. The default team's objects keep
+        today's names (`<name>-namespace`, ...); a team's are `<name>-<team>-namespace`, ..."""
+        ns = team.namespace
+        prefix = name if team.is_default else f"{name}-{team.name}"
+        labels = training_namespace.namespace_labels()
+        hard = training_namespace.resource_quota(spec)
+        if team.spec is not None:
+            labels = teams.namespace_labels(team, labels)
+            hard = teams.resource_quota(spec, team.spec)
+        namespace = k8s.core.v1.Namespace(
+            f"{prefix}-namespace",
+            metadata={"name": ns, "labels": labels},
+            opts=self._opts,
+        )
+        in_ns = pulumi.ResourceOptions.merge(
+            self._opts, pulumi.ResourceOptions(depends_on=[namespace])
+        )
+        k8s.core.v1.ServiceAccount(
+            f"{prefix}-service-account",
+            metadata=_meta(team.service_account, ns),
+            automount_service_account_token=True,
+            opts=in_ns,
+        )
+        k8s.core.v1.ResourceQuota(
+            f"{prefix}-gpu-quota",
+            metadata=_meta(training_namespace.GPU_QUOTA_NAME, ns),
+            spec={"hard": hard},
+            opts=in_ns,
+        )
+        k8s.core.v1.LimitRange(
+            f"{prefix}-limits",
+            metadata=_meta(training_namespace.LIMIT_RANGE_NAME, ns),
+            spec={"limits": training_namespace.limit_range(spec)},
+            opts=in_ns,
+        )
+        # Job pods find their buckets here: the physical names carry a hash of the
+        # account, which a job spec (and `launch --dry-run`) cannot know.
+        k8s.core.v1.ConfigMap(
+            f"{prefix}-buckets",
+            metadata=_meta(BUCKETS_CONFIGMAP, ns),
+            data=_aws.account_id(self).apply(
+                lambda account: {
+                    bucket.name: bucket_name(account, spec.region, spec.environment, bucket.name)
+                    for bucket in spec.storage.buckets
+                }
+            ),
+            opts=in_ns,
+        )
+        return namespace
 
     def _release(self, name: str, chart: helm_charts.Chart, values: dict) -> k8s.helm.v3.Release:
         return k8s.helm.v3.Release(
@@ -191,26 +214,31 @@ class TrainingRuntime(pulumi.ComponentResource):
                     opts=opts,
                 )
             )
-        queue = kueue.cluster_queue(spec)
-        cluster_queue = k8s.apiextensions.CustomResource(
-            f"{name}-cluster-queue",
-            api_version=kueue.KUEUE_API,
-            kind="ClusterQueue",
-            metadata=_meta(queue["name"]),
-            spec=queue["spec"],
-            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=flavors)),
-        )
-        local = kueue.local_queue(spec)
-        k8s.apiextensions.CustomResource(
-            f"{name}-local-queue",
-            api_version=kueue.KUEUE_API,
-            kind="LocalQueue",
-            metadata=_meta(local["name"], local["namespace"]),
-            spec=local["spec"],
-            opts=pulumi.ResourceOptions.merge(
-                opts, pulumi.ResourceOptions(depends_on=[cluster_queue])
-            ),
-        )
+        cluster_queues = {}
+        for queue in team_queues.cluster_queues(spec):
+            team = queue["name"].removeprefix(names.cluster_queue(spec.environment))
+            cluster_queues[queue["name"]] = k8s.apiextensions.CustomResource(
+                f"{name}{team}-cluster-queue",
+                api_version=kueue.KUEUE_API,
+                kind="ClusterQueue",
+                metadata=_meta(queue["name"]),
+                spec=queue["spec"],
+                opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=flavors)),
+            )
+        for team in teams.teams(spec):
+            local = team_queues.local_queue(spec, team)
+            prefix = name if team.is_default else f"{name}-{team.name}"
+            k8s.apiextensions.CustomResource(
+                f"{prefix}-local-queue",
+                api_version=kueue.KUEUE_API,
+                kind="LocalQueue",
+                metadata=_meta(local["name"], local["namespace"]),
+                spec=local["spec"],
+                opts=pulumi.ResourceOptions.merge(
+                    opts,
+                    pulumi.ResourceOptions(depends_on=[cluster_queues[team.cluster_queue]]),
+                ),
+            )
 
 
 def _meta(name: str, namespace: str | None = None) -> dict:

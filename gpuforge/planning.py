@@ -143,7 +143,8 @@ def kubernetes_summary(records: list[Any]) -> dict[str, Any]:
 
 
 def seed_preexisting(account: Any, spec: EnvironmentSpec) -> None:
-    """Create what the spec names but the stack does not own: the cluster admins' IAM roles.
+    """Create what the spec names but the stack does not own: the cluster admins' and the
+    teams' people's IAM roles.
 
     In a real account they exist before `pulumi up`; in a fresh emulated account they
     must be made, or EKS access entries for them fail as they would against AWS.
@@ -151,7 +152,9 @@ def seed_preexisting(account: Any, spec: EnvironmentSpec) -> None:
     iam = account.client("iam")
     account_id = account.client("sts").get_caller_identity()["Account"]
     trust = '{"Version":"2012-10-17","Statement":[]}'
-    for arn in spec.cluster.admins:
+    from gpuforge.model.team_grants import access_grants
+
+    for arn in [*spec.cluster.admins, *(grant.principal for grant in access_grants(spec))]:
         if arn.split(":")[4] != account_id:
             continue  # another account's principal: AWS refuses it, and so does the emulator
         kind, _, rest = arn.split(":", 5)[5].partition("/")

@@ -121,6 +121,24 @@ def training_namespace_objects(
     )
 
 
+def team_namespace_objects(spec: Any) -> list[NamespaceObjects]:
+    """Every team's namespace as the runtime declares it (`components/runtime.py`
+    `_namespace`): the default team's is `training_namespace_objects`; a team's has the
+    team label and its own ResourceQuota (`gpuforge.model.teams.resource_quota`)."""
+    from gpuforge.model import teams
+
+    if not spec.teams:
+        return [training_namespace_objects(spec)]
+    found = []
+    for team in teams.teams(spec):
+        base = training_namespace_objects(spec)
+        base.name = team.namespace
+        base.labels = teams.namespace_labels(team, base.labels)
+        base.resource_quotas[0]["spec"]["hard"] = teams.resource_quota(spec, team.spec)
+        found.append(base)
+    return found
+
+
 # -- admission of a pod ------------------------------------------------------------
 
 

@@ -281,12 +281,13 @@ class EmulatedKubernetes:
         self.call(lambda: self.emulator.gpuforge_rejections.append((predicate, error)))
 
     def admit_namespace(self, spec: Any) -> None:
-        """Admit pods in `spec`'s training namespace as EKS does: the LimitRange, ResourceQuota
-        and Pod Security labels the runtime declares (`gpuforge.emulator.k8s_admission`)."""
-        from gpuforge.emulator.k8s_admission import training_namespace_objects
+        """Admit pods in `spec`'s training namespace (each team's, with teams) as EKS does:
+        the LimitRange, ResourceQuota and Pod Security labels the runtime declares
+        (`gpuforge.emulator.k8s_admission`)."""
+        from gpuforge.emulator.k8s_admission import team_namespace_objects
 
-        declared = training_namespace_objects(spec)
-        self.call(lambda: self.emulator.gpuforge_namespaces.__setitem__(declared.name, declared))
+        for declared in team_namespace_objects(spec):
+            self.call(lambda d=declared: self.emulator.gpuforge_namespaces.__setitem__(d.name, d))
 
     # -- kubeconfig ----------------------------------------------------------------
 

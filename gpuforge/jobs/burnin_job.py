@@ -21,7 +21,7 @@ from gpuforge.jobs.burnin import NODE_NAME_VAR
 from gpuforge.jobs.fit import Fit
 from gpuforge.jobs.job_name import MAX_JOB_NAME
 from gpuforge.jobs.spec import JobSpec
-from gpuforge.model import pools
+from gpuforge.model import pools, teams
 from gpuforge.model.errors import SpecError
 from gpuforge.model.spec import EnvironmentSpec, GpuPoolSpec
 
@@ -107,7 +107,10 @@ def burnin_job(
     args: list[str] | tuple[str, ...] = (),
     local: bool = False,
 ) -> JobSpec:
-    """The burn-in job for `pool`: every GPU of `nodes` nodes, the program as its command."""
+    """The burn-in job for `pool`: every GPU of `nodes` nodes, the program as its command.
+
+    In an environment with teams it runs as the first team with quota on the pool (in
+    its namespace and queue, within its quota)."""
     command = ["-m", MODULE] if local else [f"{PROGRAM_DIR}/{PROGRAM}"]
     return JobSpec.model_validate(
         {
@@ -119,6 +122,7 @@ def burnin_job(
             "max_restarts": 0,
             "timeout": TIMEOUT,
             "backend": "indexed-job",
+            **({"team": team} if (team := teams.team_for_pool(env, pool.name)) else {}),
         }
     )
 

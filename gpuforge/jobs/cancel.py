@@ -9,11 +9,16 @@ from gpuforge.model.spec import EnvironmentSpec
 
 
 def cancel(
-    env: EnvironmentSpec, name: str, *, kubeconfig: str | None = None, context: str | None = None
+    env: EnvironmentSpec,
+    name: str,
+    *,
+    kubeconfig: str | None = None,
+    context: str | None = None,
+    namespace: str | None = None,
 ) -> list[str]:
     """Delete every object of the job; returns what was deleted (`Kind/name`)."""
     kube = connect(env, kubeconfig, context)
-    namespace = env.training.namespace
+    namespace = namespace or env.training.namespace  # a team's, else the default
     deleted = delete_job(kube, namespace, name)
     if not deleted:
         raise JobNotFound(name, namespace)

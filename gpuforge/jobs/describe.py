@@ -11,11 +11,16 @@ from gpuforge.model.spec import EnvironmentSpec
 
 
 def describe(
-    env: EnvironmentSpec, name: str, *, kubeconfig: str | None = None, context: str | None = None
+    env: EnvironmentSpec,
+    name: str,
+    *,
+    kubeconfig: str | None = None,
+    context: str | None = None,
+    namespace: str | None = None,
 ) -> tuple[JobRecord, job_status.JobStatus]:
     """The job's record and status: ranks, recent events, and why it waits."""
     kube = connect(env, kubeconfig, context)
-    namespace = env.training.namespace
+    namespace = namespace or env.training.namespace  # a team's, else the default
     primary, pods = job_objects(kube, namespace, name)
     if primary is None:
         raise JobNotFound(name, namespace)

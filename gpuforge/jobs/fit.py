@@ -14,11 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gpuforge.jobs.spec import JobSpec
+from gpuforge.jobs.team_fit import check_team_fit
 from gpuforge.model import names, pools, pricing
 from gpuforge.model.errors import SpecError
 from gpuforge.model.grants import writable_buckets
 from gpuforge.model.node_reserve import NodeReserve, node_reserve
 from gpuforge.model.spec import EnvironmentSpec, GpuPoolSpec
+from gpuforge.model.teams import Team, team_of_job
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class Fit:
     hourly_usd: float | None
     """Cost per hour at full size (`nodes` whole nodes, on-demand list price); None if unknown."""
     price_source: str
+    team: Team
+    """The job's team (`gpuforge.model.teams`): its namespace, queue and bucket prefix."""
 
     @property
     def name(self) -> str:
@@ -71,7 +75,7 @@ class Fit:
 
     @property
     def namespace(self) -> str:
-        return self.env.training.namespace
+        return self.team.namespace
 
     @property
     def instance_type(self) -> str:
@@ -83,6 +87,7 @@ class Fit:
             "job": self.name,
             "environment": self.environment,
             "namespace": self.namespace,
+            "team": self.team.name,
             "backend": self.backend,
             "pool": self.pool.name,
             "instance_type": self.instance_type,
@@ -129,13 +134,15 @@ def check_fit(job: JobSpec, env: EnvironmentSpec, *, priority_settable: bool = T
     (TrainJob): an explicit `priority:` is then refused rather than ignored.
     """
     _backend(job, env)
+    team = team_of_job(env, job.team)
     pool = _pool(job, env)
     shape = pools.node_shape(pool)
     gpus = _gpus_per_node(job, env, pool, shape.accelerators)
     _nodes(job, env, pool)
     _total(job, env, gpus)
     bucket = _checkpoint_bucket(job, env)
-    queue = _queue(job, env)
+    check_team_fit(job, env, team, pool, gpus)
+    queue = _queue(job, env, team)
     if not priority_settable and "priority" in job.model_fields_set:
         raise SpecError(
             "priority",
@@ -175,6 +182,7 @@ def check_fit(job: JobSpec, env: EnvironmentSpec, *, priority_settable: bool = T
         hourly_per_node_usd=price,
         hourly_usd=None if price is None else price * job.nodes,
         price_source=pricing.citation(),
+        team=team,
     )
 
 
@@ -256,7 +264,7 @@ def _checkpoint_bucket(job: JobSpec, env: EnvironmentSpec) -> str | None:
     return bucket
 
 
-def _queue(job: JobSpec, env: EnvironmentSpec) -> str | None:
+def _queue(job: JobSpec, env: EnvironmentSpec, team: Team) -> str | None:
     if env.training.queueing != "kueue":
         if job.queue is not None:
             raise SpecError(
@@ -265,7 +273,7 @@ def _queue(job: JobSpec, env: EnvironmentSpec) -> str | None:
                 "remove queue:, or enable Kueue in the environment",
             )
         return None
-    return job.queue or names.LOCAL_QUEUE
+    return job.queue or team.local_queue
 
 
 def _fits_node(job: JobSpec, pool: GpuPoolSpec, room: NodeReserve, cpu: int, memory: int) -> None:

@@ -24,11 +24,12 @@ def logs(
     out: Say = print,
     say: Say = say_on_stderr,
     poll_s: float = POLL_S,
+    namespace: str | None = None,
 ) -> None:
     """Print the job's logs, each line prefixed `[rank N]`; with `follow_logs`, poll for
     new lines until the job ends (Ctrl-C stops following and leaves the job running)."""
     kube = connect(env, kubeconfig, context)
-    namespace = env.training.namespace
+    namespace = namespace or env.training.namespace  # a team's, else the default
     printed: dict[str, int] = {}
     try:
         while True:

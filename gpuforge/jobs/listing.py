@@ -15,6 +15,8 @@ from gpuforge.jobs.job_objects import pods_by_job, primaries
 from gpuforge.jobs.kube_client import connect
 from gpuforge.model.names import ENVIRONMENT_LABEL
 from gpuforge.model.spec import EnvironmentSpec
+from gpuforge.model.teams import Team
+from gpuforge.model.teams import teams as all_teams
 
 
 @dataclass
@@ -33,27 +35,35 @@ class JobRecord:
     running_s: float
     cost_usd: float | None
     """List price x nodes x time since the job's pods started; None when unpriced."""
+    team: str = ""
+    """The job's team (`gpuforge.model.teams`): the team whose namespace it is in."""
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
 def list_jobs(
-    env: EnvironmentSpec, *, kubeconfig: str | None = None, context: str | None = None
+    env: EnvironmentSpec,
+    *,
+    kubeconfig: str | None = None,
+    context: str | None = None,
+    teams: list[Team] | None = None,
 ) -> list[JobRecord]:
-    """Every gpuforge job the environment launched into its namespace, newest first."""
+    """Every gpuforge job the environment launched into the namespaces of `teams`
+    (default: the environment's one team, or the first), newest first."""
     kube = connect(env, kubeconfig, context)
-    namespace = env.training.namespace
-    pods = pods_by_job(kube, namespace)
     now = utc_now()
-    # environments may share a cluster and namespace: only this environment's jobs
-    mine = [
-        p
-        for p in primaries(kube, namespace)
-        if (p["metadata"].get("labels") or {}).get(ENVIRONMENT_LABEL) == env.environment
-    ]
-    records = [job_record(p, pods.get(p["metadata"]["name"], []), now) for p in mine]
-    return sorted(records, key=lambda r: (r.age_s is None, r.age_s or 0, r.name))
+    records = []
+    for team in teams or all_teams(env)[:1]:
+        pods = pods_by_job(kube, team.namespace)
+        for p in primaries(kube, team.namespace):
+            # environments may share a cluster and namespace: only this environment's jobs
+            if (p["metadata"].get("labels") or {}).get(ENVIRONMENT_LABEL) != env.environment:
+                continue
+            record = job_record(p, pods.get(p["metadata"]["name"], []), now)
+            record.team = team.name
+            records.append(record)
+    return sorted(records, key=lambda r: (r.age_s is None, r.age_s or 0, r.team, r.name))
 
 
 def job_record(primary: dict, pods: list[dict], now: datetime) -> JobRecord:

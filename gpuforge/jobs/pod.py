@@ -43,6 +43,7 @@ def labels(fit: Fit) -> dict[str, str]:
         COMPONENT_LABEL: COMPONENT,
         names.POOL_KEY: fit.pool.name,
         names.ENVIRONMENT_LABEL: fit.environment,
+        **({} if fit.team.is_default else {names.TEAM_LABEL: fit.team.name}),
     }
 
 

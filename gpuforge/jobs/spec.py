@@ -128,6 +128,11 @@ class JobSpec(_Strict):
         description="Kueue LocalQueue to submit to when the environment queues "
         "(`training.queueing: kueue`). Unset: the environment's queue.",
     )
+    team: str | None = Field(
+        None,
+        description="The team the job runs for, in an environment with `teams:` (required "
+        "there; `launch --team` sets it): its namespace, queue, quota and bucket prefix.",
+    )
     backend: Literal[BACKENDS] = Field(  # type: ignore[valid-type]
         "indexed-job",
         description="How the job is expressed: `indexed-job` (a headless Service and an "

@@ -60,6 +60,19 @@ release in the snapshot; gpuforge pins chart 0.20.0) with `manageJobsWithoutQueu
 stated (configuration_types.go:53 of the same commit): only jobs that name a queue."""
 
 
+FAIR_SHARING = {"preemptionStrategies": ["LessThanOrEqualToFinalShare", "LessThanInitialShare"]}
+"""Fair Sharing as Kueue documents it (kubernetes-sigs/kueue@8eab687:
+site/content/en/docs/concepts/preemption.md:130-137), for environments with teams."""
+
+
+def manager_config(spec: EnvironmentSpec) -> dict[str, Any]:
+    """Kueue's Configuration: `MANAGER_CONFIG`, plus Fair Sharing when the environment has
+    teams (their ClusterQueues share one cohort, `gpuforge.model.team_queues`)."""
+    if not spec.teams:
+        return MANAGER_CONFIG
+    return {**MANAGER_CONFIG, "fairSharing": FAIR_SHARING}
+
+
 def controller_values(spec: EnvironmentSpec) -> dict[str, Any]:
     """Kueue's controller on the system nodes; it only manages jobs that name a queue.
 
@@ -74,7 +87,7 @@ def controller_values(spec: EnvironmentSpec) -> dict[str, Any]:
             "nodeSelector": {names.NODE_ROLE_KEY: names.SYSTEM_NODE_ROLE},
         },
         "managerConfig": {
-            "controllerManagerConfigYaml": yaml.safe_dump(MANAGER_CONFIG, sort_keys=False)
+            "controllerManagerConfigYaml": yaml.safe_dump(manager_config(spec), sort_keys=False)
         },
     }
 

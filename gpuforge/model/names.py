@@ -179,3 +179,23 @@ def bucket_prefix(environment: str, bucket: str) -> str:
 def bucket_name_length(environment: str, bucket: str) -> int:
     """Length of the physical bucket name (what S3's 63-character limit applies to)."""
     return len(bucket_prefix(environment, bucket)) + BUCKET_SUFFIX_LENGTH
+
+
+# -- teams ------------------------------------------------------------------------
+
+DEFAULT_TEAM = "default"
+"""The team of an environment without `teams:` (namespace `training.namespace`, the
+environment's ClusterQueue); shown in `jobs` and `status`."""
+TEAM_LABEL = f"{TAG_PREFIX}/team"
+"""Names a job's team: on its objects (`jobs --all-teams` reads it) and on a team's
+namespace."""
+
+
+def cohort(environment: str) -> str:
+    """The Kueue cohort of an environment's team ClusterQueues."""
+    return f"{CLUSTER_QUEUE_PREFIX}-{environment}"
+
+
+def team_cluster_queue(environment: str, team: str) -> str:
+    """The Kueue ClusterQueue of a team."""
+    return f"{CLUSTER_QUEUE_PREFIX}-{environment}-{team}"

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from gpuforge.model import catalog, names
 from gpuforge.model.names import CONTROL_PLANE_LOG_TYPES
 from gpuforge.model.netplan import ZoneSubnets, plan_subnets
+from gpuforge.model.team_spec import TeamSpec
 
 LOG_TYPES = CONTROL_PLANE_LOG_TYPES
 ENDPOINTS = (
@@ -318,6 +319,12 @@ class EnvironmentSpec(_Strict):
         default_factory=AutoscalingSpec, description="cluster-autoscaler settings."
     )
     cost: CostSpec = Field(default_factory=CostSpec, description="Cost guard-rails.")
+    teams: list[TeamSpec] = Field(
+        [],
+        description="ML teams sharing the GPU pools, each in its own namespace with its own "
+        "Kueue ClusterQueue (one cohort), quota, role and access (README, Teams). Empty: one "
+        "default team in `training.namespace`.",
+    )
 
     # -- derived, never stored ------------------------------------------------
 

@@ -31,7 +31,11 @@ SECTIONS = {
     "training": "training",
     "autoscaling": "autoscaling",
     "cost": "cost",
+    "teams": "teams",
 }
+OMITTED_WHEN_EMPTY = frozenset({"teams"})
+"""Sections left out of the stack file when empty, so an environment without them renders
+as it did before they existed."""
 
 BOOLEAN_SECTIONS = frozenset({"protected"})
 """Top-level sections whose config value is a boolean (the engine passes "true"/"false")."""
@@ -45,7 +49,9 @@ def config_from_spec(spec: EnvironmentSpec) -> dict[str, Any]:
         "aws:defaultTags": {"tags": default_tags(spec)},
     }
     for section, key in SECTIONS.items():
-        if data[section] is not None:  # an unset optional field (account_id) is left out
+        if data[section] is None:  # an unset optional field (account_id) is left out
+            continue
+        if section not in OMITTED_WHEN_EMPTY or data[section]:
             config[f"{NAMESPACE}:{key}"] = data[section]
     return config
 

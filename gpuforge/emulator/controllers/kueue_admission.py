@@ -26,8 +26,15 @@ Read at kubernetes-sigs/kueue@8eab687 (v0.19.2, the newest release in the snapsh
   reason `Misconfigured`);
 - `apis/kueue/v1beta2/workload_types.go:1164` (`Finished`, reasons `Succeeded`/`Failed`).
 
-Not emulated: preemption, borrowing and cohorts, admission checks, partial admission,
-priorities (admission is first come, first served in creation order).
+ClusterQueues in a cohort (an environment's teams, `gpuforge.model.team_queues`) borrow
+each other's unused quota within their borrowing and lending limits (`_Room`).
+
+A team within its nominal quota reclaims what others borrowed (`_reclaim`: their newest
+workloads are evicted and their jobs suspended).
+
+Not emulated: preemption by priority (`withinClusterQueue`), Fair Sharing's ordering and
+share values, admission checks, partial admission, priorities (admission is first come,
+first served in creation order).
 """
 
 from __future__ import annotations
@@ -48,7 +55,7 @@ from gpuforge.emulator.controllers.store import (
 )
 from gpuforge.jobs import resources
 from gpuforge.jobs.resources import Resource
-from gpuforge.model import kueue
+from gpuforge.model import kueue, team_queues, teams
 from gpuforge.model.names import KUEUE_QUEUE_LABEL
 from gpuforge.model.spec import EnvironmentSpec
 
@@ -210,6 +217,8 @@ class KueueAdmission:
             return self._pending(workload, "Misconfigured", message)
         assignments, message = self._assign(cluster_queue, workload)
         if assignments is None:
+            assignments = self._reclaim(cluster_queue, workload)
+        if assignments is None:
             return self._pending(workload, "Pending", message)
         cq_name = cluster_queue["name"]
         now = timestamp(self.store.clock())
@@ -248,21 +257,37 @@ class KueueAdmission:
         return 1
 
     def _cluster_queue(self, namespace: str | None, queue: str) -> dict | None:
-        """The runtime's ClusterQueue behind LocalQueue `queue` in `namespace`, or None."""
+        """The runtime's ClusterQueue behind LocalQueue `queue` in `namespace`, or None
+        (the environment's one, or a team's: `gpuforge.model.team_queues`)."""
         if self.spec is None:
             return None
-        local = kueue.local_queue(self.spec)
-        if (local["namespace"], local["name"]) != (namespace, queue):
-            return None
-        cluster = kueue.cluster_queue(self.spec)
-        selector = cluster["spec"]["namespaceSelector"]["matchLabels"]
-        if selector.get("kubernetes.io/metadata.name", namespace) != namespace:
-            return None
-        return cluster
+        for team in teams.teams(self.spec):
+            local = team_queues.local_queue(self.spec, team)
+            if (local["namespace"], local["name"]) != (namespace, queue):
+                continue
+            cluster = self._queues().get(local["spec"]["clusterQueue"])
+            if cluster is None:
+                return None
+            selector = cluster["spec"]["namespaceSelector"]["matchLabels"]
+            if selector.get("kubernetes.io/metadata.name", namespace) != namespace:
+                return None
+            return cluster
+        return None
 
-    def _assign(self, cluster_queue: dict, workload: dict) -> tuple[list[dict] | None, str]:
+    def _queues(self) -> dict[str, dict]:
+        """Every ClusterQueue of the environment, by name."""
+        if self.spec is None:
+            return {}
+        return {q["name"]: q for q in team_queues.cluster_queues(self.spec)}
+
+    def _assign(
+        self,
+        cluster_queue: dict,
+        workload: dict,
+        usage: dict[str, dict[tuple[str, str], Decimal]] | None = None,
+    ) -> tuple[list[dict] | None, str]:
         """Flavors for every pod set, or None and the scheduler's message."""
-        usage = self._usage(cluster_queue)
+        room = _Room(cluster_queue, self._queues(), self._usage() if usage is None else usage)
         pools_by_flavor = {
             kueue.resource_flavor(p)["name"]: kueue.resource_flavor(p)["spec"]
             for p in (self.spec.gpu_pools if self.spec else [])
@@ -288,13 +313,13 @@ class KueueAdmission:
                     if why:
                         reasons.append(why)
                         continue
-                    quota = {q["name"]: quantity(q["nominalQuota"]) for q in flavor["resources"]}
                     fits = True
                     for rname, want in sorted(total.items()):
                         if want <= 0:
                             continue
                         previous = assigned.get((fname, rname), Decimal(0))
-                        cap = quota.get(rname, Decimal(0))
+                        cap = room.potential(fname, rname)
+                        available = room.available(fname, rname)
                         if previous + want > cap:
                             reasons.append(
                                 f"insufficient quota for {rname} in flavor {fname}, previously "
@@ -303,8 +328,8 @@ class KueueAdmission:
                                 f"capacity ({format_amount(rname, cap)})"
                             )
                             fits = False
-                        elif usage.get((fname, rname), Decimal(0)) + previous + want > cap:
-                            more = usage.get((fname, rname), Decimal(0)) + previous + want - cap
+                        elif previous + want > available:
+                            more = previous + want - available
                             reasons.append(
                                 f"insufficient unused quota for {rname} in flavor {fname}, "
                                 f"{format_amount(rname, more)} more needed"
@@ -334,22 +359,123 @@ class KueueAdmission:
             return None, "; ".join(messages)
         return assignments, ""
 
-    def _usage(self, cluster_queue: dict) -> dict[tuple[str, str], Decimal]:
-        """What admitted, unfinished Workloads of `cluster_queue` hold, per flavor and
-        resource (only the namespaces its `namespaceSelector` selects can use it)."""
-        used: dict[tuple[str, str], Decimal] = {}
-        selector = cluster_queue["spec"]["namespaceSelector"]["matchLabels"]
-        namespace = selector.get("kubernetes.io/metadata.name")
-        for workload in self.store.list(resources.WORKLOAD, namespace):
+    # -- reclaim within the cohort ---------------------------------------------------
+
+    def _reclaim(self, cluster_queue: dict, workload: dict) -> list[dict] | None:
+        """Kueue's classic reclaim (`preemption.reclaimWithinCohort`): a workload that fits
+        its ClusterQueue's nominal quota takes back what other ClusterQueues of the cohort
+        borrowed, evicting their admitted workloads, newest first, only from a queue still
+        borrowing, and only if that makes it fit (then its assignments; else None, and
+        nothing is evicted). kubernetes-sigs/kueue@8eab687:
+        pkg/scheduler/flavorassigner/flavorassigner.go:1362-1370 (preemption is tried when
+        the request is within the nominal quota), pkg/scheduler/preemption/preemption.go
+        (`preemptionMessage`, reason `InCohortReclamation`), and the job framework's
+        eviction (pkg/controller/jobframework/reconciler.go:580-612: the job stopped, the
+        Workload `Requeued` and its quota reservation unset). Priorities and Fair Sharing's
+        share values are not weighed."""
+        policy = (cluster_queue["spec"].get("preemption") or {}).get("reclaimWithinCohort")
+        cohort = cluster_queue["spec"].get("cohortName")
+        if not cohort or policy in (None, "Never"):
+            return None
+        queues = self._queues()
+        usage = self._usage()
+        room = _Room(cluster_queue, queues, usage)
+        wanted = _totals(workload)
+        mine = usage.get(cluster_queue["name"], {})
+        if not any(
+            all(mine.get((f, r), Decimal(0)) + v <= room.nominal(f, r) for r, v in want.items())
+            for f, want in _by_flavor(cluster_queue, wanted).items()
+        ):
+            return None
+        victims: list[dict] = []
+        for candidate in self._admitted_in_cohort(cohort, exclude=cluster_queue["name"]):
+            held = _held(candidate)
+            queue = queues[candidate["status"]["admission"]["clusterQueue"]]
+            theirs = usage.setdefault(queue["name"], {})
+            other = _Room(queue, queues, usage)
+            if not any(theirs.get(fr, Decimal(0)) > other.nominal(*fr) for fr in held):
+                continue  # that queue is within its own quota: nothing to reclaim there
+            for fr, amount in held.items():
+                theirs[fr] = theirs.get(fr, Decimal(0)) - amount
+            victims.append(candidate)
+            assignments, _ = self._assign(cluster_queue, workload, usage)
+            if assignments is not None:
+                for victim in victims:
+                    self._evict(victim, workload, cluster_queue, queues, cohort)
+                return assignments
+        return None
+
+    def _admitted_in_cohort(self, cohort: str, exclude: str) -> list[dict]:
+        """Admitted, unfinished Workloads of the cohort's other queues, newest first."""
+        names_ = {n for n, q in self._queues().items() if q["spec"].get("cohortName") == cohort} - {
+            exclude
+        }
+        found = [
+            w
+            for w in self.store.list(resources.WORKLOAD)
+            if ((w.get("status") or {}).get("admission") or {}).get("clusterQueue") in names_
+            and is_true(w, "QuotaReserved")
+            and not is_true(w, "Finished")
+        ]
+        return sorted(
+            found,
+            key=lambda w: (condition(w, "QuotaReserved") or {}).get("lastTransitionTime") or "",
+            reverse=True,
+        )
+
+    def _evict(
+        self, victim: dict, preemptor: dict, cq: dict, queues: dict[str, dict], cohort: str
+    ) -> None:
+        """Evict `victim` for `preemptor` as Kueue does, and stop (suspend) its job."""
+        victim_cq = victim["status"]["admission"]["clusterQueue"]
+        message = (
+            f"Preempted to accommodate a workload (UID: {preemptor['metadata'].get('uid')}, "
+            f"JobUID: {(preemptor['metadata'].get('labels') or {}).get(JOB_UID_LABEL)}) due to "
+            f"reclamation within the cohort; preemptor path: /{cohort}/{cq['name']}; "
+            f"preemptee path: /{cohort}/{victim_cq}"
+        )
+        meta = victim["metadata"]
+        now = timestamp(self.store.clock())
+        conditions = [
+            self._cond("Evicted", "True", "Preempted", message),
+            self._cond("Preempted", "True", "InCohortReclamation", message),
+            self._cond("Requeued", "True", "Preempted", message),
+            self._cond("QuotaReserved", "False", "Pending", message),
+            self._cond("Admitted", "False", "NoReservation", "The workload has no reservation"),
+        ]
+        self.store.patch(
+            resources.WORKLOAD,
+            meta.get("namespace"),
+            meta["name"],
+            {"status": {"admission": None, "conditions": _merged(victim, conditions, now)}},
+        )
+        for owner in meta.get("ownerReferences") or []:
+            for resource in MANAGED:
+                if resource.kind == owner.get("kind"):
+                    self.store.patch(
+                        resource, meta.get("namespace"), owner["name"], {"spec": {"suspend": True}}
+                    )
+
+    def _usage(self) -> dict[str, dict[tuple[str, str], Decimal]]:
+        """What admitted, unfinished Workloads hold, per ClusterQueue, flavor and resource
+        (only the namespace a ClusterQueue's `namespaceSelector` selects can use it)."""
+        used: dict[str, dict[tuple[str, str], Decimal]] = {}
+        selected = {
+            name: q["spec"]["namespaceSelector"]["matchLabels"].get("kubernetes.io/metadata.name")
+            for name, q in self._queues().items()
+        }
+        for workload in self.store.list(resources.WORKLOAD):
             admission = (workload.get("status") or {}).get("admission") or {}
-            if admission.get("clusterQueue") != cluster_queue["name"]:
+            queue = admission.get("clusterQueue")
+            if queue not in selected or workload["metadata"].get("namespace") != selected[queue]:
                 continue
             if not is_true(workload, "QuotaReserved") or is_true(workload, "Finished"):
                 continue
+            mine = used.setdefault(queue, {})
             for assignment in admission.get("podSetAssignments") or []:
                 for rname, amount in (assignment.get("resourceUsage") or {}).items():
                     key = (assignment["flavors"][rname], rname)
-                    used[key] = used.get(key, Decimal(0)) + quantity(amount)
+                    mine[key] = mine.get(key, Decimal(0)) + quantity(amount)
         return used
 
     # -- status writes -------------------------------------------------------------
@@ -371,6 +497,121 @@ class KueueAdmission:
             workload["metadata"]["name"],
             {"status": {"conditions": _merged(workload, new, now)}},
         )
+
+
+def _totals(workload: dict) -> dict[str, Decimal]:
+    """What the whole workload asks for, per resource."""
+    total: dict[str, Decimal] = {}
+    for pod_set in workload["spec"]["podSets"]:
+        for name, value in pod_requests(pod_set["template"]).items():
+            total[name] = total.get(name, Decimal(0)) + value * pod_set["count"]
+    return {k: v for k, v in total.items() if v > 0}
+
+
+def _by_flavor(cluster_queue: dict, wanted: dict[str, Decimal]) -> dict[str, dict[str, Decimal]]:
+    """The workload's request placed on each of the queue's flavors in turn."""
+    return {
+        flavor["name"]: wanted
+        for group in cluster_queue["spec"]["resourceGroups"]
+        for flavor in group["flavors"]
+    }
+
+
+def _held(workload: dict) -> dict[tuple[str, str], Decimal]:
+    """What an admitted workload holds, per (flavor, resource)."""
+    held: dict[tuple[str, str], Decimal] = {}
+    for assignment in (workload["status"].get("admission") or {}).get("podSetAssignments") or []:
+        for rname, amount in (assignment.get("resourceUsage") or {}).items():
+            key = (assignment["flavors"][rname], rname)
+            held[key] = held.get(key, Decimal(0)) + quantity(amount)
+    return held
+
+
+class _Room:
+    """How much of a flavor's resource a ClusterQueue can take: Kueue's resource tree for
+    one level (ClusterQueues in a cohort), kubernetes-sigs/kueue@8eab687:
+    pkg/cache/scheduler/resource_node.go:63-142 (`localQuota`, `available`,
+    `potentialAvailable`) and :217-227 (what a ClusterQueue adds to its cohort: its
+    quota less what it keeps back by `lendingLimit`, its usage beyond that), as
+    `fitsResourceQuota` uses them (pkg/scheduler/flavorassigner/flavorassigner.go:1340-1370).
+    A ClusterQueue without a cohort has its nominal quota and nothing more."""
+
+    def __init__(
+        self,
+        queue: dict,
+        queues: dict[str, dict],
+        usage: dict[str, dict[tuple[str, str], Decimal]],
+    ) -> None:
+        self.queue = queue
+        cohort = queue["spec"].get("cohortName")
+        self.members = (
+            [q for q in queues.values() if q["spec"].get("cohortName") == cohort]
+            if cohort
+            else [queue]
+        )
+        self.cohort = cohort
+        self.usage = usage
+
+    def _quota(self, queue: dict, fr: tuple[str, str]) -> dict[str, Decimal | None]:
+        """nominal, borrow and lend (None: no limit) of a flavor's resource in `queue`."""
+        for group in queue["spec"]["resourceGroups"]:
+            for flavor in group["flavors"]:
+                for res in flavor["resources"] if flavor["name"] == fr[0] else []:
+                    if res["name"] != fr[1]:
+                        continue
+                    limits = (res.get("borrowingLimit"), res.get("lendingLimit"))
+                    return {
+                        "nominal": quantity(res.get("nominalQuota", 0)),
+                        "borrow": None if limits[0] is None else quantity(limits[0]),
+                        "lend": None if limits[1] is None else quantity(limits[1]),
+                    }
+        return {"nominal": Decimal(0), "borrow": None, "lend": None}
+
+    def _local(self, quota: dict) -> Decimal:
+        if quota["lend"] is None:
+            return Decimal(0)
+        return max(Decimal(0), quota["nominal"] - quota["lend"])
+
+    def _used(self, queue: dict, fr: tuple[str, str]) -> Decimal:
+        return self.usage.get(queue["name"], {}).get(fr, Decimal(0))
+
+    def _cohort_free(self, fr: tuple[str, str]) -> tuple[Decimal, Decimal]:
+        """The cohort's quota (what its members lend) and what of it is unused."""
+        total, used = Decimal(0), Decimal(0)
+        for member in self.members:
+            quota = self._quota(member, fr)
+            local = self._local(quota)
+            total += quota["nominal"] - local
+            used += max(Decimal(0), self._used(member, fr) - local)
+        return total, total - used
+
+    def nominal(self, flavor: str, resource: str) -> Decimal:
+        return self._quota(self.queue, (flavor, resource))["nominal"] or Decimal(0)
+
+    def available(self, flavor: str, resource: str) -> Decimal:
+        fr = (flavor, resource)
+        quota = self._quota(self.queue, fr)
+        usage = self._used(self.queue, fr)
+        if not self.cohort:
+            return quota["nominal"] - usage
+        local = self._local(quota)
+        _, parent = self._cohort_free(fr)
+        if quota["borrow"] is not None:
+            stored = quota["nominal"] - local
+            used_in_parent = max(Decimal(0), usage - local)
+            parent = min(stored - used_in_parent + quota["borrow"], parent)
+        return max(Decimal(0), local - usage) + parent
+
+    def potential(self, flavor: str, resource: str) -> Decimal:
+        fr = (flavor, resource)
+        quota = self._quota(self.queue, fr)
+        if not self.cohort:
+            return quota["nominal"]
+        total, _ = self._cohort_free(fr)
+        most = self._local(quota) + total
+        if quota["borrow"] is not None:
+            most = min(quota["nominal"] + quota["borrow"], most)
+        return most
 
 
 def _merged(workload: dict, new: list[dict], now: str) -> list[dict]:

@@ -14,6 +14,7 @@ from gpuforge.model.checks.identity import check_identity
 from gpuforge.model.checks.network import check_network
 from gpuforge.model.checks.pools import check_pools
 from gpuforge.model.checks.storage import check_encryption, check_storage
+from gpuforge.model.checks.teams import check_teams
 from gpuforge.model.checks.training import check_training
 from gpuforge.model.spec import EnvironmentSpec
 
@@ -29,3 +30,4 @@ def check_environment(spec: EnvironmentSpec) -> None:
     check_storage(spec)
     check_encryption(spec)
     check_training(spec)
+    check_teams(spec)

@@ -77,7 +77,7 @@ def check_admins(spec: EnvironmentSpec) -> None:
     accounts: dict[str, int] = {}
     for i, arn in enumerate(spec.cluster.admins):
         path = f"cluster.admins[{i}]"
-        account = _check_principal(path, arn)
+        account = check_principal(path, arn)
         if arn in first_seen:
             raise SpecError(
                 path,
@@ -103,7 +103,7 @@ def check_admins(spec: EnvironmentSpec) -> None:
         )
 
 
-def _check_principal(path: str, arn: str) -> str:
+def check_principal(path: str, arn: str) -> str:
     """The account of admin `arn`, or a SpecError saying what is wrong with it."""
     match = _PRINCIPAL_ARN.fullmatch(arn)
     if match is None:
