@@ -108,6 +108,8 @@ def status(
     A job that is not running is explained in words: waiting for the pool to
     scale up from zero, quota exhausted, not admitted by the Kueue queue, or
     can never fit (with the scheduler's, autoscaler's or Kueue's own message).
+    A rank that failed or was evicted on an unhealthy node names the node and
+    its condition (e.g. AcceleratedHardwareReady=False after a GPU XID error).
 
     \b
     Examples:
@@ -143,6 +145,8 @@ def status(
     )
     if st.explanation:
         console.print(f"why: {st.explanation.text}")
+    for problem in st.node_problems:
+        console.print(f"node: {problem.line()}", soft_wrap=True)
     table = Table(title="ranks", title_justify="left")
     for col in ("rank", "pod", "phase", "restarts", "node"):
         table.add_column(col)

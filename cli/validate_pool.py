@@ -10,6 +10,7 @@ import click
 
 from gpuforge.cli.errors import BadInput
 from gpuforge.cli.options import output_option, require_torch, required_env_option
+from gpuforge.jobs.burnin_network import DEFAULT_EFA_BUSBW_THRESHOLD
 from gpuforge.jobs.gpu_peaks import DEFAULT_BUSBW_THRESHOLD, DEFAULT_MATMUL_THRESHOLD
 
 if TYPE_CHECKING:
@@ -69,7 +70,8 @@ def _fraction(ctx: click.Context, param: click.Parameter, value: str) -> float:
 @click.option(
     "--image",
     metavar="IMAGE",
-    help="Container image with PyTorch for the rendered job (default: the examples' image).",
+    help="Your training image, built from `gpuforge image render` (CUDA PyTorch, EFA, "
+    "aws-ofi-nccl); required to render the job.",
 )
 @click.option(
     "--size", callback=_count(), metavar="N", help="Matrix dimension (GPU 8192, CPU 256)."
@@ -95,6 +97,14 @@ def _fraction(ctx: click.Context, param: click.Parameter, value: str) -> float:
     default=str(DEFAULT_BUSBW_THRESHOLD),
     show_default=True,
     help="Pass threshold: all-reduce bus bandwidth as a fraction of the NVLink/PCIe peak.",
+)
+@click.option(
+    "--min-efa-busbw",
+    callback=_fraction,
+    default=str(DEFAULT_EFA_BUSBW_THRESHOLD),
+    show_default=True,
+    help="Pass threshold across nodes of an EFA pool: bus bandwidth as a fraction of the "
+    "instance's EFA bandwidth.",
 )
 @click.option(
     "--results",
@@ -123,6 +133,7 @@ def validate_pool(
     allreduce_mib: int | None,
     min_matmul: float,
     min_busbw: float,
+    min_efa_busbw: float,
     results_file: str | None,
     timeout: int,
     output: str,
@@ -132,20 +143,25 @@ def validate_pool(
     Without --local, prints the burn-in job for POOL of environment ENV as
     manifests (like `launch --dry-run`; nothing is sent): one pod per node up to
     the pool's max (or --nodes), every GPU of each node, torchrun with one
-    process per GPU, no restarts. Each rank prints one JSON line: its node,
-    GPU, bf16 matmul TFLOP/s and all-reduce bus bandwidth (nccl-tests' busbw).
+    process per GPU, no restarts, in your training image (--image). Each rank
+    prints one JSON line: its node, GPU, bf16 matmul TFLOP/s, all-reduce bus
+    bandwidth (nccl-tests' busbw) and the lines of NCCL's own log that name
+    the network it used.
 
     With --local, runs the burn-in on this machine (its GPUs, or --nproc gloo
     processes on CPU) and prints a table per node and GPU: measured, expected
     peak (NVIDIA's datasheet, dense), fraction, pass or below. --results FILE
-    judges lines saved from a cluster run the same way. Exit 1 names every
-    GPU below --min-matmul or --min-busbw, or a rank whose all-reduce sum was
-    wrong; exit 0 otherwise. On CPU there is no peak: the run must complete
+    judges lines saved from a cluster run the same way. Across nodes of an EFA
+    pool every rank must have used aws-ofi-nccl with the efa provider (a TCP
+    fallback fails) and reach --min-efa-busbw of the instance's EFA bandwidth.
+    Exit 1 names every GPU below --min-matmul, --min-busbw or --min-efa-busbw,
+    a rank that did not use EFA, or a rank whose all-reduce sum was wrong;
+    exit 0 otherwise. On CPU there is no peak: the run must complete
     and every rank's all-reduce sum must be right.
 
     \b
     Examples:
-      gpuforge validate-pool h100 -e prod > burnin.yaml
+      gpuforge validate-pool h100 -e prod --image $ECR/training/trainer:1 > burnin.yaml
       gpuforge validate-pool l4 -e dev --local --nproc 2
       gpuforge logs burnin-h100 -e prod > out.txt
       gpuforge validate-pool h100 -e prod --results out.txt
@@ -160,18 +176,26 @@ def validate_pool(
         raise BadInput("validate-pool: give --local or --results, not both")
     _, spec = load_env(env)
     pool_spec = burnin_job.pool_of(spec, pool)
-    thresholds = burnin_verdict.Thresholds(matmul=min_matmul, busbw=min_busbw)
+    thresholds = burnin_verdict.Thresholds(
+        matmul=min_matmul, busbw=min_busbw, efa_busbw=min_efa_busbw
+    )
 
+    network = burnin_job.network_of(pool_spec)
     if results_file:
         results = burnin_verdict.parse_lines(Path(results_file).read_text(errors="replace"))
-        _report(burnin_verdict.judge(results, thresholds), pool_spec, output)
+        _report(burnin_verdict.judge(results, thresholds, network=network), pool_spec, output)
         return
     if not local:
         count = burnin_job.node_count(spec, pool_spec, nodes)
+        if not image:
+            raise BadInput(
+                "validate-pool: --image: required: the burn-in runs your training image "
+                "(`gpuforge image render`: CUDA PyTorch with EFA and aws-ofi-nccl), e.g. "
+                "--image $ECR/training/trainer:1; a stock pytorch/pytorch image has no "
+                "aws-ofi-nccl, so NCCL would fall back to TCP between nodes"
+            )
         args = burnin_job.program_args(size=size, allreduce_mib=allreduce_mib)
-        job = burnin_job.burnin_job(
-            spec, pool_spec, nodes=count, image=image or burnin_job.DEFAULT_IMAGE, args=args
-        )
+        job = burnin_job.burnin_job(spec, pool_spec, nodes=count, image=image, args=args)
         fit = check_fit(job, spec)
         _print_rendered(fit, burnin_job.render(fit), output)
         return
@@ -182,12 +206,16 @@ def validate_pool(
     with burnin_job.results_dir() as tmp:
         where = Path(tmp)
         args = burnin_job.program_args(size=size, allreduce_mib=allreduce_mib, results=where)
-        job = burnin_job.burnin_job(spec, pool_spec, nodes=1, args=args, local=True)
+        job = burnin_job.burnin_job(
+            spec, pool_spec, nodes=1, image=burnin_job.LOCAL_IMAGE, args=args, local=True
+        )
         code = burnin_job.run_here(job, spec, nproc=nproc, timeout_s=timeout, say=_say)
         results = [
             burnin_verdict.parse_lines(p.read_text())[0] for p in sorted(where.glob("rank-*.json"))
         ]
-    verdict = burnin_verdict.judge(results, thresholds, world_size=_world(results, nproc))
+    verdict = burnin_verdict.judge(
+        results, thresholds, world_size=_world(results, nproc), network=network
+    )
     if code != 0 and verdict.ok:
         verdict.problems.append(f"the burn-in exited with status {code}")
     _report(verdict, pool_spec, output)

@@ -3,7 +3,9 @@
 vpc-cni, kube-proxy and eks-pod-identity-agent come before any node group
 (nodes need the CNI to join; training pods need the agent for their role);
 coredns comes after the system node group, because it only becomes active
-once there are nodes to run it.
+once there are nodes to run it; so does the EKS node monitoring agent, which sets the
+node conditions that managed node groups' auto repair acts on, pinned and configured
+so its DCGM host engine runs on tainted GPU nodes (`gpuforge/model/node_health.py`).
 """
 
 from __future__ import annotations
@@ -11,8 +13,17 @@ from __future__ import annotations
 import pulumi
 from pulumi_aws import eks
 
+from gpuforge.model import node_health
+
 BEFORE_NODES = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
-AFTER_NODES = ("coredns",)
+AFTER_NODES = ("coredns", node_health.NODE_MONITORING_ADDON)
+PINNED = {
+    node_health.NODE_MONITORING_ADDON: (
+        node_health.NODE_MONITORING_VERSION,
+        node_health.configuration_json(node_health.NODE_MONITORING_CONFIG),
+    )
+}
+"""Add-ons with a pinned version and configuration values; the others take EKS's default."""
 
 
 def before_nodes(
@@ -41,10 +52,13 @@ def _addon(
     addon: str,
     after: list[pulumi.Resource],
 ) -> eks.Addon:
+    version, config = PINNED.get(addon, (None, None))
     return eks.Addon(
         f"{name}-{addon}",
         cluster_name=cluster_name,
         addon_name=addon,
+        addon_version=version,
+        configuration_values=config,
         resolve_conflicts_on_create="OVERWRITE",
         resolve_conflicts_on_update="PRESERVE",
         opts=pulumi.ResourceOptions(parent=parent, depends_on=after),

@@ -12,7 +12,16 @@ The system pool (`system_pool.py`) and each GPU pool (`gpu_pool.py`) call
 - an explicit launch-template name, because the node group and the policy
   rules match node groups to templates by `launchTemplate.name`;
 - the initial desired size is `min_size` and later changes to it are ignored
-  (the cluster autoscaler owns it); one node unavailable at a time on update.
+  (the cluster autoscaler owns it); one node unavailable at a time on update;
+- EKS node auto repair on (`node_repair_config`): the node monitoring agent add-on
+  (`addons.py`) sets `AcceleratedHardwareReady`, `KernelReady`, `NetworkingReady`, ...
+  and EKS reboots or replaces the node after the condition has held (10 min for
+  `AcceleratedHardwareReady`, 30 min for the others). The per-XID action (Reboot or
+  Replace, by the condition's reason `NvidiaXID<code>Error`) is EKS's default: only
+  managed node groups can Reboot, so no override narrows it
+  (https://docs.aws.amazon.com/eks/latest/userguide/node-repair.html; the reasons:
+  aws/eks-node-monitoring-agent@c399089dec78cb245306ca2a5f9806b7c32ca093 (v1.7.0):
+  monitors/nvidia/dcgm/dcgm_policies.go:98-147, pkg/reasons/reasons.go:83-90).
 
 A pool kind adds its own template arguments (`template_extras`: EFA interfaces,
 placement group, capacity market) but cannot replace the baseline's.
@@ -135,6 +144,7 @@ def managed_node_group(parent: pulumi.Resource, args: ManagedNodeGroupArgs) -> M
             "desired_size": args.min_size,
         },
         update_config={"max_unavailable": 1},
+        node_repair_config=node_repair_config(),
         launch_template={"name": template.name, "version": _version_string(template)},
         labels=args.labels,
         taints=args.taints or None,
@@ -146,6 +156,11 @@ def managed_node_group(parent: pulumi.Resource, args: ManagedNodeGroupArgs) -> M
         ),
     )
     return ManagedNodeGroup(template=template, group=group)
+
+
+def node_repair_config() -> dict[str, Any]:
+    """EKS node auto repair, with EKS's default actions and thresholds (see the docstring)."""
+    return {"enabled": True}
 
 
 def metadata_options() -> dict[str, Any]:

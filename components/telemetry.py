@@ -10,6 +10,11 @@ that ships its metrics). Chosen over a self-managed DCGM exporter chart because:
   Prometheus to run and size;
 - EKS picks an add-on version compatible with the cluster: nothing more to pin.
 
+Its DCGM exporter is off (`node_health.CLOUDWATCH_CONFIG`): the EKS node monitoring
+agent owns DCGM on GPU nodes, since two host engines make the agent mark healthy nodes
+unhealthy and auto repair replace them (`gpuforge/model/node_health.py`, docs/runtime.md).
+The key exists from chart 4.2.0 on (aws-observability/helm-charts#190).
+
 The agent's role is trusted by `pods.eks.amazonaws.com` only, has the AWS managed
 `CloudWatchAgentServerPolicy` and nothing else, and is bound to the add-on's service
 account through the add-on's own Pod Identity association.
@@ -24,7 +29,7 @@ from pulumi_aws import eks, iam
 
 from gpuforge.components import _aws
 from gpuforge.model import aws_naming as rn
-from gpuforge.model import gpu_telemetry
+from gpuforge.model import gpu_telemetry, node_health
 
 
 @dataclass
@@ -73,6 +78,7 @@ class GpuTelemetry(pulumi.ComponentResource):
             addon_name=gpu_telemetry.GPU_TELEMETRY_ADDON,
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="PRESERVE",
+            configuration_values=node_health.configuration_json(node_health.CLOUDWATCH_CONFIG),
             pod_identity_associations=[
                 {
                     "role_arn": role.arn,

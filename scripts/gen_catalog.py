@@ -66,6 +66,12 @@ def _instance(raw: dict) -> dict:
         else 0,
         "usage_classes": raw.get("SupportedUsageClasses", []),
     }
+    if net.get("EfaSupported"):
+        # Every network card's peak, summed: the instance's EFA bandwidth (p5.48xlarge:
+        # 32 cards x 100 Gbps = 3200 Gbps), what a cross-node burn-in is compared with.
+        entry["efa_gbps"] = sum(
+            card.get("PeakBandwidthInGbps", 0) for card in net.get("NetworkCards", [])
+        )
     accel = _accelerator(raw)
     if accel:
         entry["accelerator"] = accel

@@ -60,8 +60,8 @@ def _light_runs() -> list[list[str]]:
         ["init", "{tmp}/new-platform", "--region", "eu-west-1"],
         *(["validate", "-e", env] for env in SHIPPED_ENVS),
         # the burn-in rendered (not run): through the job model, without torch
-        ["validate-pool", "l4", "-e", "dev"],
-        ["validate-pool", "h100", "-e", "prod", "-o", "json"],
+        ["validate-pool", "l4", "-e", "dev", "--image", "trainer:1"],
+        ["validate-pool", "h100", "-e", "prod", "-o", "json", "--image", "trainer:1"],
         ["launch", str(ROOT / "examples/jobs/tiny-gpt.yaml"), "-e", "dev", "--local", "--dry-run"],
         ["launch", str(ROOT / "examples/jobs/llama-2x8-h100.yaml"), "-e", "prod", "--dry-run"],
         ["image", "render", "--out", "{tmp}/trainer-image"],

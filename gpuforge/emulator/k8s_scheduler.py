@@ -352,6 +352,26 @@ class Scheduler:
         """The stored Node objects."""
         return self._objects(NODE, None)
 
+    def report_condition(
+        self, node: str, kind: str, status: str, reason: str = "", message: str = ""
+    ) -> dict:
+        """Set one condition of a stored node, as the kubelet or the EKS node monitoring
+        agent does (e.g. `AcceleratedHardwareReady=False`, reason `NvidiaXID79Error`: the
+        agent's types and reasons, gpuforge/model/node_health.py); the others stay."""
+        (found,) = [n for n in self.nodes() if n["metadata"]["name"] == node]
+        status_doc = found.get("status") or {}
+        kept = [c for c in status_doc.get("conditions") or [] if c.get("type") != kind]
+        cond = {"type": kind, "status": status, "reason": reason, "message": message}
+        cond.update(lastTransitionTime=timestamp(), lastHeartbeatTime=timestamp())
+        updated = {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {"name": node},
+            "status": {"conditions": [*kept, cond]},
+        }
+        self.api.put(updated)
+        return cond
+
     def _objects(self, resource: resources.Resource, namespace: str | None) -> list[dict]:
         def read() -> list[dict]:
             return [

@@ -11,7 +11,12 @@ Each rank measures
   (https://github.com/NVIDIA/nccl-tests/blob/master/doc/PERFORMANCE.md, "AllReduce"),
   which makes the figure comparable to the link's peak whatever the rank count;
 - correctness: rank r contributes r+1, so every element of the sum must equal
-  n(n+1)/2 on every rank; the ranks then agree on the outcome with a MIN all-reduce.
+  n(n+1)/2 on every rank; the ranks then agree on the outcome with a MIN all-reduce;
+- which network NCCL chose: NCCL's own log (`NCCL_DEBUG=INFO`,
+  `NCCL_DEBUG_SUBSYS=INIT,NET`) goes to a file per rank (`NCCL_DEBUG_FILE`), and the
+  lines that name the network (`NCCL_KEEP`) go into the result as `nccl_log` and to
+  stderr; `gpuforge.jobs.burnin_network` judges them (a multi-node rank on an EFA pool
+  must have used aws-ofi-nccl with the efa provider).
 
 It prints one JSON line per rank on stdout (`{"gpuforge_burnin": 1, ...}`; the
 cluster logs carry it) and, with `--results DIR`, also writes `DIR/rank-<rank>.json`.
@@ -29,6 +34,7 @@ import json
 import os
 import socket
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,6 +42,11 @@ MARKER = "gpuforge_burnin"
 """Key (value: the format version) that marks a burn-in result line in a log."""
 NODE_NAME_VAR = "NODE_NAME"
 """The Kubernetes node's name (downward API in the rendered pods; the hostname elsewhere)."""
+
+NCCL_KEEP = ("Using network", "NET/OFI", "NET/Socket", "NET/Plugin", "NET/IB", "NCCL WARN")
+"""What the program keeps of NCCL's log: the lines that say which network it chose
+(`gpuforge.jobs.burnin_network` reads them)."""
+NCCL_KEEP_MAX = 60
 
 GPU_DEFAULTS = {"size": 8192, "iters": 50, "allreduce_mib": 256, "allreduce_iters": 20}
 CPU_DEFAULTS = {"size": 256, "iters": 5, "allreduce_mib": 4, "allreduce_iters": 5}
@@ -61,6 +72,26 @@ def busbw(algbw: float, ranks: int) -> float:
     return algbw * 2 * (ranks - 1) / ranks
 
 
+def nccl_log_file() -> Path:
+    """Turn NCCL's logging on into a file of this rank's own (before NCCL initializes)."""
+    os.environ.setdefault("NCCL_DEBUG", "INFO")
+    os.environ.setdefault("NCCL_DEBUG_SUBSYS", "INIT,NET")
+    rank = os.environ.get("RANK", "0")
+    path = Path(tempfile.gettempdir()) / f"gpuforge-burnin-nccl-{os.getpid()}-rank{rank}.log"
+    os.environ["NCCL_DEBUG_FILE"] = str(path)
+    return path
+
+
+def nccl_lines(path: Path) -> list[str]:
+    """The lines of NCCL's log that name its network (at most NCCL_KEEP_MAX)."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return []
+    kept = [line for line in text.splitlines() if any(k in line for k in NCCL_KEEP)]
+    return kept[:NCCL_KEEP_MAX]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     import torch
@@ -82,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, key) is None:
             setattr(args, key, value)
 
+    nccl_log = nccl_log_file() if gpu else None
     dist.init_process_group("nccl" if gpu else "gloo")
     rank, world = dist.get_rank(), dist.get_world_size()
 
@@ -141,7 +173,10 @@ def main(argv: list[str] | None = None) -> int:
         "busbw_gbps": round(busbw(algbw, world), 4) if world > 1 else None,
         "allreduce_correct": sum_ok,
         "all_ranks_correct": all_ok,
+        "nccl_log": None if nccl_log is None else nccl_lines(nccl_log),
     }
+    for kept in result["nccl_log"] or []:
+        sys.stderr.write(f"[rank {rank}] {kept}\n")
     line = json.dumps(result)
     sys.stdout.write(line + "\n")  # one write: the ranks share stdout
     sys.stdout.flush()

@@ -4,7 +4,9 @@ The burn-in goes through the same launch path as any training job (`check_fit`,
 the indexed-job backend, the launch id, the `GPUFORGE_*` contract): one pod per node, every GPU
 of the node, torchrun with one process per GPU, no restarts (a burn-in must not
 hide a failure). The program is `gpuforge.jobs.burnin`; pods get that very file
-from a ConfigMap, so any image with PyTorch runs it without gpuforge installed.
+from a ConfigMap, so the training image runs it without gpuforge installed. It must
+be the training image (`gpuforge image render`: EFA and aws-ofi-nccl): a stock
+PyTorch image has no aws-ofi-nccl and NCCL falls back to TCP between nodes.
 Each pod also learns its Kubernetes node's name (downward API) to report it.
 """
 
@@ -25,8 +27,8 @@ from gpuforge.model import pools, teams
 from gpuforge.model.errors import SpecError
 from gpuforge.model.spec import EnvironmentSpec, GpuPoolSpec
 
-DEFAULT_IMAGE = "pytorch/pytorch:2.13.0-cuda13.0-cudnn9-runtime"
-"""The PyTorch image the examples use; the burn-in needs torch and nothing else."""
+LOCAL_IMAGE = "local"
+"""The job's image field for `--local` runs, which run here and pull nothing."""
 TIMEOUT = "30m"
 PROGRAM = "burnin.py"
 PROGRAM_DIR = "/opt/gpuforge-burnin"
@@ -103,7 +105,7 @@ def burnin_job(
     pool: GpuPoolSpec,
     *,
     nodes: int,
-    image: str = DEFAULT_IMAGE,
+    image: str,
     args: list[str] | tuple[str, ...] = (),
     local: bool = False,
 ) -> JobSpec:
@@ -125,6 +127,15 @@ def burnin_job(
             **({"team": team} if (team := teams.team_for_pool(env, pool.name)) else {}),
         }
     )
+
+
+def network_of(pool: GpuPoolSpec):
+    """What a run across nodes of `pool` is judged against (`burnin_verdict.Network`): its
+    EFA bandwidth from the catalog when the pool has EFA on, else none."""
+    from gpuforge.jobs.burnin_verdict import Network
+
+    inst = pool.instance
+    return Network(inst.name, inst.efa_gb_per_s if pool.efa else 0.0)
 
 
 def program_source() -> str:

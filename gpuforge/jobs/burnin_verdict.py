@@ -4,9 +4,12 @@ Pure: takes the result lines the burn-in program prints (`gpuforge.jobs.burnin`)
 looks each device up in `gpuforge.jobs.gpu_peaks`, and returns one row per rank
 and the problems that fail the pool, each naming the node and GPU. Nothing is
 compared that has no honest reference: a CPU, a model without a published
-figure, a dtype other than the figure's, or bus bandwidth across nodes (bounded
-by the EFA network, not the NVLink/PCIe figure) are reported as measured and
-say why they were not compared.
+figure, a dtype other than the figure's are reported as measured and say why
+they were not compared. Across nodes the bound is the network: on an EFA pool
+(`Network`) each rank must have used aws-ofi-nccl with the efa provider (its own
+NCCL log lines, `burnin_network`) and reach a fraction of the instance's EFA
+bandwidth; a TCP fallback fails the pool. Across nodes without EFA the busbw is
+reported, not compared.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
-from gpuforge.jobs import gpu_peaks
+from gpuforge.jobs import burnin_network, gpu_peaks
 from gpuforge.jobs.burnin import MARKER
 
 PASS = "pass"
@@ -22,6 +25,8 @@ BELOW = "below"
 FAILED = "failed"
 RAN = "ran"
 """Completed and correct, with nothing to compare against (CPU, unknown model)."""
+NO_EFA = "no-efa"
+"""A multi-node rank on an EFA pool whose NCCL did not use aws-ofi-nccl over EFA."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,21 @@ class Thresholds:
 
     matmul: float = gpu_peaks.DEFAULT_MATMUL_THRESHOLD
     busbw: float = gpu_peaks.DEFAULT_BUSBW_THRESHOLD
+    efa_busbw: float = burnin_network.DEFAULT_EFA_BUSBW_THRESHOLD
+    """Across nodes: busbw as a fraction of the instance's EFA bandwidth."""
+
+
+@dataclass(frozen=True)
+class Network:
+    """The pool's network across nodes: what a multi-node burn-in must have used."""
+
+    instance_type: str
+    efa_gb_per_s: float
+    """The instance's EFA bandwidth in GB/s (catalog `efa_gbps` / 8); 0 without EFA."""
+
+    @property
+    def efa(self) -> bool:
+        return self.efa_gb_per_s > 0
 
 
 @dataclass(frozen=True)
@@ -52,7 +72,8 @@ class Row:
     busbw_fraction: float | None
     correct: bool
     status: str
-    """`pass`, `below` (under a threshold), `failed` (wrong all-reduce sum) or `ran`."""
+    """`pass`, `below` (under a threshold), `failed` (wrong all-reduce sum), `no-efa`
+    (across nodes on an EFA pool, NCCL did not use EFA) or `ran`."""
     notes: tuple[str, ...]
     """Why a figure was not compared, or how it fell short."""
 
@@ -84,7 +105,7 @@ class Verdict:
 
     @property
     def below(self) -> list[Row]:
-        return [r for r in self.rows if r.status in (BELOW, FAILED)]
+        return [r for r in self.rows if r.status in (BELOW, FAILED, NO_EFA)]
 
     def as_dict(self) -> dict:
         return {
@@ -118,9 +139,14 @@ def parse_lines(text: str) -> list[dict]:
 
 
 def judge(
-    results: list[dict], thresholds: Thresholds | None = None, *, world_size: int | None = None
+    results: list[dict],
+    thresholds: Thresholds | None = None,
+    *,
+    world_size: int | None = None,
+    network: Network | None = None,
 ) -> Verdict:
-    """Rows and problems for `results`; `world_size` is how many ranks should have reported."""
+    """Rows and problems for `results`; `world_size` is how many ranks should have reported;
+    `network`: the pool's, against which a run across nodes is judged."""
     thresholds = thresholds or Thresholds()
     by_rank: dict[int, dict] = {}
     for result in results:
@@ -135,9 +161,9 @@ def judge(
         verdict.problems.append(f"ranks disagree on the world size: {sorted(reported)}")
     nodes = {r["node"] for r in by_rank.values()}
     for rank in sorted(by_rank):
-        row = _row(by_rank[rank], thresholds, multi_node=len(nodes) > 1)
+        row = _row(by_rank[rank], thresholds, multi_node=len(nodes) > 1, network=network)
         verdict.rows.append(row)
-        if row.status in (BELOW, FAILED):
+        if row.status in (BELOW, FAILED, NO_EFA):
             verdict.problems.append(f"{row.gpu}: {'; '.join(row.notes)}")
     missing = sorted(set(range(expected)) - set(by_rank))
     if missing:
@@ -149,11 +175,13 @@ def judge(
         r.correct for r in verdict.rows
     ):
         verdict.problems.append("a rank that did not report saw a wrong all-reduce sum")
-    verdict.notes = _notes(verdict.rows, len(nodes))
+    verdict.notes = _notes(verdict.rows, len(nodes), network)
     return verdict
 
 
-def _row(result: dict, thresholds: Thresholds, *, multi_node: bool) -> Row:
+def _row(
+    result: dict, thresholds: Thresholds, *, multi_node: bool, network: Network | None = None
+) -> Row:
     device = str(result["device"])
     dtype = str(result["dtype"])
     peak = None if device == "cpu" else gpu_peaks.for_device(device)
@@ -188,6 +216,23 @@ def _row(result: dict, thresholds: Thresholds, *, multi_node: bool) -> Row:
                 f"{peak.link}'s {link_peak:g} GB/s (threshold {thresholds.busbw:.0%})"
             )
 
+    if multi_node and network is not None and network.efa and busbw is not None:
+        link = f"{network.instance_type} EFA"
+        link_peak = network.efa_gb_per_s
+        busbw_fraction = float(busbw) / link_peak
+        compared = True
+        why = burnin_network.problem(result.get("nccl_log"))
+        if why is not None:
+            status = NO_EFA
+            notes.append(why)
+        elif busbw_fraction < thresholds.efa_busbw:
+            status = BELOW
+            notes.append(
+                f"all-reduce bus bandwidth across nodes {busbw:.1f} GB/s is "
+                f"{busbw_fraction:.0%} of {link}'s {link_peak:g} GB/s "
+                f"(threshold {thresholds.efa_busbw:.0%})"
+            )
+
     correct = bool(result.get("allreduce_correct", False))
     if not correct:
         status = FAILED
@@ -215,7 +260,7 @@ def _row(result: dict, thresholds: Thresholds, *, multi_node: bool) -> Row:
     )
 
 
-def _notes(rows: list[Row], nodes: int) -> list[str]:
+def _notes(rows: list[Row], nodes: int, network: Network | None = None) -> list[str]:
     """Why figures went uncompared: said once per reason, not once per row."""
     out: list[str] = []
 
@@ -239,9 +284,9 @@ def _notes(rows: list[Row], nodes: int) -> list[str]:
             add(f"{row.device}: matmul ran in {row.dtype}; the peak is for {peak.dtype}")
         if row.busbw_gbps is None:
             add("one rank: no all-reduce bandwidth to measure")
-    if nodes > 1:
+    if nodes > 1 and not (network is not None and network.efa):
         add(
-            "bus bandwidth across nodes is bounded by the EFA network, not the NVLink/PCIe "
-            "figure: reported, not compared"
+            "bus bandwidth across nodes without EFA is bounded by the instance's TCP "
+            "network, not the NVLink/PCIe figure: reported, not compared"
         )
     return out

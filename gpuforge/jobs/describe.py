@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from gpuforge.jobs import job_status, resources
 from gpuforge.jobs.job_errors import JobNotFound
 from gpuforge.jobs.job_objects import job_objects
 from gpuforge.jobs.kube_client import connect
+from gpuforge.jobs.kube_errors import ApiFailure
 from gpuforge.jobs.listing import JobRecord, job_record, utc_now
 from gpuforge.model.spec import EnvironmentSpec
 
@@ -43,5 +46,18 @@ def describe(
         pods=job_status.rank_pods(pods),
         events=events,
         explanation=job_status.explain(primary, pods, events, workloads, pool=record.pool),
+        node_problems=_node_problems(kube, pods),
     )
     return record, status
+
+
+def _node_problems(kube: Any, pods: list[dict]) -> list[job_status.NodeProblem]:
+    """Node conditions behind ranks that went down; none when nodes cannot be read (a
+    namespaced user may not list nodes: status still answers)."""
+    if not any(job_status.went_down(p) for p in pods):
+        return []
+    try:
+        nodes = kube.list(resources.NODE, None)
+    except ApiFailure:  # e.g. 403: a team's role may not list nodes
+        return []
+    return job_status.node_problems(pods, nodes)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
+from gpuforge.model import node_health
+
 RANK_LABEL = "batch.kubernetes.io/job-completion-index"
 RANK_ANNOTATION = RANK_LABEL  # older Job controllers set only the annotation
 
@@ -57,12 +59,35 @@ class Explanation:
 
 
 @dataclass
+class NodeProblem:
+    """A rank whose pod failed, was evicted or is being disrupted on an unhealthy node."""
+
+    rank: int | None
+    pod: str
+    node: str
+    condition: str
+    """The node condition type: `AcceleratedHardwareReady`, `Ready`, `MemoryPressure`, ..."""
+    status: str
+    reason: str
+    message: str
+
+    def line(self) -> str:
+        rank = "?" if self.rank is None else self.rank
+        why = f"{self.reason}: {self.message}" if self.message else self.reason
+        return (
+            f"rank {rank} ({self.pod}) went down on node {self.node}: "
+            f"{self.condition}={self.status} ({why})"
+        )
+
+
+@dataclass
 class JobStatus:
     name: str
     state: str
     pods: list[RankPod] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     explanation: Explanation | None = None
+    node_problems: list[NodeProblem] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -315,3 +340,43 @@ def parse_time(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+# -- node health -------------------------------------------------------------------
+
+
+def went_down(pod: dict) -> bool:
+    """The pod failed, was evicted, is being deleted or carries a DisruptionTarget."""
+    status = pod.get("status") or {}
+    return (
+        status.get("phase") == "Failed"
+        or status.get("reason") == "Evicted"
+        or bool((pod.get("metadata") or {}).get("deletionTimestamp"))
+        or _true(pod, "DisruptionTarget")
+    )
+
+
+def node_problems(pods: list[dict], nodes: list[dict]) -> list[NodeProblem]:
+    """Which ranks went down on a node whose conditions show a problem, and which condition:
+    the EKS node monitoring agent's (`AcceleratedHardwareReady` after a GPU XID, ...) or the
+    kubelet's (`Ready`, pressure), as `node_health.problem_conditions` reads them."""
+    by_name = {(n.get("metadata") or {}).get("name"): n for n in nodes}
+    out = []
+    for pod in pods:
+        node_name = (pod.get("spec") or {}).get("nodeName")
+        node = by_name.get(node_name)
+        if node is None or not went_down(pod):
+            continue
+        for cond in node_health.problem_conditions((node.get("status") or {}).get("conditions")):
+            out.append(
+                NodeProblem(
+                    rank=rank_of(pod),
+                    pod=pod["metadata"]["name"],
+                    node=node_name,
+                    condition=cond.get("type", ""),
+                    status=cond.get("status", ""),
+                    reason=cond.get("reason") or "",
+                    message=cond.get("message") or "",
+                )
+            )
+    return sorted(out, key=lambda p: (p.rank is None, p.rank or 0, p.pod, p.condition))

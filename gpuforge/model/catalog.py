@@ -102,6 +102,14 @@ class InstanceType:
     efa_max_interfaces: int
     usage_classes: tuple[str, ...]
     accelerator: Accelerator | None
+    efa_gbps: float = 0.0
+    """Sum of every network card's peak bandwidth in Gbit/s on an EFA type (EC2's
+    `NetworkCards[].PeakBandwidthInGbps`), 0 without EFA."""
+
+    @property
+    def efa_gb_per_s(self) -> float:
+        """`efa_gbps` in GB/s (bytes), the unit of nccl-tests' bus bandwidth."""
+        return self.efa_gbps / 8
 
     @property
     def efa(self) -> bool:
@@ -132,6 +140,7 @@ def instance_type(name: str) -> InstanceType | None:
         efa_max_interfaces=raw["efa_max_interfaces"],
         usage_classes=tuple(raw["usage_classes"]),
         accelerator=Accelerator(**accel) if accel else None,
+        efa_gbps=float(raw.get("efa_gbps", 0)),
     )
 
 

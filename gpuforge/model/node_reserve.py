@@ -43,6 +43,7 @@ from importlib import resources
 
 from gpuforge.model import pools
 from gpuforge.model.gpu_telemetry import GPU_TELEMETRY_ADDON
+from gpuforge.model.node_health import NMA, NODE_MONITORING_ADDON, NODE_MONITORING_VERSION
 from gpuforge.model.spec import GpuPoolSpec
 
 _INSTANCE_INFO = resources.files("gpuforge.model") / "data" / "eks_instance_info.json"
@@ -83,6 +84,7 @@ class DaemonSet:
 
 _CWO = "aws-observability/helm-charts@98fc229ed9d7caca99bb765836fdc6d80157fd0f"
 _CWO_VALUES = f"{_CWO}:charts/amazon-cloudwatch-observability/values.yaml"
+_NMA_VALUES = f"{NMA}:charts/eks-node-monitoring-agent/values.yaml"
 _CNI = (
     "aws/amazon-vpc-cni-k8s@2c223fbd2ab60447261c76a956fd87ba5cb3f0fb:config/master/aws-k8s-cni.yaml"
 )
@@ -132,11 +134,20 @@ DAEMONSETS: tuple[DaemonSet, ...] = (
         "all",
     ),
     DaemonSet(
-        "dcgm-exporter",
-        f"EKS add-on {GPU_TELEMETRY_ADDON} v3.6.0",
-        250,
-        128,
-        f"{_CWO_VALUES}:1296-1299 (dcgmExporter.resources.requests)",
+        "eks-node-monitoring-agent",
+        f"EKS add-on {NODE_MONITORING_ADDON} {NODE_MONITORING_VERSION}",
+        10,
+        30,
+        f"{_NMA_VALUES}:78-81 (nodeAgent.resources.requests)",
+        "all",
+    ),
+    DaemonSet(
+        "dcgm-server",
+        f"EKS add-on {NODE_MONITORING_ADDON} {NODE_MONITORING_VERSION}",
+        0,
+        0,
+        f"{_NMA_VALUES}:154 (`dcgmAgent.resources: {{}}`: no request); the only DCGM on a "
+        "GPU node: the CloudWatch add-on's dcgm-exporter is off (node_health.py)",
         "nvidia",
     ),
     DaemonSet(
@@ -167,8 +178,9 @@ DAEMONSETS: tuple[DaemonSet, ...] = (
     ),
 )
 """Every DaemonSet that lands on a GPU node of this platform: the core EKS add-ons
-(components/addons.py), the CloudWatch observability add-on (components/telemetry.py)
-and the device-plugin charts (helm_charts.py). Each tolerates the GPU taint. The
+(components/addons.py) with the node monitoring agent and its DCGM host engine, the
+CloudWatch observability add-on (components/telemetry.py; its dcgm-exporter is turned off
+and so not listed) and the device-plugin charts (helm_charts.py). Each tolerates the GPU taint. The
 observability chart's node-exporter is left out: it renders only with
 `otelContainerInsights.enabled`, false by default (values.yaml:1160 at 6.4.0)."""
 

@@ -291,3 +291,27 @@ def volumes_use_cmk(lt: Resource, ctx: RuleContext):
                 f"volume {where} is not encrypted with a customer managed key: set "
                 "ebs.encrypted='true' and ebs.kmsKeyId=<your CMK> (not aws/ebs)"
             )
+
+
+@rule(
+    "GF-NODE-009",
+    "Ensure GPU node groups have EKS node auto repair enabled",
+    severity="medium",
+    types=[NODE_GROUP],
+    stack=True,
+)
+def gpu_node_repair(ng: Resource, stack: Stack, ctx: RuleContext):
+    """A GPU that raises a fatal XID sets `AcceleratedHardwareReady=False` (the EKS node
+    monitoring agent); only node auto repair reboots or replaces that node
+    (https://docs.aws.amazon.com/eks/latest/userguide/node-repair.html)."""
+    gpu = is_gpu_node_group(ng, stack)
+    if gpu is False:
+        return
+    enabled = ng.get("nodeRepairConfig.enabled")
+    if gpu is UNKNOWN or enabled is UNKNOWN:
+        yield UNKNOWN
+    elif enabled not in (True, "true"):
+        yield (
+            "node auto repair is off on this GPU node group: set nodeRepairConfig.enabled=true "
+            "so EKS reboots or replaces a node whose GPU reports AcceleratedHardwareReady=False"
+        )

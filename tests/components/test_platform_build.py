@@ -331,7 +331,9 @@ def test_cluster_is_encrypted_private_and_logs_everything(env):
         for a in b.of(T["addon"])
         if a.parent_type == "gpuforge:cluster:Cluster"
     }
-    assert addons == {"vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent"}
+    assert addons == {
+        "vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent", "eks-node-monitoring-agent",
+    }  # fmt: skip
     assert len(b.of(T["access_entry"])) == len(spec.cluster.admins)
 
 

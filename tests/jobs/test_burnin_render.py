@@ -18,6 +18,8 @@ from gpuforge.model import pools
 from tests.conftest import ROOT, SHIPPED_ENVS
 from tests.jobs.conftest import env_spec
 
+TRAINER = "111122223333.dkr.ecr.us-east-1.amazonaws.com/training/trainer:1"
+"""The training image (`gpuforge image render`), as `--image` names it."""
 POOLS = [(env, p.name) for env in SHIPPED_ENVS for p in env_spec(env).gpu_pools]
 
 
@@ -25,7 +27,7 @@ def render(env_name: str, pool_name: str, nodes: int | None = None) -> tuple:
     env = env_spec(env_name)
     pool = burnin_job.pool_of(env, pool_name)
     count = burnin_job.node_count(env, pool, nodes)
-    job = burnin_job.burnin_job(env, pool, nodes=count)
+    job = burnin_job.burnin_job(env, pool, nodes=count, image=TRAINER)
     return env, pool, job, burnin_job.render(check_fit(job, env))
 
 
@@ -88,7 +90,9 @@ def test_the_shipped_program_needs_nothing_but_torch():
 
 
 def test_cli_prints_the_manifests_and_a_summary(runner, project):
-    run = runner.invoke(cli, ["validate-pool", "a100", "-e", "staging", "--nodes", "1"])
+    run = runner.invoke(
+        cli, ["validate-pool", "a100", "-e", "staging", "--nodes", "1", "--image", TRAINER]
+    )
     assert run.exit_code == 0, run.output
     docs = list(yaml.safe_load_all(run.stdout))
     assert [d["kind"] for d in docs] == ["ConfigMap", "Service", "Job"]
@@ -96,7 +100,9 @@ def test_cli_prints_the_manifests_and_a_summary(runner, project):
     assert "burn-in burnin-a100 for pool a100 of staging: rendered, nothing sent" in run.stderr
     assert "1 node x 8 A100 (p4d.24xlarge)" in run.stderr
 
-    as_json = runner.invoke(cli, ["validate-pool", "a100", "-e", "staging", "-o", "json"])
+    as_json = runner.invoke(
+        cli, ["validate-pool", "a100", "-e", "staging", "-o", "json", "--image", TRAINER]
+    )
     doc = json.loads(as_json.stdout)
     assert doc["dry_run"] is True and doc["summary"]["gpus_per_node"] == 8
     assert [m["kind"] for m in doc["manifests"]] == ["ConfigMap", "Service", "Job"]
@@ -104,7 +110,19 @@ def test_cli_prints_the_manifests_and_a_summary(runner, project):
 
 def test_program_sizes_reach_the_command(runner, project):
     run = runner.invoke(
-        cli, ["validate-pool", "l4", "-e", "dev", "--size", "4096", "--allreduce-mib", "64"]
+        cli,
+        [
+            "validate-pool",
+            "l4",
+            "-e",
+            "dev",
+            "--size",
+            "4096",
+            "--allreduce-mib",
+            "64",
+            "--image",
+            TRAINER,
+        ],
     )
     command = list(yaml.safe_load_all(run.stdout))[2]["spec"]["template"]["spec"]["containers"][0]
     assert command["command"][-4:] == ["--size", "4096", "--allreduce-mib", "64"]
@@ -170,7 +188,7 @@ def test_training_max_gpus_caps_the_default_and_refuses_more(runner, project):
     spec = yaml.safe_load((project / "stacks" / "prod.yaml").read_text())
     spec["training"]["max_gpus"] = 32  # 4 of the h100 pool's 8 nodes
     (project / "capped.yaml").write_text(yaml.safe_dump(spec))
-    run = runner.invoke(cli, ["validate-pool", "h100", "-e", "capped.yaml"])
+    run = runner.invoke(cli, ["validate-pool", "h100", "-e", "capped.yaml", "--image", TRAINER])
     assert run.exit_code == 0, run.output
     assert list(yaml.safe_load_all(run.stdout))[2]["spec"]["completions"] == 4
     run = runner.invoke(cli, ["validate-pool", "h100", "-e", "capped.yaml", "--nodes", "5"])

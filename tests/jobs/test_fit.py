@@ -76,12 +76,12 @@ REFUSALS = {
     "more CPU than the node leaves": (
         {"cpu": 192},
         "cpu",
-        ["192 CPUs per node", "leaves 190.74 of its 192", "use cpu: 190740m or less"],
+        ["192 CPUs per node", "leaves 190.98 of its 192", "use cpu: 190980m or less"],
     ),
     "more memory than the node leaves": (
         {"memory": "2Ti"},
         "memory",
-        ["2097152 MiB per node", "leaves 1938109 MiB", "use memory: 1938109Mi or less"],
+        ["2097152 MiB per node", "leaves 1938207 MiB", "use memory: 1938207Mi or less"],
     ),
     "priority on a backend that cannot set one": (
         {"pool": "l40s", "backend": "trainjob", "priority": "high"},

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from gpuforge.model import node_health
 from gpuforge.model.names import CONTROL_PLANE_LOG_TYPES
 
 from ...errors import AwsError
@@ -17,6 +18,13 @@ from .._base import Context, check_kms_key, check_role, num, require
 
 LOG_TYPES = CONTROL_PLANE_LOG_TYPES  # what AWS accepts: every type there is
 TAINT_EFFECTS = ("NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE")
+# The EKS API's NodeRepairConfig (botocore data/eks/2017-11-01/service-2.json: shapes
+# NodeRepairConfig, NodeRepairConfigOverrides, RepairAction, NonZeroInteger, PercentCapacity).
+REPAIR_ACTIONS = ("Replace", "Reboot", "NoAction")
+_REPAIR_PAIRS = (
+    ("maxUnhealthyNodeThresholdCount", "maxUnhealthyNodeThresholdPercentage"),
+    ("maxParallelNodesRepairedCount", "maxParallelNodesRepairedPercentage"),
+)
 
 
 @dataclass(frozen=True)
@@ -124,6 +132,35 @@ def taints(inputs: dict) -> list[dict]:
     return out
 
 
+def node_repair(inputs: dict) -> dict | None:
+    """The node group's `nodeRepairConfig` as EKS checks it: counts >= 1, percentages 1-100,
+    a count and a percentage of the same limit not both, overrides complete with a known
+    action. None when unset (EKS then leaves repair off)."""
+    config = inputs.get("nodeRepairConfig")
+    if not config:
+        return None
+    bad = "InvalidParameterException"
+    for count, percent in _REPAIR_PAIRS:
+        if config.get(count) is not None and config.get(percent) is not None:
+            raise AwsError(bad, f"nodeRepairConfig: {count} and {percent} cannot both be set")
+        if config.get(count) is not None and num(config[count]) < 1:
+            raise AwsError(bad, f"nodeRepairConfig.{count} must be at least 1")
+        if config.get(percent) is not None and not 1 <= num(config[percent]) <= 100:
+            raise AwsError(bad, f"nodeRepairConfig.{percent} must be between 1 and 100")
+    for i, override in enumerate(config.get("nodeRepairConfigOverrides") or []):
+        where = f"nodeRepairConfig.nodeRepairConfigOverrides[{i}]"
+        for key in ("nodeMonitoringCondition", "nodeUnhealthyReason", "minRepairWaitTimeMins"):
+            if override.get(key) in (None, ""):
+                raise AwsError(bad, f"{where}.{key} is required")
+        if override.get("repairAction") not in REPAIR_ACTIONS:
+            raise AwsError(
+                bad,
+                f"{where}.repairAction {override.get('repairAction')!r} is not one of "
+                f"{list(REPAIR_ACTIONS)}",
+            )
+    return {k: v for k, v in config.items() if v is not None}
+
+
 def launch_template(ctx: Context, template: dict) -> dict:
     """`{id, version}` of a launch template that exists and has that version."""
     ec2 = ctx.client("ec2")
@@ -157,11 +194,31 @@ def addon_roles_and_config(ctx: Context, inputs: dict) -> None:
     config = inputs.get("configurationValues")
     if config and config.lstrip().startswith("{"):
         try:
-            json.loads(config)
+            values = json.loads(config)
         except ValueError as exc:
             raise AwsError(
                 "InvalidParameterException", f"configurationValues is not valid JSON: {exc}"
             ) from None
+        addon_configuration(inputs.get("addonName"), values)
+
+
+def addon_configuration(addon: str | None, values: Any) -> None:
+    """Configuration values against the add-on's published schema, where the emulator has
+    it (what `describe-addon-configuration` serves and EKS checks on create): the node
+    monitoring agent's, vendored from its repository (`node_health.node_monitoring_schema`)."""
+    if addon != node_health.NODE_MONITORING_ADDON:
+        return
+    import jsonschema
+
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft7Validator(node_health.node_monitoring_schema()).iter_errors(values)
+    )
+    if error is not None:
+        where = ".".join(str(p) for p in error.absolute_path) or "(root)"
+        raise AwsError(
+            "InvalidParameterException",
+            f"ConfigurationValue provided in request is not supported: {where}: {error.message}",
+        )
 
 
 def principal(ctx: Context, principal_arn: str) -> None:

@@ -41,6 +41,7 @@ def node_group(ctx: Context, name: str, inputs: dict) -> tuple[str, dict]:
     subnet_ids = checks.node_group_subnets(ctx, inputs)
     scaling = checks.scaling(inputs)
     taints = checks.taints(inputs)
+    repair = checks.node_repair(inputs)
     template = inputs.get("launchTemplate")
     launch_template = checks.launch_template(ctx, template) if template else None
 
@@ -58,7 +59,10 @@ def node_group(ctx: Context, name: str, inputs: dict) -> tuple[str, dict]:
     created = ctx.client("eks").create_nodegroup(**request)["nodegroup"]
     for group in (created.get("resources") or {}).get("autoScalingGroups") or []:
         effects.auto_scaling_group(ctx, group["name"], cluster_name, ng_name, request)
-    return f"{cluster_name}:{ng_name}", outputs.node_group(created, request)
+    answer = outputs.node_group(created, request)
+    if repair is not None:  # moto keeps no nodeRepairConfig: answered as EKS echoes it
+        answer["nodeRepairConfig"] = repair
+    return f"{cluster_name}:{ng_name}", answer
 
 
 def addon(ctx: Context, name: str, inputs: dict) -> tuple[str, dict]:
