@@ -74,7 +74,7 @@ class DataDrivers(pulumi.ComponentResource):
                     }
                 )
             )
-            self._driver(name, args, FSX_ADDON, FSX_SERVICE_ACCOUNT, "fsx-csi", policy)
+            self._driver(name, args, FSX_ADDON, FSX_SERVICE_ACCOUNT, rn.FSX_CSI_ROLE, policy)
         mounts = fsf.s3_mounts(spec)
         if mounts:
             access = {b.name: b.training_access for b in spec.storage.buckets}
@@ -84,7 +84,7 @@ class DataDrivers(pulumi.ComponentResource):
             policy = pulumi.Output.all(args.storage_key_arn, read, write).apply(
                 lambda v: _aws.policy_json(*training_statements(v[0], spec.region, v[1], v[2]))
             )
-            self._driver(name, args, S3_ADDON, S3_SERVICE_ACCOUNT, "s3-csi", policy)
+            self._driver(name, args, S3_ADDON, S3_SERVICE_ACCOUNT, rn.S3_CSI_ROLE, policy)
         self.register_outputs({"addons": self.addons})
 
     def _driver(
