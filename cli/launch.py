@@ -208,7 +208,9 @@ def manifests_yaml(manifests: list[dict]) -> str:
 
 
 def summary_lines(fit: Fit) -> list[str]:
-    """The dry run's summary: placement, transport, resources, queue, checkpoints, cost."""
+    """The dry run's summary: placement, transport, resources, queue, checkpoints, data, cost."""
+    from gpuforge.jobs import data_mounts
+
     job = fit.job
     plural = "s" if fit.total_gpus > 1 else ""
     lines = [
@@ -249,6 +251,7 @@ def summary_lines(fit: Fit) -> list[str]:
         )
     else:
         lines.append(f"checkpoints: none (a restart starts over); up to {job.max_restarts}")
+    lines += data_mounts.summary_lines(fit.mounts, fit.total_gpus, fit.pool.az)
     if fit.hourly_usd is None:
         lines.append(f"cost: unknown (no price for {fit.instance_type})")
     else:

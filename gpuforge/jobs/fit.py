@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gpuforge.jobs.data_mounts import check_mounts
 from gpuforge.jobs.spec import JobSpec
 from gpuforge.model import names, pools, pricing
 from gpuforge.model.errors import SpecError
@@ -59,6 +60,8 @@ class Fit:
     hourly_usd: float | None
     """Cost per hour at full size (`nodes` whole nodes, on-demand list price); None if unknown."""
     price_source: str
+    mounts: tuple = ()
+    """The job's checked `data:` mounts (`gpuforge.jobs.data_mounts.Mount`)."""
 
     @property
     def name(self) -> str:
@@ -106,6 +109,16 @@ class Fit:
             "hourly_per_node_usd": self.hourly_per_node_usd,
             "hourly_usd": self.hourly_usd,
             "price_source": self.price_source,
+            "data": [
+                {
+                    "name": m.name,
+                    "filesystem": m.filesystem,
+                    "path": m.path,
+                    "read_only": m.read_only,
+                    "throughput_gbps": m.throughput_gbps,
+                }
+                for m in self.mounts
+            ],
         }
 
 
@@ -175,6 +188,7 @@ def check_fit(job: JobSpec, env: EnvironmentSpec, *, priority_settable: bool = T
         hourly_per_node_usd=price,
         hourly_usd=None if price is None else price * job.nodes,
         price_source=pricing.citation(),
+        mounts=check_mounts(job, env),
     )
 
 
