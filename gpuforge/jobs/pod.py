@@ -239,7 +239,7 @@ def container(fit: Fit, command: list[str], rendezvous: str | None) -> dict:
         "command": command,
         "env": env(fit, rendezvous),
         "resources": resources(fit),
-        "volumeMounts": [SHM_MOUNT, *data_mounts.volume_mounts(fit.mounts)],
+        "volumeMounts": [SHM_MOUNT, *data_volume_mounts(fit)],
         "securityContext": CONTAINER_SECURITY,
     }
     if rendezvous is not None:
@@ -257,7 +257,7 @@ def pod_spec(fit: Fit, command: list[str], rendezvous: str | None) -> dict:
         "nodeSelector": node_selector(pool),
         "tolerations": tolerations(pool),
         "securityContext": POD_SECURITY,
-        "volumes": [shm_volume(fit), *data_mounts.volumes(fit.mounts)],
+        "volumes": [shm_volume(fit), *data_volumes(fit)],
         "containers": [container(fit, command, rendezvous)],
     }
     if fit.priority_class:
@@ -291,3 +291,16 @@ def indexed_job_spec(fit: Fit, pod_template: dict) -> dict:
         "activeDeadlineSeconds": fit.job.timeout_seconds,
         "template": pod_template,
     }
+
+
+# -- data mounts ------------------------------------------------------------------
+
+
+def data_volumes(fit: Fit) -> list[dict]:
+    """The PersistentVolumeClaims of the job's `data:` mounts (`gpuforge.jobs.data_mounts`)."""
+    return data_mounts.volumes(fit.mounts)
+
+
+def data_volume_mounts(fit: Fit) -> list[dict]:
+    """Where the trainer container sees each `data:` mount (read-only unless asked)."""
+    return data_mounts.volume_mounts(fit.mounts)
