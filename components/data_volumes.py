@@ -58,6 +58,3 @@ def declare(
                 namespace_opts, pulumi.ResourceOptions(depends_on=[volume])
             ),
         )
-
-
-

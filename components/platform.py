@@ -29,9 +29,9 @@ from gpuforge.components.autoscaler import (
 )
 from gpuforge.components.cluster import Cluster
 from gpuforge.components.cluster_args import ClusterArgs
-from gpuforge.components.encryption import Encryption, EncryptionArgs
 from gpuforge.components.data_drivers import DataDrivers, DataDriversArgs
 from gpuforge.components.data_filesystems import DataFilesystems, DataFilesystemsArgs
+from gpuforge.components.encryption import Encryption, EncryptionArgs
 from gpuforge.components.gpu_pool import GpuNodePool, GpuNodePoolArgs
 from gpuforge.components.network import Network, NetworkArgs
 from gpuforge.components.runtime import TrainingRuntime, TrainingRuntimeArgs

@@ -413,7 +413,8 @@ class EmulatorState:
             raise AwsError("BadRequest", f"Events {bad} are not among {list(DRA_EVENTS)}")
         with self._lock:
             same_fs = [
-                a for a in self.data_repository_associations.values()
+                a
+                for a in self.data_repository_associations.values()
                 if a.file_system_id == file_system_id
             ]
             if len(same_fs) >= MAX_DRAS_PER_FILE_SYSTEM:

@@ -177,6 +177,7 @@ def bucket_name_length(environment: str, bucket: str) -> int:
     """Length of the physical bucket name (what S3's 63-character limit applies to)."""
     return len(bucket_prefix(environment, bucket)) + BUCKET_SUFFIX_LENGTH
 
+
 # -- shared file systems (storage.filesystems) -------------------------------------
 
 FSX_CSI_DRIVER = "fsx.csi.aws.com"

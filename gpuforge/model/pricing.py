@@ -47,4 +47,5 @@ def lustre_gb_month_usd(deployment_type: str, throughput_per_tib: int) -> float 
 def lustre_citation() -> str:
     """The FSx price table's date, region and source, in one line."""
     t = table()
-    return f"FSx for Lustre {t['region']} prices as of {t['as_of']} (Amazon FSx for Lustre pricing page)"
+    where = f"{t['region']} prices as of {t['as_of']}"
+    return f"FSx for Lustre {where} (Amazon FSx for Lustre pricing page)"

@@ -42,7 +42,9 @@ def check_filesystems(spec: EnvironmentSpec) -> None:
         at = f"storage.filesystems[{i}]"
         problem = dns1123_label_problem(fs.name)
         if problem:
-            raise SpecError(f"{at}.name", f"{fs.name!r} {problem}", "lower-case letters, digits, '-'")
+            raise SpecError(
+                f"{at}.name", f"{fs.name!r} {problem}", "lower-case letters, digits, '-'"
+            )
         if fs.name in buckets:
             raise SpecError(
                 f"{at}.name",
@@ -144,7 +146,9 @@ def _check_lustre(spec: EnvironmentSpec, at: str, fs, buckets: dict) -> None:
         lat = f"{at}.links[{j}]"
         _bucket(f"{lat}.bucket", link.bucket, buckets)
         if not link.path.startswith("/") or "//" in link.path:
-            raise SpecError(f"{lat}.path", f"{link.path!r} is not an absolute path", "e.g. /datasets")
+            raise SpecError(
+                f"{lat}.path", f"{link.path!r} is not an absolute path", "e.g. /datasets"
+            )
         if link.path in paths:
             raise SpecError(f"{lat}.path", f"{link.path} is linked twice", "one bucket per path")
         paths.add(link.path)
