@@ -124,8 +124,10 @@ def launch(
         raise BadInput(
             "launch: --local runs here; --wait, --replace, --kubeconfig and --context do not apply"
         )
-    if not local and (nproc is not None or checkpoint_uri is not None or data_dirs):
-        raise BadInput("launch: --nproc, --checkpoint-uri and --data go with --local")
+    if not local and (nproc is not None or checkpoint_uri is not None):
+        raise BadInput("launch: --nproc and --checkpoint-uri go with --local")
+    if not local and data_dirs:
+        raise BadInput("launch: --data goes with --local (the cluster mounts the claims)")
     _, spec = load_env(env)
     job, locate = load_job_located(job_file, overrides)
     try:

@@ -17,7 +17,7 @@ from gpuforge.jobs.spec import JobSpec
 from gpuforge.model import filesystems as fsf
 from gpuforge.model.errors import SpecError
 from gpuforge.model.filesystem_spec import S3_MOUNT
-from gpuforge.model.names import data_claim_name
+from gpuforge.model.names import READ_ONLY, READ_WRITE, data_claim_name
 from gpuforge.model.spec import EnvironmentSpec
 
 
@@ -99,7 +99,7 @@ def summary_lines(mounts: tuple[Mount, ...], total_gpus: int, pool_az: str | Non
     """The dry run's data lines: what is mounted where, and the throughput per GPU."""
     lines = []
     for m in mounts:
-        mode = "read-only" if m.read_only else "read-write"
+        mode = READ_ONLY if m.read_only else READ_WRITE
         head = f"data: {m.name} at {m.path} ({m.kind}, {mode})"
         if m.throughput_gbps is None:
             lines.append(f"{head}; throughput: S3's, scales with clients (Mountpoint for S3)")

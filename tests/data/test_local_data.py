@@ -91,7 +91,7 @@ def test_bad_data_option_is_one_line_and_exit_2(tmp_path, value, needle):
 def test_data_goes_with_local(tmp_path):
     _project(tmp_path)
     out = _cli(tmp_path, "--dry-run", "--data", f"{MOUNT}=.")
-    assert out.returncode == 2 and "go with --local" in out.stderr
+    assert out.returncode == 2 and "--data goes with --local" in out.stderr
 
 
 def test_unmapped_mount_syncs_its_bucket_into_the_cache(tmp_path, monkeypatch):

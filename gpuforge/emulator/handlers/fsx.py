@@ -22,7 +22,18 @@ from ..errors import AwsError
 from ._base import Context, check_kms_key, num, require, tag_list
 
 
+def _seeded_ids() -> None:
+    """moto's FSx draws file system ids from `uuid.uuid4`, not from its seedable
+    `mock_random` (moto/fsx/models.py: `f"fs-{uuid4().hex[:8]}"`): point it at the account's
+    one seeded source (`emulator.determinism`), so a plan stays byte-identical."""
+    import moto.fsx.models as fsx_models
+    from moto.moto_api._internal import mock_random
+
+    fsx_models.uuid4 = mock_random.uuid4  # type: ignore[attr-defined]
+
+
 def lustre_file_system(ctx: Context, name: str, inputs: dict) -> tuple[str, dict]:
+    _seeded_ids()
     ec2 = ctx.client("ec2")
     subnet = require(inputs, "subnetIds")
     subnet = subnet[0] if isinstance(subnet, list) else subnet
