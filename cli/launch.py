@@ -58,6 +58,14 @@ if TYPE_CHECKING:
     help="With --local: where checkpoints go (file:///dir, s3://bucket/prefix or "
     "s3://{checkpoints}/prefix). Default: see docs/local.md.",
 )
+@click.option(
+    "--data",
+    "data_dirs",
+    multiple=True,
+    metavar="NAME=PATH",
+    help="With --local: read data mount NAME from directory PATH. Unmapped mounts are "
+    "synced from their buckets into .gpuforge/data/<env>/<name>/ (docs/data.md). Repeatable.",
+)
 @cluster_options
 @output_option
 def launch(
@@ -71,6 +79,7 @@ def launch(
     local: bool,
     nproc: int | None,
     checkpoint_uri: str | None,
+    data_dirs: tuple[str, ...],
     kubeconfig: str | None,
     context: str | None,
     output: str,
@@ -101,7 +110,9 @@ def launch(
     GPU or --nproc CPU processes (default 2), each output line prefixed with
     its rank. Checkpoints go to --checkpoint-uri, else to the environment's
     bucket at $AWS_ENDPOINT_URL when one is set, else to
-    .gpuforge/checkpoints/<job>/ (docs/local.md). Ctrl-C stops every process
+    .gpuforge/checkpoints/<job>/ (docs/local.md). Each data: mount is the
+    --data NAME=PATH directory, else its buckets synced into
+    .gpuforge/data/<env>/<name>/ (docs/data.md). Ctrl-C stops every process
     of the job (a second Ctrl-C kills them). With --dry-run it prints the
     torchrun command and the variables instead. Needs torch (the `train` extra).
 
@@ -127,6 +138,8 @@ def launch(
         )
     if not local and (nproc is not None or checkpoint_uri is not None):
         raise BadInput("launch: --nproc and --checkpoint-uri go with --local")
+    if not local and data_dirs:
+        raise BadInput("launch: --data goes with --local (the cluster mounts the claims)")
     _, spec = load_env(env)
     if team is not None:
         overrides = (*overrides, f"team={team}")
@@ -138,7 +151,9 @@ def launch(
     manifests = backends.render(fit)
 
     if local:
-        _launch_local(job, spec, nproc, checkpoint_uri, dry_run=dry_run, output=output)
+        _launch_local(
+            job, spec, nproc, checkpoint_uri, dry_run=dry_run, output=output, data_dirs=data_dirs
+        )
         return
 
     if dry_run:
@@ -163,14 +178,19 @@ def launch(
         click.echo(json.dumps(doc, indent=2, default=str))
 
 
-def _launch_local(job, spec, nproc, checkpoint_uri, *, dry_run: bool, output: str) -> None:
-    from gpuforge.jobs import local
+def _launch_local(
+    job, spec, nproc, checkpoint_uri, *, dry_run: bool, output: str, data_dirs=()
+) -> None:
+    from gpuforge.jobs import local, local_data
 
+    mappings = local_data.parse_mappings(job, data_dirs)
+    say = lambda message: click.echo(message, err=True)  # noqa: E731
+    data_env = local_data.resolve_data(job, spec, mappings, say, sync=not dry_run)
     if dry_run:
         uri = local.resolve(job, spec, checkpoint_uri)
         n = local.processes(job, nproc, local.local_gpus())
         cmd = local.command(job, n)
-        env = local.environment(job, spec, uri)
+        env = local.environment(job, spec, uri, data_env)
         shown = {k: v for k, v in env.items() if k.startswith("GPUFORGE_") or k in job.env}
         if output == "json":
             doc = {"job": job.name, "local": True, "command": cmd, "env": shown}
@@ -183,7 +203,9 @@ def _launch_local(job, spec, nproc, checkpoint_uri, *, dry_run: bool, output: st
                 click.echo(f"{key}={value}")
         return
     require_torch("launch --local")
-    code = local.run_local(job, spec, nproc=nproc, checkpoint_uri=checkpoint_uri)
+    code = local.run_local(
+        job, spec, nproc=nproc, checkpoint_uri=checkpoint_uri, extra_env=data_env
+    )
     click.echo(f"job {job.name} exited with code {code}", err=True)
     if code:
         click.get_current_context().exit(code)
@@ -216,7 +238,9 @@ def manifests_yaml(manifests: list[dict]) -> str:
 
 
 def summary_lines(fit: Fit) -> list[str]:
-    """The dry run's summary: placement, transport, resources, queue, checkpoints, cost."""
+    """The dry run's summary: placement, transport, resources, queue, checkpoints, data, cost."""
+    from gpuforge.jobs import data_mounts
+
     job = fit.job
     plural = "s" if fit.total_gpus > 1 else ""
     lines = [
@@ -257,6 +281,7 @@ def summary_lines(fit: Fit) -> list[str]:
         )
     else:
         lines.append(f"checkpoints: none (a restart starts over); up to {job.max_restarts}")
+    lines += data_mounts.summary_lines(fit.mounts, fit.total_gpus, fit.pool.az)
     if fit.hourly_usd is None:
         lines.append(f"cost: unknown (no price for {fit.instance_type})")
     else:

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from gpuforge.cli.console import console as make_console
-from gpuforge.model.pricing import HOURS_PER_MONTH
+from gpuforge.model.pricing import HOURS_PER_MONTH, lustre_citation
 from gpuforge.model.project_files import display_path
 from gpuforge.planning import SEVERITIES, PlanReport, kubernetes_summary
 
@@ -209,6 +209,21 @@ def _findings(console: Console, report: PlanReport) -> None:
             )
 
 
+def _filesystem_rows(table: Table, cost) -> float:
+    """One row per FSx for Lustre file system (storage and throughput); their sum."""
+    total = 0.0
+    for fs in cost.filesystems:
+        shown = "unknown" if fs.monthly is None else f"{fs.monthly:,.0f}"
+        table.add_row(
+            f"FSx for Lustre {fs.name} ({fs.storage_gib} GiB x {fs.throughput_per_tib} MB/s/TiB"
+            f" = {fs.throughput_gbps:g} GB/s)",
+            shown,
+            shown,
+        )
+        total += fs.monthly or 0.0
+    return total
+
+
 def _cost(console: Console, report: PlanReport) -> None:
     cost = report.cost
     table = Table(title="Estimated monthly cost (USD)", title_justify="left")
@@ -225,13 +240,16 @@ def _cost(console: Console, report: PlanReport) -> None:
             f"{per_month * pool.max:,.0f}",
         )
     table.add_row("GPU pools", f"{cost.gpu_monthly_min:,.0f}", f"{cost.gpu_monthly_max:,.0f}")
+    data = _filesystem_rows(table, cost)
     table.add_row(
         "platform (EKS, NAT, endpoints, system nodes)",
-        f"{cost.monthly_min - cost.gpu_monthly_min:,.0f}",
-        f"{cost.monthly_max - cost.gpu_monthly_max:,.0f}",
+        f"{cost.monthly_min - cost.gpu_monthly_min - data:,.0f}",
+        f"{cost.monthly_max - cost.gpu_monthly_max - data:,.0f}",
     )
     table.add_row("[bold]total[/]", f"{cost.monthly_min:,.0f}", f"{cost.monthly_max:,.0f}")
     console.print(table)
     if cost.unknown_prices:
         console.print(f"No price for: {', '.join(cost.unknown_prices)} (not counted)")
     console.print(f"[dim]Prices: {cost.price_source}; spot and capacity blocks at on-demand[/]")
+    if cost.filesystems:
+        console.print(f"[dim]File systems: {lustre_citation()}[/]")

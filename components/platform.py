@@ -29,6 +29,8 @@ from gpuforge.components.autoscaler import (
 )
 from gpuforge.components.cluster import Cluster
 from gpuforge.components.cluster_args import ClusterArgs
+from gpuforge.components.data_drivers import DataDrivers, DataDriversArgs
+from gpuforge.components.data_filesystems import DataFilesystems, DataFilesystemsArgs
 from gpuforge.components.encryption import Encryption, EncryptionArgs
 from gpuforge.components.gpu_pool import GpuNodePool, GpuNodePoolArgs
 from gpuforge.components.network import Network, NetworkArgs
@@ -188,6 +190,32 @@ class Platform(pulumi.ComponentResource):
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster]),
             )
+        data_volumes: dict = {}
+        if spec.storage.filesystems:
+            data = DataFilesystems(
+                name,
+                DataFilesystemsArgs(
+                    spec=spec,
+                    vpc_id=network.vpc_id,
+                    private_subnet_ids=dict(network.private_subnet_ids),
+                    node_security_group_id=cluster.cluster_security_group_id,
+                    kms_key_arn=keys.storage_key_arn,
+                    bucket_arns=dict(storage.bucket_arns),
+                ),
+                opts=child,
+            )
+            DataDrivers(
+                name,
+                DataDriversArgs(
+                    spec=spec,
+                    cluster_name=cluster.cluster_name,
+                    bucket_arns=dict(storage.bucket_arns),
+                    storage_key_arn=keys.storage_key_arn,
+                    filesystem_arns=dict(data.arns),
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=cluster.ready),
+            )
+            data_volumes = dict(data.volumes)
         self.runtime = None
         if args.runtime:
             self.runtime = TrainingRuntime(
@@ -200,6 +228,7 @@ class Platform(pulumi.ComponentResource):
                     autoscaling_groups={
                         pool: p.autoscaling_group_name for pool, p in pools.items()
                     },
+                    data_volumes=data_volumes,
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster, *pools.values()]),
             )

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
-from gpuforge.components import _aws
+from gpuforge.components import _aws, data_volumes
 from gpuforge.model import (
     helm_charts,
     kueue,
@@ -69,6 +69,10 @@ class TrainingRuntimeArgs:
 
     autoscaling_groups: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     """Auto Scaling group name by GPU pool (the cluster-autoscaler's expander names them)."""
+
+    data_volumes: dict[str, pulumi.Input[dict]] = field(default_factory=dict)
+    """FSx file system `{id, dns_name, mount_name}` by name (`DataFilesystems.volumes`), for
+    the statically provisioned PersistentVolumes (`components.data_volumes`)."""
 
 
 class TrainingRuntime(pulumi.ComponentResource):
@@ -120,6 +124,11 @@ class TrainingRuntime(pulumi.ComponentResource):
         }
         if "kueue" in releases:
             self._queues(name, spec, after=[releases["kueue"], *namespaces])
+        # the claims go in the training namespace (teams' namespaces get none yet)
+        in_ns = pulumi.ResourceOptions.merge(
+            self._opts, pulumi.ResourceOptions(depends_on=namespaces)
+        )
+        data_volumes.declare(self, name, spec, args.data_volumes, self._opts, in_ns)
 
         self.namespace = ns
         self.service_account = TRAINING_SERVICE_ACCOUNT

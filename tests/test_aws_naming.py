@@ -35,6 +35,10 @@ def test_predicted_names_are_the_built_ones(env):
     predicted = aws_naming.environment_resources(spec.environment)
     for pool in spec.gpu_pools:
         predicted += aws_naming.pool_resources(spec.environment, pool.name)
+    kinds = {fs.kind for fs in spec.storage.filesystems}
+    predicted += aws_naming.data_driver_resources(
+        spec.environment, "lustre" in kinds, "s3-mount" in kinds
+    )
     for named in predicted:
         token = TYPES[named.kind]
         if named.kind == "EKS cluster name":

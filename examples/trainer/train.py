@@ -66,6 +66,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--keep", type=int, default=3, help="Checkpoints to keep (older are deleted).")
     p.add_argument(
+        "--data",
+        default=None,
+        help="Train on the *.txt files under a job's data mount: MOUNT[/SUBDIR] (the mount's "
+        "directory from $GPUFORGE_DATA_<MOUNT>) or an absolute path. Default: generated data.",
+    )
+    p.add_argument(
         "--multipart-mb",
         type=int,
         default=checkpoints.PART_BYTES // 2**20,
@@ -211,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     checkpoints.PART_BYTES = args.multipart_mb * 2**20
     store = checkpoints.open_store(args.checkpoint_uri) if args.checkpoint_uri else None
     start = resume(store, model, optimizer, rank, device) if store is not None else 0
+    folder = data.mounted_folder(args.data) if args.data else None
+    tokens = data.load_tokens(folder) if folder else None
     log(
         event="start",
         rank=rank,
@@ -221,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
         restart=int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")),
         resumed_from=start or None,
         checkpoint_uri=store.uri if store else None,
+        data=str(folder) if folder else "generated",
+        data_tokens=len(tokens) if tokens is not None else None,
     )
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
     tokens_per_step = args.batch_size * args.seq_len * world
@@ -228,9 +238,11 @@ def main(argv: list[str] | None = None) -> int:
     step = start
     for step in range(start + 1, args.steps + 1):
         began = time.perf_counter()
-        inputs, targets = data.batch(
-            seed=args.seed, step=step, rank=rank, batch_size=args.batch_size, seq_len=args.seq_len
-        )
+        shape = dict(seed=args.seed, step=step, rank=rank, batch_size=args.batch_size)
+        if tokens is None:
+            inputs, targets = data.batch(**shape, seq_len=args.seq_len)
+        else:
+            inputs, targets = data.file_batch(tokens, **shape, seq_len=args.seq_len)
         with autocast:
             loss = model(inputs.to(device), targets.to(device))
         optimizer.zero_grad(set_to_none=True)

@@ -6,7 +6,9 @@ validate about the state itself (duplicates, missing parents, enum values) and r
 roles, VPCs) through boto3 before they call in here.
 
 Kept here: EKS access configuration of each cluster, EKS add-ons, access entries,
-access policy associations and pod identity associations, EC2 placement groups.
+access policy associations and pod identity associations, EC2 placement groups, FSx
+data repository associations (moto 5.x creates Lustre file systems but answers
+`create_data_repository_association` with "not been implemented").
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ DEFAULT_ADDON_VERSIONS = {
     "kube-proxy": "v{kubernetes}.0-eksbuild.1",
     "aws-ebs-csi-driver": "v1.41.0-eksbuild.1",
     "aws-efs-csi-driver": "v2.1.6-eksbuild.1",
-    "aws-mountpoint-s3-csi-driver": "v1.14.1-eksbuild.1",
+    "aws-mountpoint-s3-csi-driver": "v2.7.0-eksbuild.1",
+    "aws-fsx-csi-driver": "v1.9.0-eksbuild.1",
     "eks-pod-identity-agent": "v1.3.5-eksbuild.2",
     "eks-node-monitoring-agent": "v1.2.0-eksbuild.1",
     "amazon-cloudwatch-observability": "v3.6.0-eksbuild.1",
@@ -134,6 +137,23 @@ class PlacementGroup:
     spread_level: str | None = None
 
 
+@dataclass
+class DataRepositoryAssociation:
+    association_id: str
+    arn: str
+    file_system_id: str
+    file_system_path: str
+    data_repository_path: str
+    import_events: list[str]
+    export_events: list[str]
+    lifecycle: str = "AVAILABLE"
+    created_at: str = field(default_factory=timestamp)
+
+
+DRA_EVENTS = ("NEW", "CHANGED", "DELETED")
+MAX_DRAS_PER_FILE_SYSTEM = 8
+
+
 class EmulatorState:
     """The emulator's own records, one instance per emulated account."""
 
@@ -151,6 +171,7 @@ class EmulatorState:
         self.access_policies: dict[tuple[str, str, str], AccessPolicyAssociation] = {}
         self.pod_identities: dict[str, PodIdentityAssociation] = {}
         self.placement_groups: dict[str, PlacementGroup] = {}
+        self.data_repository_associations: dict[str, DataRepositoryAssociation] = {}
         self._lock = threading.RLock()
         self._random = random or _random.Random()
 
@@ -368,3 +389,55 @@ class EmulatorState:
             )
             self.placement_groups[name] = group
         return group
+
+    # -- FSx data repository associations (moto lacks them) ------------------------
+
+    def create_data_repository_association(
+        self,
+        file_system_id: str,
+        file_system_path: str,
+        data_repository_path: str,
+        import_events: list[str],
+        export_events: list[str],
+    ) -> DataRepositoryAssociation:
+        """What FSx checks of the association itself; the handler checks the file system and
+        the bucket exist (FSx API reference, CreateDataRepositoryAssociation)."""
+        if not file_system_path.startswith("/"):
+            raise AwsError("BadRequest", f"FileSystemPath {file_system_path!r} must start with /")
+        if not data_repository_path.startswith("s3://"):
+            raise AwsError(
+                "BadRequest", f"DataRepositoryPath {data_repository_path!r} must be s3://..."
+            )
+        bad = sorted({*import_events, *export_events} - set(DRA_EVENTS))
+        if bad:
+            raise AwsError("BadRequest", f"Events {bad} are not among {list(DRA_EVENTS)}")
+        with self._lock:
+            same_fs = [
+                a
+                for a in self.data_repository_associations.values()
+                if a.file_system_id == file_system_id
+            ]
+            if len(same_fs) >= MAX_DRAS_PER_FILE_SYSTEM:
+                raise AwsError(
+                    "ServiceLimitExceeded",
+                    f"File system {file_system_id} has {MAX_DRAS_PER_FILE_SYSTEM} data "
+                    "repository associations already",
+                )
+            if any(a.file_system_path == file_system_path for a in same_fs):
+                raise AwsError(
+                    "BadRequest",
+                    f"FileSystemPath {file_system_path} is already linked on {file_system_id}",
+                )
+            association_id = f"dra-{self._hex(17)}"
+            found = DataRepositoryAssociation(
+                association_id=association_id,
+                arn=f"arn:{self.partition}:fsx:{self.region}:{self.account_id}:association/"
+                f"{file_system_id}/{association_id}",
+                file_system_id=file_system_id,
+                file_system_path=file_system_path,
+                data_repository_path=data_repository_path,
+                import_events=list(import_events),
+                export_events=list(export_events),
+            )
+            self.data_repository_associations[association_id] = found
+        return found

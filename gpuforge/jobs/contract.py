@@ -15,6 +15,7 @@ CHECKPOINT_URI = "GPUFORGE_CHECKPOINT_URI"
 CHECKPOINT_EVERY_STEPS = "GPUFORGE_CHECKPOINT_EVERY_STEPS"
 TRANSPORT = "GPUFORGE_TRANSPORT"
 RENDEZVOUS = "GPUFORGE_RENDEZVOUS"
+DATA = "GPUFORGE_DATA_<NAME>"
 
 MEANING = {
     JOB_NAME: "The job's name (also the value of the `gpuforge.dev/job` label).",
@@ -26,6 +27,8 @@ MEANING = {
     TRANSPORT: "`efa` or `tcp`: the network the job was placed for.",
     RENDEZVOUS: "`host:port` of the c10d rendezvous on rank 0's stable DNS name; unset on one "
     "node and with the trainjob backend (Trainer sets `PET_MASTER_ADDR`).",
+    DATA: "Where each `data:` mount is (`NAME` upper-cased, `-` as `_`): its mount path in "
+    "the cluster, its local directory with `launch --local`.",
 }
 """Every contract variable and its meaning (docs/jobs.md is generated from it)."""
 
@@ -39,6 +42,11 @@ RENDEZVOUS_PORT = 29400
 def checkpoint_bucket_var(bucket: str) -> str:
     """The variable that carries the physical name of logical bucket `bucket`."""
     return f"{PREFIX}BUCKET_{bucket.upper().replace('-', '_')}"
+
+
+def data_var(mount: str) -> str:
+    """The variable that carries where data mount `mount` is."""
+    return f"{PREFIX}DATA_{mount.upper().replace('-', '_')}"
 
 
 def variables(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gpuforge.jobs.data_mounts import check_mounts
 from gpuforge.jobs.spec import JobSpec
 from gpuforge.jobs.team_fit import check_team_fit
 from gpuforge.model import names, pools, pricing
@@ -63,6 +64,8 @@ class Fit:
     price_source: str
     team: Team
     """The job's team (`gpuforge.model.teams`): its namespace, queue and bucket prefix."""
+    mounts: tuple = ()
+    """The job's checked `data:` mounts (`gpuforge.jobs.data_mounts.Mount`)."""
 
     @property
     def name(self) -> str:
@@ -111,6 +114,16 @@ class Fit:
             "hourly_per_node_usd": self.hourly_per_node_usd,
             "hourly_usd": self.hourly_usd,
             "price_source": self.price_source,
+            "data": [
+                {
+                    "name": m.name,
+                    "filesystem": m.filesystem,
+                    "path": m.path,
+                    "read_only": m.read_only,
+                    "throughput_gbps": m.throughput_gbps,
+                }
+                for m in self.mounts
+            ],
         }
 
 
@@ -183,6 +196,7 @@ def check_fit(job: JobSpec, env: EnvironmentSpec, *, priority_settable: bool = T
         hourly_usd=None if price is None else price * job.nodes,
         price_source=pricing.citation(),
         team=team,
+        mounts=check_mounts(job, env),
     )
 
 

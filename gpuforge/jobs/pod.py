@@ -8,7 +8,7 @@ from `gpuforge.model.names`.
 
 from __future__ import annotations
 
-from gpuforge.jobs import contract, launch_annotations
+from gpuforge.jobs import contract, data_mounts, launch_annotations
 from gpuforge.jobs.fit import Fit
 from gpuforge.jobs.resources import Resource
 from gpuforge.jobs.spec import JobSpec
@@ -187,7 +187,7 @@ def env(fit: Fit, rendezvous: str | None) -> list[dict]:
         every_steps=job.checkpoint.every_steps if job.checkpoint else None,
         rendezvous=rendezvous,
     )
-    variables |= transport_env(fit.pool) | job.env
+    variables |= transport_env(fit.pool) | data_mounts.env(fit.mounts) | job.env
     out += [{"name": k, "value": v} for k, v in variables.items()]
     return out
 
@@ -241,7 +241,7 @@ def container(fit: Fit, command: list[str], rendezvous: str | None) -> dict:
         "command": command,
         "env": env(fit, rendezvous),
         "resources": resources(fit),
-        "volumeMounts": [SHM_MOUNT],
+        "volumeMounts": [SHM_MOUNT, *data_volume_mounts(fit)],
         "securityContext": CONTAINER_SECURITY,
     }
     if rendezvous is not None:
@@ -259,7 +259,7 @@ def pod_spec(fit: Fit, command: list[str], rendezvous: str | None) -> dict:
         "nodeSelector": node_selector(pool),
         "tolerations": tolerations(pool),
         "securityContext": POD_SECURITY,
-        "volumes": [shm_volume(fit)],
+        "volumes": [shm_volume(fit), *data_volumes(fit)],
         "containers": [container(fit, command, rendezvous)],
     }
     if fit.priority_class:
@@ -293,3 +293,16 @@ def indexed_job_spec(fit: Fit, pod_template: dict) -> dict:
         "activeDeadlineSeconds": fit.job.timeout_seconds,
         "template": pod_template,
     }
+
+
+# -- data mounts ------------------------------------------------------------------
+
+
+def data_volumes(fit: Fit) -> list[dict]:
+    """The PersistentVolumeClaims of the job's `data:` mounts (`gpuforge.jobs.data_mounts`)."""
+    return data_mounts.volumes(fit.mounts)
+
+
+def data_volume_mounts(fit: Fit) -> list[dict]:
+    """Where the trainer container sees each `data:` mount (read-only unless asked)."""
+    return data_mounts.volume_mounts(fit.mounts)

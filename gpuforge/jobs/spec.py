@@ -73,6 +73,21 @@ class CheckpointSpec(_Strict):
         return match["prefix"] or ""
 
 
+class DataMount(_Strict):
+    """A file system of the environment mounted into every pod of the job."""
+
+    name: str = Field(
+        description="A file system of the environment (`storage.filesystems[].name`), or a "
+        "bucket an `s3-mount` file system mounts."
+    )
+    path: str = Field(description="Absolute mount path in the container, e.g. `/data`.")
+    read_only: bool = Field(
+        True,
+        description="Mount read-only (the default); `false` needs a file system training "
+        "may write (every bucket behind it `read-write`).",
+    )
+
+
 class JobSpec(_Strict):
     """A training job: what to run, where, on how many GPUs, and what happens when it fails."""
 
@@ -137,6 +152,12 @@ class JobSpec(_Strict):
         "indexed-job",
         description="How the job is expressed: `indexed-job` (a headless Service and an "
         "Indexed Job), `jobset` (JobSet v1alpha2) or `trainjob` (Kubeflow Trainer v2).",
+    )
+    data: list[DataMount] = Field(
+        [],
+        description="Training data mounted in every pod: file systems of the environment "
+        "(docs/data.md), read-only unless `read_only: false`; each path is also in "
+        "`GPUFORGE_DATA_<NAME>`. `launch --local` maps them with `--data NAME=PATH`.",
     )
 
     # -- derived ----------------------------------------------------------------
@@ -206,10 +227,31 @@ class JobSpec(_Strict):
             raise SpecError("cpu", f"{self.cpu!r} is not a CPU amount", "e.g. 32 or 500m")
         if self.memory is not None and _memory_mib(self.memory) is None:
             raise SpecError("memory", f"{self.memory!r} is not a memory amount", "e.g. 512Gi")
+        _check_mounts(self.data)
         problem = queue_name_problem(self.queue) if self.queue is not None else None
         if problem:
             raise SpecError("queue", problem, "the name of a Kueue LocalQueue in the namespace")
         return self
+
+
+RESERVED_MOUNT_PATHS = ("/", "/dev", "/dev/shm", "/proc", "/sys", "/etc", "/tmp")
+
+
+def _check_mounts(mounts: list[DataMount]) -> None:
+    seen: dict[str, int] = {}
+    for i, mount in enumerate(mounts):
+        path = mount.path.rstrip("/") or "/"
+        if not mount.path.startswith("/") or any(p in ("", ".", "..") for p in path.split("/")[1:]):
+            raise SpecError(
+                f"data[{i}].path", f"{mount.path!r} is not a plain absolute path", "e.g. /data"
+            )
+        if path in RESERVED_MOUNT_PATHS:
+            raise SpecError(f"data[{i}].path", f"{path} is the system's own", "e.g. /data")
+        if path in seen:
+            raise SpecError(f"data[{i}].path", f"{path} is mounted twice", "one mount per path")
+        if mount.name in (m.name for m in mounts[:i]):
+            raise SpecError(f"data[{i}].name", f"{mount.name} is mounted twice", "mount it once")
+        seen[path] = i
 
 
 def _duration_seconds(value: str | int) -> int:

@@ -20,6 +20,10 @@ TRAINING_ROLE = "training"
 FLOW_LOGS_ROLE = "flow-logs"
 AUTOSCALER_ROLE = "cluster-autoscaler"
 TELEMETRY_ROLE = "cloudwatch-agent"
+FSX_CSI_ROLE = "fsx-csi"
+S3_CSI_ROLE = "s3-csi"
+"""The CSI drivers' Pod Identity roles (`components.data_drivers`): shorter than
+`TELEMETRY_ROLE`, so they fit wherever the environment's other roles fit."""
 SYSTEM_POOL = "system"
 """The system node group and its launch template."""
 POOL_NODE_GROUP = "ng"
@@ -97,3 +101,13 @@ MOST_OWN_TAGS = 3
 (a subnet: `Name`, its ELB role tag and `kubernetes.io/cluster/<name>`). GPU node groups
 carry many more and are counted exactly (`checks.pools.node_group_tags`);
 `tests/test_aws_naming.py` checks this bound against a build."""
+
+
+def data_driver_resources(environment: str, lustre: bool, s3_mount: bool) -> list[NamedResource]:
+    """The CSI drivers' role names, when the environment has such file systems."""
+    base = platform_name(environment)
+    suffixes = [FSX_CSI_ROLE] * lustre + [S3_CSI_ROLE] * s3_mount
+    return [
+        NamedResource("IAM role name", child(base, s), True, aws_limits.IAM_ROLE_NAME_MAX)
+        for s in suffixes
+    ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from gpuforge.model import pricing
+from gpuforge.model import filesystems, pricing
 from gpuforge.model.spec import EnvironmentSpec
 
 
@@ -30,6 +30,17 @@ class PoolCost:
 
 
 @dataclass(frozen=True)
+class FilesystemCost:
+    name: str
+    deployment_type: str
+    storage_gib: int
+    throughput_per_tib: int
+    throughput_gbps: float
+    monthly: float | None
+    """Storage and throughput per month (FSx bills the capacity, throughput included)."""
+
+
+@dataclass(frozen=True)
 class CostEstimate:
     pools: list[PoolCost]
     fixed_hourly: dict[str, float]
@@ -40,6 +51,8 @@ class CostEstimate:
     unknown_prices: list[str] = field(default_factory=list)
     price_source: str = ""
     as_of: str = ""
+    filesystems: list[FilesystemCost] = field(default_factory=list)
+    """FSx for Lustre file systems (in `fixed_hourly` as `fsx_lustre`, and in the totals)."""
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -73,6 +86,25 @@ def pool_costs(spec: EnvironmentSpec) -> list[PoolCost]:
     return rows
 
 
+def filesystem_costs(spec: EnvironmentSpec) -> list[FilesystemCost]:
+    """Each FSx for Lustre file system's monthly price from the dated table."""
+    rows = []
+    for fs in filesystems.lustre(spec):
+        per_tib = filesystems.throughput_per_tib(fs)
+        price = pricing.lustre_gb_month_usd(fs.deployment_type, per_tib)
+        rows.append(
+            FilesystemCost(
+                name=fs.name,
+                deployment_type=fs.deployment_type,
+                storage_gib=fs.storage_gib,
+                throughput_per_tib=per_tib,
+                throughput_gbps=filesystems.throughput_gbps(fs) or 0.0,
+                monthly=None if price is None else round(price * fs.storage_gib, 2),
+            )
+        )
+    return rows
+
+
 def estimate(spec: EnvironmentSpec) -> CostEstimate:
     """Monthly cost at min and max scale; GPU pools are also totalled separately."""
     hours = pricing.HOURS_PER_MONTH
@@ -85,6 +117,12 @@ def estimate(spec: EnvironmentSpec) -> CostEstimate:
         * pricing.fixed_hourly_usd("vpc_interface_endpoint_per_az"),
     }
     unknown: list[str] = []
+    lustre = filesystem_costs(spec)
+    if lustre:
+        fixed["fsx_lustre"] = sum(f.monthly or 0.0 for f in lustre) / hours
+        unknown += [
+            f"FSx {f.deployment_type} {f.throughput_per_tib}" for f in lustre if f.monthly is None
+        ]
     system = spec.cluster.system_pool
     system_price = pricing.hourly_usd(system.instance_type)
     if system_price is None:
@@ -110,4 +148,5 @@ def estimate(spec: EnvironmentSpec) -> CostEstimate:
         unknown_prices=sorted(set(unknown)),
         price_source=pricing.citation(),
         as_of=table["as_of"],
+        filesystems=lustre,
     )

@@ -199,3 +199,27 @@ def cohort(environment: str) -> str:
 def team_cluster_queue(environment: str, team: str) -> str:
     """The Kueue ClusterQueue of a team."""
     return f"{CLUSTER_QUEUE_PREFIX}-{environment}-{team}"
+
+
+# -- shared file systems (storage.filesystems) -------------------------------------
+
+FSX_CSI_DRIVER = "fsx.csi.aws.com"
+"""The FSx for Lustre CSI driver's name (a PersistentVolume's `csi.driver`).
+kubernetes-sigs/aws-fsx-csi-driver@5b227125add708cd0b87c76abe1a4c074e71dfc5:
+examples/kubernetes/static_provisioning/specs/pv.yaml:15."""
+S3_CSI_DRIVER = "s3.csi.aws.com"
+"""The Mountpoint for S3 CSI driver's name.
+awslabs/mountpoint-s3-csi-driver@57c6bedb46e2c1281883b80dad4d5d54b438b0de:
+examples/kubernetes/static_provisioning/static_provisioning.yaml:19."""
+FILESYSTEM_TAG = f"{TAG_PREFIX}/filesystem"
+"""The `storage.filesystems[].name` of an FSx file system, its security group and links."""
+
+
+def data_volume_name(environment: str, filesystem: str) -> str:
+    """The cluster-scoped PersistentVolume of a file system."""
+    return f"gpuforge-{environment}-{filesystem}"
+
+
+def data_claim_name(filesystem: str) -> str:
+    """The PersistentVolumeClaim (in the training namespace) jobs mount a file system by."""
+    return f"data-{filesystem}"

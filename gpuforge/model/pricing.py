@@ -37,3 +37,15 @@ def citation() -> str:
 
 
 HOURS_PER_MONTH = 730
+
+
+def lustre_gb_month_usd(deployment_type: str, throughput_per_tib: int) -> float | None:
+    """USD per GB-month of an FSx for Lustre SSD file system, or None when the table lacks it."""
+    return table()["fsx_lustre"].get(deployment_type, {}).get(str(throughput_per_tib))
+
+
+def lustre_citation() -> str:
+    """The FSx price table's date, region and source, in one line."""
+    t = table()
+    where = f"{t['region']} prices as of {t['as_of']}"
+    return f"FSx for Lustre {where} (Amazon FSx for Lustre pricing page)"

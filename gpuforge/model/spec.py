@@ -20,6 +20,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gpuforge.model import catalog, names
+from gpuforge.model.filesystem_spec import FilesystemSpec
 from gpuforge.model.names import CONTROL_PLANE_LOG_TYPES
 from gpuforge.model.netplan import ZoneSubnets, plan_subnets
 from gpuforge.model.team_spec import TeamSpec
@@ -221,6 +222,11 @@ class StorageSpec(_Strict):
         le=3650,
         description="Delete S3 server access logs (in the platform's `access-logs` bucket) "
         "after this many days.",
+    )
+    filesystems: list[FilesystemSpec] = Field(
+        [],
+        description="Shared file systems for training data: FSx for Lustre linked to buckets, "
+        "or Mountpoint for S3 (docs/data.md).",
     )
 
 

@@ -44,6 +44,8 @@ BOOLEAN_SECTIONS = frozenset({"protected"})
 def config_from_spec(spec: EnvironmentSpec) -> dict[str, Any]:
     """Fully-qualified config keys and their values for the environment's stack."""
     data = spec.model_dump(mode="json")
+    if not data["storage"]["filesystems"]:  # none: the stack files of such envs stay as they were
+        del data["storage"]["filesystems"]
     config: dict[str, Any] = {
         "aws:region": spec.region,
         "aws:defaultTags": {"tags": default_tags(spec)},

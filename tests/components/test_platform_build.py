@@ -56,6 +56,8 @@ COMPONENTS = {
     "gpuforge:runtime:TrainingRuntime",
     "gpuforge:autoscaler:ClusterAutoscalerIdentity",
 }
+DATA_COMPONENTS = {"gpuforge:data:DataFilesystems", "gpuforge:data:DataDrivers"}
+"""Only where the spec has `storage.filesystems`."""
 
 
 def test_platform_builds_and_exports(env):
@@ -72,15 +74,16 @@ def test_platform_builds_and_exports(env):
 
 
 def test_every_child_has_a_gpuforge_parent(env):
-    _, b = built(env)
-    assert {r.type for r in b.resources if r.type.startswith("gpuforge:")} == COMPONENTS
+    spec, b = built(env)
+    expected = COMPONENTS | (DATA_COMPONENTS if spec.storage.filesystems else set())
+    assert {r.type for r in b.resources if r.type.startswith("gpuforge:")} == expected
     for r in b.resources:
         if r.type == "gpuforge:platform:Platform":
             assert r.parent_type == "pulumi:pulumi:Stack"
         elif r.type.startswith("gpuforge:"):
             assert r.parent_type == "gpuforge:platform:Platform", r.urn
         else:
-            assert r.parent_type in COMPONENTS - {"gpuforge:platform:Platform"}, r.urn
+            assert r.parent_type in expected - {"gpuforge:platform:Platform"}, r.urn
             assert r.name.startswith(f"gpuforge-{env}-"), r.name
 
 

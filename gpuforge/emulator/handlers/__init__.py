@@ -11,11 +11,12 @@ Coverage (each module's docstring lists what is not modelled):
   Role, RolePolicy, RolePolicyAttachment, Policy, OpenIdConnectProvider (iam);
   Key, Alias (kms); Bucket and its PublicAccessBlock, ServerSideEncryptionConfiguration,
   Versioning, LifecycleConfiguration, Policy, OwnershipControls, Logging (s3);
-  LogGroup (logs);
+  LogGroup (logs); LustreFileSystem (fsx, its references and limits checked first);
   NodeGroup (eks, with the Auto Scaling group EKS would create); Tag (autoscaling).
 - moto plus the emulator's state (``emulator.moto_gaps``): eks Cluster (accessConfig).
 - The emulator's state, references checked in moto: eks Addon, AccessEntry,
-  AccessPolicyAssociation, PodIdentityAssociation; ec2 PlacementGroup.
+  AccessPolicyAssociation, PodIdentityAssociation; ec2 PlacementGroup; fsx
+  DataRepositoryAssociation.
 - Invokes: getCallerIdentity, getPartition, getRegion, getAvailabilityZones,
   ssm getParameter (EKS-optimized AMI parameters seeded on first read), eks getCluster, autoscaling
   getAmiIds (the Auto Scaling groups data source).
@@ -30,10 +31,10 @@ from ._base import Context, Emulation, Handler, Invoke
 
 @cache
 def resource_handlers() -> dict[str, Handler]:
-    from . import autoscaling, ec2, eks, iam, kms, logs, s3
+    from . import autoscaling, ec2, eks, fsx, iam, kms, logs, s3
 
     table: dict[str, Handler] = {}
-    for module in (ec2, iam, kms, s3, eks, logs, autoscaling):
+    for module in (ec2, iam, kms, s3, eks, logs, autoscaling, fsx):
         table.update(module.HANDLERS)
     return table
 
@@ -41,9 +42,9 @@ def resource_handlers() -> dict[str, Handler]:
 @cache
 def state_backed_types() -> frozenset[str]:
     """Types whose emulation keeps state beside moto (see each module's docstring)."""
-    from . import autoscaling, ec2, eks, iam, kms, logs, s3
+    from . import autoscaling, ec2, eks, fsx, iam, kms, logs, s3
 
-    modules = (ec2, iam, kms, s3, eks, logs, autoscaling)
+    modules = (ec2, iam, kms, s3, eks, logs, autoscaling, fsx)
     return frozenset().union(*(m.STATE_BACKED for m in modules))
 
 

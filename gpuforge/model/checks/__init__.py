@@ -10,6 +10,7 @@ path; the loader turns the path into a line. The first problem found wins.
 from __future__ import annotations
 
 from gpuforge.model.checks.cluster import check_cluster
+from gpuforge.model.checks.filesystems import check_filesystems
 from gpuforge.model.checks.identity import check_identity
 from gpuforge.model.checks.network import check_network
 from gpuforge.model.checks.pools import check_pools
@@ -31,3 +32,4 @@ def check_environment(spec: EnvironmentSpec) -> None:
     check_encryption(spec)
     check_training(spec)
     check_teams(spec)
+    check_filesystems(spec)
