@@ -29,7 +29,7 @@ kubeconfig="$work/emulated.kubeconfig"
 $gf emulate k8s -e prod --kubeconfig "$kubeconfig" 2> "$work/emulate.log" &
 emulator=$!
 trap 'kill "$emulator" 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 100); do [[ -s "$kubeconfig" ]] && break; sleep 0.1; done
+for _ in $(seq 600); do [[ -s "$kubeconfig" ]] && break; sleep 0.1; done
 [[ -s "$kubeconfig" ]] || { cat "$work/emulate.log" >&2; exit 1; }
 k=(--kubeconfig "$kubeconfig")
 
@@ -51,7 +51,7 @@ step "the reference trainer here: gpuforge launch examples/jobs/tiny-gpt.yaml -e
 .venv/bin/python scripts/emulated_s3.py dev "$work/aws.env" 2> "$work/s3.log" &
 s3=$!
 trap 'kill "$emulator" "$s3" 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 100); do [[ -s "$work/aws.env" ]] && break; sleep 0.1; done
+for _ in $(seq 600); do [[ -s "$work/aws.env" ]] && break; sleep 0.1; done
 [[ -s "$work/aws.env" ]] || { cat "$work/s3.log" >&2; exit 1; }
 (
   # shellcheck disable=SC1091
