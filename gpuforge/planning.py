@@ -169,6 +169,9 @@ def plan(spec: EnvironmentSpec, *, account: Any = None, mode: str = "inprocess")
     Without `account`, a fresh one is started and stopped around the run; pass a
     started `emulator.EmulatedAccount` to inspect it afterwards through boto3.
     """
+    from gpuforge.emulator import collector, lazy_packages
+
+    lazy_packages.install()  # before pulumi_aws: only the provider modules the program touches
     from gpuforge import policies
     from gpuforge.emulator import EmulatedAccount, run_program
     from gpuforge.program import main as program
@@ -176,8 +179,9 @@ def plan(spec: EnvironmentSpec, *, account: Any = None, mode: str = "inprocess")
     if account is None:
         # The account validate checked the admins against, so plan accepts what validate did.
         account_id = spec.expected_account
-        with EmulatedAccount(region=spec.region, mode=mode, account_id=account_id) as fresh:
-            return plan(spec, account=fresh)
+        with collector.paused():
+            with EmulatedAccount(region=spec.region, mode=mode, account_id=account_id) as fresh:
+                return plan(spec, account=fresh)
     started = time.perf_counter()
     seed_preexisting(account, spec)
     result = run_program(
