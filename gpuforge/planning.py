@@ -179,9 +179,11 @@ def plan(spec: EnvironmentSpec, *, account: Any = None, mode: str = "inprocess")
     if account is None:
         # The account validate checked the admins against, so plan accepts what validate did.
         account_id = spec.expected_account
-        with collector.paused():
-            with EmulatedAccount(region=spec.region, mode=mode, account_id=account_id) as fresh:
-                return plan(spec, account=fresh)
+        with (
+            collector.paused(),
+            EmulatedAccount(region=spec.region, mode=mode, account_id=account_id) as fresh,
+        ):
+            return plan(spec, account=fresh)
     started = time.perf_counter()
     seed_preexisting(account, spec)
     result = run_program(
