@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test test-install demo lint format clean
+.PHONY: test test-install demo lint format clean bench
 
 $(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ test-install: $(STAMP)
 
 demo: $(STAMP)
 	bash scripts/demo.sh
+
+# Re-measure every figure README.md and bench/README.md quote, then rewrite their tables
+# from bench/results/latest.json (BENCH_ARGS: --before PATH, -n N, --quick, --skip NAME).
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -169,7 +169,8 @@ def plan(spec: EnvironmentSpec, *, account: Any = None, mode: str = "inprocess")
     Without `account`, a fresh one is started and stopped around the run; pass a
     started `emulator.EmulatedAccount` to inspect it afterwards through boto3.
     """
-    from gpuforge.emulator import collector, lazy_packages
+    from gpuforge import lazy_packages
+    from gpuforge.emulator import collector
 
     lazy_packages.install()  # before pulumi_aws: only the provider modules the program touches
     from gpuforge import policies

@@ -336,6 +336,10 @@ def connect(
     env: EnvironmentSpec, kubeconfig: str | None = None, context: str | None = None
 ) -> Kube:
     """A `Kube` for environment `env`: its EKS cluster, or the kubeconfig given."""
+    from gpuforge import lazy_packages
+
+    # the ApiClient, not the ~700 model classes `kubernetes.client` imports (issue 23)
+    lazy_packages.install(lazy_packages.KUBERNETES)
     if kubeconfig or context:
         configuration = kubeconfig_configuration(kubeconfig, context)
         ca_pem = None
