@@ -27,6 +27,7 @@ run-by-run ratios. Sections (each can be skipped with --skip NAME):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -59,10 +60,8 @@ def machine() -> dict:
     except OSError:
         pass
     mem = 0
-    try:
+    with contextlib.suppress(ValueError, OSError):
         mem = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30)
-    except (ValueError, OSError):
-        pass
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),

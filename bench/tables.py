@@ -28,6 +28,13 @@ def _ms(x: float) -> str:
     return f"{x * 1000:.0f}"
 
 
+def _head(unit: str) -> str:
+    return (
+        f"| command | wall {unit} median (min–max) | CPU s median | peak MiB |\n"
+        "| --- | ---: | ---: | ---: |"
+    )
+
+
 def _row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
@@ -89,7 +96,7 @@ def scaling(res: dict) -> str:
 
 def launch(res: dict) -> str:
     x = res["launch"]
-    head = "| command | wall ms median (min–max) | CPU s median | peak MiB |\n| --- | ---: | ---: | ---: |"
+    head = _head("ms")
     lines = [head]
     for label in ("gpuforge launch", "plain create", "gpuforge cancel", "plain delete"):
         lines.append(_row([label, *_case(x[label], _ms)]))
@@ -102,7 +109,7 @@ def launch(res: dict) -> str:
 
 def light(res: dict) -> str:
     h = res["help"]
-    head = "| command | wall ms median (min–max) | CPU s median | peak MiB |\n| --- | ---: | ---: | ---: |"
+    head = _head("ms")
     lines = [head]
     for part in ("help", "dry_run"):
         for label, c in h[part].items():
@@ -120,7 +127,7 @@ def light(res: dict) -> str:
 
 def local(res: dict) -> str:
     x = res["local"]
-    head = "| command | wall s median (min–max) | CPU s median | peak MiB |\n| --- | ---: | ---: | ---: |"
+    head = _head("s")
     lines = [head]
     for label in ("torchrun", "gpuforge launch --local"):
         lines.append(_row([label, *_case(x[label])]))
@@ -145,9 +152,8 @@ def readme(res: dict) -> str:
     if "ratio_wall" in p:
         line += f", {p['ratio_wall']['median']:.2f}× the time of {p['before_commit']}"
     parts.append(f"- {line};")
-    parts.append(
-        f"- per extra AWS resource a plan costs {res['scaling']['after']['ms_per_extra_resource']:.1f} ms;"
-    )
+    per = res["scaling"]["after"]["ms_per_extra_resource"]
+    parts.append(f"- per extra AWS resource a plan costs {per:.1f} ms;")
     parts.append(
         f"- `launch` takes {x['launch_ratio_wall']['median']:.2f}× and `cancel` "
         f"{x['cancel_ratio_wall']['median']:.2f}× the plain kubernetes client's create and delete;"

@@ -1,4 +1,4 @@
-"""`--profile FILE` / GPUFORGE_PROFILE: every thread's calls, written though main() uses os._exit."""
+"""`--profile FILE` / GPUFORGE_PROFILE: every thread, written though main() leaves by os._exit."""
 
 from __future__ import annotations
 
