@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test test-install demo lint format clean
+.PHONY: test test-install demo lint format clean bench
 
 # pip's own progress shows (a first install downloads ~1 GB: torch, pulumi, moto).
 $(STAMP): pyproject.toml setup.py
@@ -27,6 +27,11 @@ test-install: $(STAMP)
 
 demo: $(STAMP)
 	bash scripts/demo.sh
+
+# Re-measure every figure README.md and bench/README.md quote, then rewrite their tables
+# from bench/results/latest.json (BENCH_ARGS: --before PATH, -n N, --quick, --skip NAME).
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -83,8 +83,14 @@ class LazyGroup(click.Group):
 # package_name (not version=) so the metadata lookup happens only for --version.
 @click.version_option(package_name="gpuforge", prog_name="gpuforge", message="%(prog)s %(version)s")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
+@click.option(
+    "--profile",
+    "profile_file",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write a cProfile of every thread to FILE (pstats format); or GPUFORGE_PROFILE=FILE.",
+)
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, profile_file: str | None) -> None:
     """Stand up GPU training infrastructure on AWS and check it offline.
 
     Each environment is one short spec, stacks/<env>.yaml. `render` turns it
@@ -102,6 +108,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    if profile_file:
+        from gpuforge import profiling
+
+        profiling.start(profile_file)
 
 
 def main() -> None:
@@ -114,6 +124,10 @@ def main() -> None:
     import logging
     import os
 
+    if os.environ.get("GPUFORGE_PROFILE"):
+        from gpuforge import profiling
+
+        profiling.start(os.environ["GPUFORGE_PROFILE"])
     try:
         cli.main(prog_name="gpuforge")
         code = 0
@@ -121,6 +135,10 @@ def main() -> None:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         if isinstance(exc.code, str):
             print(exc.code, file=sys.stderr)
+    if "gpuforge.profiling" in sys.modules:
+        written = sys.modules["gpuforge.profiling"].stop()
+        if written:
+            print(f"profile: {written}", file=sys.stderr)
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -172,6 +172,10 @@ def plan(spec: EnvironmentSpec, *, account: Any = None, mode: str = "inprocess")
     Without `account`, a fresh one is started and stopped around the run; pass a
     started `emulator.EmulatedAccount` to inspect it afterwards through boto3.
     """
+    from gpuforge import lazy_packages
+    from gpuforge.emulator import collector
+
+    lazy_packages.install()  # before pulumi_aws: only the provider modules the program touches
     from gpuforge import policies
     from gpuforge.emulator import EmulatedAccount, run_program
     from gpuforge.program import main as program
@@ -179,7 +183,10 @@ def plan(spec: EnvironmentSpec, *, account: Any = None, mode: str = "inprocess")
     if account is None:
         # The account validate checked the admins against, so plan accepts what validate did.
         account_id = spec.expected_account
-        with EmulatedAccount(region=spec.region, mode=mode, account_id=account_id) as fresh:
+        with (
+            collector.paused(),
+            EmulatedAccount(region=spec.region, mode=mode, account_id=account_id) as fresh,
+        ):
             return plan(spec, account=fresh)
     started = time.perf_counter()
     seed_preexisting(account, spec)

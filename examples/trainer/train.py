@@ -267,9 +267,42 @@ def main(argv: list[str] | None = None) -> int:
         if stopping:
             log(event="stopped", rank=rank, step=step, checkpoint=saved if store else None)
             break
-    dist.destroy_process_group()
+    del model, optimizer  # DDP's reducer holds the process group and its last buckets
+    tear_down()
     return 0
 
 
+_KEPT: list = []
+
+
+def tear_down() -> None:
+    """Leave the process group in an order that cannot deadlock at exit.
+
+    gloo's backend has no shutdown of its own (torch 2.13: `Backend::shutdown` is a no-op,
+    torch/include/torch/csrc/distributed/c10d/Backend.hpp:529, which ProcessGroupGloo.hpp
+    does not override), so its worker threads (`threads_`, ProcessGroupGloo.hpp:462) are
+    joined in `~ProcessGroupGloo` (ProcessGroupGloo.hpp:302), which runs wherever the last
+    Python reference to the group drops: in `destroy_process_group` when it clears
+    `_world.pg_map` (torch/distributed/distributed_c10d.py:2402-2410), or during interpreter
+    teardown. That thread holds the GIL while it joins; a gloo worker that is still freeing
+    a finished work's tensors needs the GIL to release their Python objects, and the two
+    wait for each other (gdb, issue 23). So: a barrier (every rank is past its last
+    collective), the model and optimizer already dropped, the group destroyed while this
+    function still holds a reference to it (no destructor runs here), then the process
+    leaves with `os._exit` after flushing, so the destructor never runs at all. Every rank
+    is past the barrier, so no peer waits on these sockets.
+    """
+    dist.barrier()
+    _KEPT.append(dist.group.WORLD)
+    dist.destroy_process_group()
+
+
+def exit_now(code: int) -> None:
+    """Flush and leave without interpreter teardown (see `tear_down`)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

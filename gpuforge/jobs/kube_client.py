@@ -32,6 +32,10 @@ from gpuforge.model.spec import EnvironmentSpec
 TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
 
 
+class ClaimedElsewhere(Conflict):
+    """A create retried after a lost answer found another launch's object of that name."""
+
+
 # -- retry policy ------------------------------------------------------------------
 
 
@@ -176,7 +180,7 @@ class Kube:
     def _claim(self, existing: dict, ours: str | None, resource: Resource, name: str) -> dict:
         if ours is not None and launch_id(existing) == ours:
             return existing
-        raise Conflict(409, "AlreadyExists", f"{resource.kind} {name} already exists")
+        raise ClaimedElsewhere(409, "AlreadyExists", f"{resource.kind} {name} already exists")
 
     def log(self, namespace: str, pod: str, container: str | None = None) -> str:
         """The pod's log (its current container run) as text."""
@@ -332,6 +336,10 @@ def connect(
     env: EnvironmentSpec, kubeconfig: str | None = None, context: str | None = None
 ) -> Kube:
     """A `Kube` for environment `env`: its EKS cluster, or the kubeconfig given."""
+    from gpuforge import lazy_packages
+
+    # the ApiClient, not the ~700 model classes `kubernetes.client` imports (issue 23)
+    lazy_packages.install(lazy_packages.KUBERNETES)
     if kubeconfig or context:
         configuration = kubeconfig_configuration(kubeconfig, context)
         ca_pem = None

@@ -1,0 +1,93 @@
+"""Time whole processes, A/B interleaved: wall, CPU (user + sys) and peak RSS of each run.
+
+Each run is `subprocess.Popen` reaped with `os.wait4`, whose rusage is the kernel's
+own account of that one child (and of the children it waited for): `ru_utime +
+ru_stime` is its CPU time and `ru_maxrss` the peak resident set of the largest single
+process in it. Commands given together run in turn (A B A B ..., the order flipped
+every other round) after one warm-up each, so that load on a shared machine falls on
+all of them; figures are medians, and `ratio` is the median of the run-by-run ratios.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    peak_mib: float
+    rc: int
+
+
+@dataclass
+class Case:
+    label: str
+    argv: list[str]
+    cwd: Path | None = None
+    env: dict[str, str] | None = None
+    runs: list[Run] = field(default_factory=list)
+
+    def figure(self, what: str) -> list[float]:
+        return [getattr(r, what) for r in self.runs]
+
+    def median(self, what: str = "wall") -> float:
+        return statistics.median(self.figure(what))
+
+    def summary(self) -> dict:
+        return {
+            "label": self.label,
+            "n": len(self.runs),
+            "rc": sorted({r.rc for r in self.runs}),
+            **{
+                f"{what}_{stat}": round(fn(self.figure(what)), 4)
+                for what in ("wall", "cpu", "peak_mib")
+                for stat, fn in (("min", min), ("median", statistics.median), ("max", max))
+            },
+        }
+
+
+def run_once(argv: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return Run(
+        wall=wall,
+        cpu=usage.ru_utime + usage.ru_stime,
+        peak_mib=usage.ru_maxrss / 1024,
+        rc=proc.returncode,
+    )
+
+
+def interleave(cases: list[Case], n: int, warmup: int = 1) -> list[Case]:
+    for case in cases:
+        for _ in range(warmup):
+            run_once(case.argv, case.cwd, case.env)
+    for i in range(n):
+        order = cases if i % 2 == 0 else list(reversed(cases))
+        for case in order:
+            case.runs.append(run_once(case.argv, case.cwd, case.env))
+    return cases
+
+
+def ratio(a: Case, b: Case, what: str = "wall") -> dict:
+    pairs = [x / y for x, y in zip(a.figure(what), b.figure(what), strict=True) if y]
+    return {
+        "min": round(min(pairs), 3),
+        "median": round(statistics.median(pairs), 3),
+        "max": round(max(pairs), 3),
+    }
