@@ -10,6 +10,7 @@ all of them. A pod that starts later than the first still joins.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -48,20 +49,16 @@ def descendants(pid: int) -> list[int]:
         p = todo.pop()
         out.append(p)
         for task in Path(f"/proc/{p}/task").glob("*"):
-            try:
+            with contextlib.suppress(OSError):
                 todo += [int(c) for c in (task / "children").read_text().split()]
-            except OSError:
-                pass
     return out
 
 
 def lose_pod(agent: subprocess.Popen) -> None:
     """The pod is gone: the agent and its workers die at once (SIGKILL)."""
     for p in descendants(agent.pid):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(p, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 class Gang:
