@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the emulated cluster's fixtures, imported from test_controllers)
 """The gang restarts together in the emulated cluster, whoever is lost, rank 0 included.
 
 What each backend renders is launched into the emulated API; its controllers (Job,
