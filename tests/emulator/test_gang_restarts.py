@@ -134,13 +134,13 @@ def test_trainjob_recreates_the_whole_gang_when_rank0_is_lost(api, ctl, env, nam
 def waits(command: list[str]) -> tuple[int, int]:
     """(rendezvous join timeout, rank 0 DNS wait) of a pod's command, in seconds."""
     script = " ".join(command)
-    join = re.search(r"join_timeout=(\d+)", script)
+    join = re.search(r"(?:join_timeout|rdzv-conf=timeout)=(\d+)", script)
     dns = re.search(r"did not resolve in (\d+)s", script)
     assert dns
     return (int(join.group(1)) if join else 0), int(dns.group(1))
 
 
-@pytest.mark.parametrize("backend", ["indexed-job", "jobset"])
+@pytest.mark.parametrize("backend", ["indexed-job", "jobset", "trainjob"])
 def test_a_late_node_still_joins(api, ctl, env, namespace, backend):
     """Rank 1's node comes up to cluster-autoscaler's max-node-provision-time (15 min)
     plus an image pull after rank 0's: every wait of the gang outlasts that."""

@@ -294,6 +294,7 @@ def test_trainjob_shape():
     assert argv == [
         "torchrun",
         "--max-restarts=3",
+        "--rdzv-conf=timeout=1200",  # static rendezvous waits a scale from zero, not 600 s
         "--shutdown-timeout=100",
         "train.py",
         "--epochs",
