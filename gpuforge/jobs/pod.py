@@ -12,7 +12,7 @@ from gpuforge.jobs import contract, data_mounts, launch_annotations
 from gpuforge.jobs.fit import Fit
 from gpuforge.jobs.resources import Resource
 from gpuforge.jobs.spec import JobSpec
-from gpuforge.model import names, pools
+from gpuforge.model import gang_timeouts, names, pools
 from gpuforge.model.spec import GpuPoolSpec
 
 CONTAINER = "trainer"
@@ -25,7 +25,7 @@ SHUTDOWN_TIMEOUT_SECONDS = TERMINATION_GRACE_SECONDS - 20
 """How long torchrun lets its workers finish after SIGTERM (a spot notice, a drain) before
 it kills them: time for the last checkpoint, and still inside the pod's grace period, so
 the kubelet's SIGKILL never comes first (torchrun's own default is 30 s)."""
-DNS_WAIT_SECONDS = 300
+DNS_WAIT_SECONDS = gang_timeouts.DNS_WAIT_SECONDS
 
 # -- labels ---------------------------------------------------------------------
 
@@ -102,13 +102,34 @@ def gang_command(fit: Fit, rendezvous: str | None) -> list[str]:
 
 
 def torchrun(fit: Fit, rendezvous: str | None) -> list[str]:
-    """The torchrun command line: c10d rendezvous on `rendezvous`, or standalone on one node."""
-    options = torchrun_options(fit.job, fit.gpus_per_node, rendezvous)
+    """The torchrun command line of a cluster pod: c10d rendezvous on `rendezvous`, or
+    standalone on one node; no restarts inside the pod (`GANG_WORKER_RESTARTS`)."""
+    options = torchrun_options(fit.job, fit.gpus_per_node, rendezvous, GANG_WORKER_RESTARTS)
     return ["torchrun", *options, f"--shutdown-timeout={SHUTDOWN_TIMEOUT_SECONDS}", *fit.job.argv]
 
 
-def torchrun_options(job: JobSpec, nproc_per_node: int, rendezvous: str | None) -> list[str]:
-    """torchrun's options for the job (the cluster's pods and `launch --local` share them)."""
+GANG_WORKER_RESTARTS = 0
+"""torchrun's `--max-restarts` in a cluster pod. The gang's controller restarts the whole
+gang (every pod, from the last checkpoint), so torchrun must not restart workers inside
+a pod: any failure ends every agent. Rank 0's loss takes the c10d store with it
+(torch 2.13 `distributed/elastic/rendezvous/c10d_rendezvous_backend.py:137-161`: the
+agent whose host matches the endpoint serves the store), so every other agent's next
+store call raises `RendezvousConnectionError` (`:116`) and it exits 1; another rank's
+loss fails rank 0's collectives, and with no restarts left rank 0's agent exits
+(`distributed/elastic/agent/server/api.py:940-955`), taking the store down too.
+`launch --local` keeps the job's `max_restarts`: there torchrun is the only restarter."""
+
+
+def torchrun_options(
+    job: JobSpec, nproc_per_node: int, rendezvous: str | None, max_restarts: int | None = None
+) -> list[str]:
+    """torchrun's options for the job (the cluster's pods and `launch --local` share them).
+
+    `max_restarts` is torchrun's `--max-restarts` (default: the job's). Multi-node, the
+    c10d rendezvous waits `gang_timeouts.RENDEZVOUS_JOIN_SECONDS` for the last node
+    (`join_timeout`, torch 2.13 `dynamic_rendezvous.py:144` defaults to 600 s, less
+    than a scale from zero takes: `gpuforge.model.gang_timeouts`).
+    """
     if rendezvous is None:
         args = ["--standalone", "--nnodes=1"]
     else:
@@ -117,8 +138,10 @@ def torchrun_options(job: JobSpec, nproc_per_node: int, rendezvous: str | None) 
             "--rdzv-backend=c10d",
             f"--rdzv-endpoint={rendezvous}",
             f"--rdzv-id={job.name}",
+            f"--rdzv-conf=join_timeout={gang_timeouts.RENDEZVOUS_JOIN_SECONDS}",
         ]
-    return args + [f"--nproc-per-node={nproc_per_node}", f"--max-restarts={job.max_restarts}"]
+    restarts = job.max_restarts if max_restarts is None else max_restarts
+    return args + [f"--nproc-per-node={nproc_per_node}", f"--max-restarts={restarts}"]
 
 
 def wait_for_dns(host_expression: str, argv: list[str]) -> list[str]:
@@ -267,29 +290,63 @@ def pod_spec(fit: Fit, command: list[str], rendezvous: str | None) -> dict:
     return spec
 
 
-POD_FAILURE_POLICY = {
+GANG_FAILURE_POLICY = {
     "rules": [
-        # A node drained or preempted: not the job's fault; the pod is recreated and
-        # rejoins the rendezvous (torchrun restarts every rank's workers).
-        {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget"}]},
-        # torchrun gave up (its --max-restarts spent): fail the whole gang now.
+        # Any pod's loss ends the child Job at once, so the JobSet's failure policy
+        # recreates the whole gang: a node drained or preempted (`DisruptionTarget`,
+        # rank 0 included: its pod holds torchrun's store) ...
+        {"action": "FailJob", "onPodConditions": [{"type": "DisruptionTarget"}]},
+        # ... and any rank's non-zero exit (torchrun restarts nothing inside a pod).
         {
             "action": "FailJob",
             "onExitCodes": {"containerName": CONTAINER, "operator": "NotIn", "values": [0]},
         },
     ]
 }
-"""The gang fails together: any rank's failure fails the Job, which stops every pod."""
+"""A JobSet child Job fails on any pod's loss (kubernetes/api@v0.35.0:batch/v1/types.go:126
+FailJob: "mark the pod's job as Failed and terminate all running pods"); JobSet then
+recreates every child Job (`jobset.failurePolicy`)."""
 
 
 def indexed_job_spec(fit: Fit, pod_template: dict) -> dict:
-    """The Indexed Job both the indexed-job and jobset backends run (one pod per node)."""
+    """The Indexed Job a JobSet runs (one pod per node): it fails on any pod's loss."""
     return {
         "completionMode": "Indexed",
         "completions": fit.nodes,
         "parallelism": fit.nodes,
         "backoffLimit": 0,
-        "podFailurePolicy": POD_FAILURE_POLICY,
+        "podFailurePolicy": GANG_FAILURE_POLICY,
+        "activeDeadlineSeconds": fit.job.timeout_seconds,
+        "template": pod_template,
+    }
+
+
+def gang_backoff_limit(nodes: int, max_restarts: int) -> int:
+    """The plain Job's `backoffLimit` for `max_restarts` whole-gang restarts.
+
+    Each loss ends every rank (`GANG_WORKER_RESTARTS`), so a gang failure is `nodes`
+    failed pods, each counted (`Count`, kubernetes/api@v0.35.0:batch/v1/types.go:141),
+    and the Job fails once more than `backoffLimit` have failed (:350): the
+    `max_restarts + 1`-th gang failure is the last.
+    """
+    return nodes * (max_restarts + 1) - 1
+
+
+def restarting_job_spec(fit: Fit, pod_template: dict) -> dict:
+    """The Indexed Job of the `indexed-job` backend: the Job controller itself restarts
+    the gang by recreating every failed index, up to `max_restarts` times.
+
+    No pod failure policy: every failure counts, a `DisruptionTarget` one too.
+    `podReplacementPolicy: Failed` (batch/v1/types.go:162) makes a replacement wait
+    until the pod it replaces has terminated, so rank 0's new pod never shares its
+    hostname (and the rendezvous endpoint) with the old one.
+    """
+    return {
+        "completionMode": "Indexed",
+        "completions": fit.nodes,
+        "parallelism": fit.nodes,
+        "backoffLimit": gang_backoff_limit(fit.nodes, fit.job.max_restarts),
+        "podReplacementPolicy": "Failed",
         "activeDeadlineSeconds": fit.job.timeout_seconds,
         "template": pod_template,
     }

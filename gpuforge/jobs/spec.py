@@ -127,8 +127,9 @@ class JobSpec(_Strict):
         3,
         ge=0,
         le=100,
-        description="How often torchrun restarts every rank after a failure before the job "
-        "fails (JobSet also recreates the gang up to this many times).",
+        description="How often the whole gang restarts (every pod, from the last checkpoint) "
+        "after any pod's loss, rank 0's included, before the job fails (docs/jobs.md, "
+        "Restarts).",
     )
     timeout: str | int = Field(
         "72h",

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from gpuforge.model import names, pools
+from gpuforge.model import gang_timeouts, names, pools
 from gpuforge.model.spec import EnvironmentSpec, GpuPoolSpec
 
 KUEUE_API = "kueue.x-k8s.io/v1beta2"
@@ -52,6 +52,20 @@ MANAGER_CONFIG: dict[str, Any] = {
             "statefulset",
             "leaderworkerset.x-k8s.io/leaderworkerset",
         ]
+    },
+    # A gang whose pods are not all Ready a scale from zero after admission (or after a
+    # pod's loss) is evicted, its quota freed, and requeued with backoff
+    # (kubernetes-sigs/kueue@8eab687:apis/config/v1beta2/configuration_types.go:79,
+    # :304-328 WaitForPodsReady, :406-439 RequeuingStrategy). `blockAdmission` keeps
+    # its default (false): other jobs are admitted meanwhile.
+    "waitForPodsReady": {
+        "timeout": f"{gang_timeouts.PODS_READY_SECONDS}s",
+        "recoveryTimeout": f"{gang_timeouts.PODS_READY_SECONDS}s",
+        "requeuingStrategy": {
+            "timestamp": "Eviction",
+            "backoffBaseSeconds": gang_timeouts.REQUEUE_BACKOFF_BASE_SECONDS,
+            "backoffMaxSeconds": gang_timeouts.REQUEUE_BACKOFF_MAX_SECONDS,
+        },
     },
 }
 """Kueue's controller_manager_config.yaml: the chart's default

@@ -184,9 +184,21 @@ def test_backoff_limit_counts_failed_pods(api, ctl, namespace):
     assert conds["Failed"]["message"] == "Job has reached the specified backoff limit"
 
 
+IGNORE_DISRUPTION_FAIL_ON_EXIT = {
+    "rules": [
+        {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget"}]},
+        {
+            "action": "FailJob",
+            "onExitCodes": {"containerName": "trainer", "operator": "NotIn", "values": [0]},
+        },
+    ]
+}
+"""gpuforge's rules before issue 19 (the emulated Job controller still plays them)."""
+
+
 def test_pod_failure_policy_fails_the_gang_or_ignores_a_disruption(api, ctl, namespace):
     job = ctl.store.create(
-        batch_job(namespace, "gang", podFailurePolicy=pod_model.POD_FAILURE_POLICY)
+        batch_job(namespace, "gang", podFailurePolicy=IGNORE_DISRUPTION_FAIL_ON_EXIT)
     )
     ctl.settle()
     pods = sorted(owned(api, resources.POD, namespace, job), key=lambda p: p["metadata"]["name"])

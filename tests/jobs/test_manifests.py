@@ -180,8 +180,9 @@ def test_indexed_job_gang_and_rendezvous():
         "--rdzv-backend=c10d",
         f"--rdzv-endpoint={host}:{contract.RENDEZVOUS_PORT}",
         "--rdzv-id=demo",
+        "--rdzv-conf=join_timeout=1200",  # a scale from zero (gang_timeouts), not 600 s
         "--nproc-per-node=8",
-        "--max-restarts=3",
+        "--max-restarts=0",  # the Job controller restarts the gang, never torchrun alone
         "--shutdown-timeout=100",  # workers get time for a SIGTERM checkpoint ...
         "train.py",
         "--epochs",
@@ -190,12 +191,12 @@ def test_indexed_job_gang_and_rendezvous():
     # ... inside the pod's grace period, so the kubelet's SIGKILL never comes first
     assert spec["template"]["spec"]["terminationGracePeriodSeconds"] > 100
     assert env_of(container)[contract.RENDEZVOUS] == f"{host}:{contract.RENDEZVOUS_PORT}"
-    # the gang fails together, a disruption is not a failure
-    assert spec["backoffLimit"] == 0
-    rules = spec["podFailurePolicy"]["rules"]
-    assert rules[0] == {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget"}]}
-    assert rules[1]["action"] == "FailJob"
-    assert rules[1]["onExitCodes"]["containerName"] == container["name"]
+    # the gang restarts together, whoever fails: every failed pod counts (a
+    # DisruptionTarget one too), 2 pods per gang failure, 3 restarts then the Job fails
+    assert spec["backoffLimit"] == 2 * (3 + 1) - 1
+    assert "podFailurePolicy" not in spec
+    assert spec["podReplacementPolicy"] == "Failed"
+    assert "1200s" in command[2]  # rank 0's name may come a scale from zero later
     assert pod_spec["restartPolicy"] == "Never"
     assert spec["activeDeadlineSeconds"] == 72 * 3600
     assert spec["ttlSecondsAfterFinished"] > 0
@@ -271,7 +272,13 @@ def test_jobset_shape():
         "subdomain": "demo",
         "publishNotReadyAddresses": True,
     }
-    assert spec["failurePolicy"] == {"maxRestarts": 3, "restartStrategy": "Recreate"}
+    assert spec["failurePolicy"] == {"maxRestarts": 3, "restartStrategy": "BlockingRecreate"}
+    child = spec["replicatedJobs"][0]["template"]["spec"]
+    assert child["backoffLimit"] == 0
+    # any pod's loss, a disruption (rank 0's too) included, fails the child Job
+    rules = child["podFailurePolicy"]["rules"]
+    assert rules[0] == {"action": "FailJob", "onPodConditions": [{"type": "DisruptionTarget"}]}
+    assert rules[1]["action"] == "FailJob"
     (container,) = containers(jobset)
     assert "--rdzv-endpoint=demo-node-0-0.demo.training.svc:29400" in container["command"]
 
@@ -287,6 +294,7 @@ def test_trainjob_shape():
     assert argv == [
         "torchrun",
         "--max-restarts=3",
+        "--rdzv-conf=timeout=1200",  # static rendezvous waits a scale from zero, not 600 s
         "--shutdown-timeout=100",
         "train.py",
         "--epochs",

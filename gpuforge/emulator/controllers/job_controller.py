@@ -28,8 +28,10 @@ kubernetes/kubernetes@0370912:
 
 Pods are created Pending without a node, through the API server (admission applies);
 binding and running them is the scheduler's and the kubelet's (a test sets a pod's
-phase). Not emulated: non-Indexed completion, `backoffLimitPerIndex`, `successPolicy`,
-pod replacement policy, the job-tracking finalizer, exponential back-off delays.
+phase). `podReplacementPolicy: Failed` (types.go:162) holds a terminating pod's index until it
+has terminated. Not emulated: non-Indexed completion, `backoffLimitPerIndex`,
+`successPolicy`, the job-tracking finalizer (a deleted pod vanishes uncounted; tests
+fail a pod as the kubelet and an eviction do), exponential back-off delays.
 """
 
 from __future__ import annotations
@@ -113,6 +115,15 @@ def failure_rule(policy: dict | None, pod: dict) -> tuple[str, str | None]:
     return "Count", None
 
 
+def replace_only_failed(spec: dict) -> bool:
+    """`podReplacementPolicy: Failed`, the only value allowed with a pod failure policy
+    (kubernetes/api@v0.35.0:batch/v1/types.go:452-461): a terminating pod's index gets
+    no replacement until the pod has terminated."""
+    if spec.get("podReplacementPolicy"):
+        return spec["podReplacementPolicy"] == "Failed"
+    return bool(spec.get("podFailurePolicy"))
+
+
 class JobController:
     """Pods for Indexed Jobs, their failures and completions, and TTL after finishing."""
 
@@ -175,6 +186,13 @@ class JobController:
         acted = 0
         parallelism = int(spec.get("parallelism") or 1)
         running_indexes = {completion_index(p) for p in active}
+        if replace_only_failed(spec):
+            running_indexes |= {
+                completion_index(p)
+                for p in pods
+                if p["metadata"].get("deletionTimestamp")
+                and _phase(p) not in ("Succeeded", "Failed")
+            }
         for index in range(completions):
             if len(active) >= parallelism:
                 break

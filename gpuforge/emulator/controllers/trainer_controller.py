@@ -104,7 +104,6 @@ def jobset_spec(store: Store, trainjob: dict) -> dict | None:
         job_spec["parallelism"] = num_nodes
         job_spec["completions"] = num_nodes
         job_spec.setdefault("completionMode", "Indexed")
-        job_spec.setdefault("backoffLimit", 0)
         pod_spec = job_spec.setdefault("template", {}).setdefault("spec", {})
         for container in pod_spec.get("containers") or []:
             if container.get("name") != rt.NODE:

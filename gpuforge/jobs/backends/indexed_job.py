@@ -3,13 +3,16 @@
 - `completions = parallelism = nodes`, one pod per node; a pod's rank is its
   completion index. With the Service as `subdomain`, pod `<job>-<rank>` resolves as
   `<job>-<rank>.<job>.<namespace>.svc`; torchrun's c10d rendezvous runs on rank 0's name.
-- The gang fails together: `backoffLimit: 0` and a pod failure policy that fails the
-  Job on any non-zero exit, which stops every pod at once. Restarts happen inside the
-  gang: torchrun `--max-restarts` restarts every rank's workers together (resume from
-  the last checkpoint). A pod lost to a node drain or preemption (`DisruptionTarget`)
-  is recreated without counting as a failure and rejoins the rendezvous.
-  (`backoffLimitPerIndex` was the alternative; it restarts one pod while the others
-  sit in a broken NCCL communicator, which is the hang this avoids.)
+- The gang restarts together, whoever fails, rank 0 included: torchrun restarts
+  nothing inside a pod (`pod.GANG_WORKER_RESTARTS`), so any pod's loss (a failure, a
+  preemption, a drain) ends every rank, and the Job controller recreates every failed
+  index: the whole gang starts again from the last checkpoint. `backoffLimit` counts
+  failed pods, `nodes` per gang failure (`pod.gang_backoff_limit`), so the Job fails
+  after `max_restarts` restarts. No pod failure policy (a `DisruptionTarget` loss
+  counts like any other); `podReplacementPolicy: Failed` keeps rank 0's new pod from
+  sharing its name with the old one. (The earlier `Ignore` rule for
+  `DisruptionTarget` recreated only the lost pod: rank 0's loss took torchrun's store
+  with it and the Job failed. `backoffLimitPerIndex` restarts one index alone.)
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ class IndexedJobBackend:
             },
         }
         template = {"metadata": {"labels": pod.labels(fit)}, "spec": spec}
-        job_spec = pod.indexed_job_spec(fit, template)
+        job_spec = pod.restarting_job_spec(fit, template)
         job_spec["ttlSecondsAfterFinished"] = pod.TTL_SECONDS_AFTER_FINISHED
         return [service, pod.workload(self.primary, fit, job_spec)]
 

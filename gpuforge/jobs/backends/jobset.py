@@ -6,8 +6,12 @@ Field names from kubernetes-sigs/jobset v0.12.0 (f22e565),
 `<jobset>-<replicatedJob>-<jobIndex>-<podIndex>`, so rank 0 is
 `<name>-node-0-0.<name>.<namespace>.svc`. One replicated job, `node`, with
 `completions = parallelism = nodes`: a pod's rank is its completion index.
-The gang fails together as in `indexed-job`, and JobSet's `failurePolicy` then
-recreates the whole gang up to `max_restarts` times (`Recreate`).
+The gang restarts together, whoever fails, rank 0 included: the child Job fails on
+any pod's loss (`pod.GANG_FAILURE_POLICY`: `DisruptionTarget` or a non-zero exit), and
+JobSet's `failurePolicy` recreates every child Job, up to `max_restarts` times
+(`maxRestarts`; no rule, so every failure takes the default `RestartJobSet`,
+`jobset_types.go:490-494`). `BlockingRecreate` (`:505-508`) deletes every old Job and
+pod before it creates the new ones, so rank 0's new pod never meets the old one.
 """
 
 from __future__ import annotations
@@ -49,7 +53,10 @@ class JobSetBackend:
                 "publishNotReadyAddresses": True,
             },
             "successPolicy": {"operator": "All"},
-            "failurePolicy": {"maxRestarts": job.max_restarts, "restartStrategy": "Recreate"},
+            "failurePolicy": {
+                "maxRestarts": job.max_restarts,
+                "restartStrategy": "BlockingRecreate",
+            },
             "ttlSecondsAfterFinished": pod.TTL_SECONDS_AFTER_FINISHED,
         }
         return [pod.workload(self.primary, fit, spec)]

@@ -11,13 +11,24 @@ and the rendezvous is Trainer's static one on rank 0. Placement (node selector,
 tolerations, service account, /dev/shm, labels) goes in `runtimePatches`, the
 only place v2.3 allows it. What it cannot say: a PriorityClass (an explicit
 `priority:` is refused) and a TTL after finishing (the runtime's).
+
+Restarts: a TrainJob cannot set its JobSet's `failurePolicy` nor its Job's
+`backoffLimit` (`JobSetSpecPatch` holds only `replicatedJobs`, `JobSpecPatch` only the
+pod template: `trainjob_types.go:336-365`), and the chart's runtime sets neither. So
+the Job keeps Kubernetes' default `backoffLimit: 6` (kubernetes/api@v0.35.0:
+batch/v1/types.go:350): a lost pod (rank 0's too, whose loss ends every other agent
+with the store) is recreated, the whole gang with it, until 7 pods have failed;
+torchrun's `--max-restarts` restarts workers inside the pods. Rendezvous is torchrun's
+static one (Trainer's `PET_MASTER_ADDR`), whose wait for every node is its `timeout`
+(600 s by default, torch 2.13 `static_tcp_rendezvous.py:28,121`): set to a scale
+from zero (`gang_timeouts.RENDEZVOUS_JOIN_SECONDS`).
 """
 
 from __future__ import annotations
 
 from gpuforge.jobs import pod, resources
 from gpuforge.jobs.fit import Fit
-from gpuforge.model import names, training_runtimes
+from gpuforge.model import gang_timeouts, names, training_runtimes
 
 RUNTIME = training_runtimes.TORCH_DISTRIBUTED
 NODE = training_runtimes.NODE
@@ -35,6 +46,7 @@ class TrainJobBackend:
         argv = [
             "torchrun",
             f"--max-restarts={job.max_restarts}",
+            f"--rdzv-conf=timeout={gang_timeouts.RENDEZVOUS_JOIN_SECONDS}",
             f"--shutdown-timeout={pod.SHUTDOWN_TIMEOUT_SECONDS}",
             *job.argv,
         ]
