@@ -11,6 +11,15 @@ from gpuforge.jobs import image as dockerfile
 _VERSION = re.compile(r"[0-9]+(\.[0-9]+)*(-aws)?")
 
 
+def _image(ctx, param, value: str) -> str:
+    from gpuforge.model.image_reference import HINT, image_reference_problem
+
+    problem = image_reference_problem(value)
+    if problem:  # it becomes the Dockerfile's FROM line: never paste what is not a reference
+        raise click.BadParameter(f"{value!r} {problem} ({HINT})")
+    return value
+
+
 def _version(ctx, param, value: str) -> str:
     if not _VERSION.fullmatch(value):
         raise click.BadParameter(f"{value!r} is not a version like 1.19.0")
@@ -34,6 +43,7 @@ def image() -> None:
     "--base",
     metavar="IMAGE",
     default=dockerfile.BASE_IMAGE,
+    callback=_image,
     show_default=True,
     help="Base image: CUDA PyTorch with the CUDA headers (a `devel` image).",
 )
@@ -72,5 +82,9 @@ def render(output: str | None, base: str, efa_version: str, ofi_nccl_version: st
         return
     from pathlib import Path
 
-    Path(output).write_text(text)
+    from gpuforge.model.input_files import check_output_path
+    from gpuforge.model.rendering import write_atomically
+
+    check_output_path(output, output)
+    write_atomically(Path(output), text)
     click.echo(f"wrote {output}", err=True)

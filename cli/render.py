@@ -95,6 +95,7 @@ def render(env: str | None, all_envs: bool, check: bool, out: Path | None) -> No
 
 def _prepare(spec_path: Path, spec, root: Path, out: Path | None) -> _Target:
     from gpuforge.model.errors import SpecError
+    from gpuforge.model.input_files import MAX_LARGE_BYTES, check_output_path, read_user_text
     from gpuforge.model.rendering import (
         is_current,
         read_stack_file,
@@ -105,6 +106,7 @@ def _prepare(spec_path: Path, spec, root: Path, out: Path | None) -> _Target:
 
     target = _target_path(out, root, spec.environment)
     shown = _shown(target)
+    check_output_path(target, shown)
     existing = read_stack_file(target, shown)
     _refuse_foreign_target(spec_path, target, existing, shown)
     conflicts = secret_conflicts(spec, existing)
@@ -127,7 +129,7 @@ def _prepare(spec_path: Path, spec, root: Path, out: Path | None) -> _Target:
         path=target,
         shown=shown,
         text=text,
-        current=target.read_text() if existing is not None else "",
+        current=read_user_text(target, shown, limit=MAX_LARGE_BYTES) if existing is not None else "",
         up_to_date=is_current(spec, existing),
         command=command,
     )

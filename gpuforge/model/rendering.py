@@ -77,16 +77,14 @@ def read_stack_file(path: Path, shown: str) -> StackFile | None:
     the caller must never overwrite a file it could not read.
     """
     from gpuforge.model.hardened_yaml import parse_yaml
+    from gpuforge.model.input_files import MAX_LARGE_BYTES, read_user_text, user_file_exists
 
-    if not path.exists():
+    if not user_file_exists(path, shown):
         return None
     try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        raise SpecError(
-            "", f"cannot read the stack file: {reason}", _KEEP_HINT, file=shown
-        ) from None
+        text = read_user_text(path, shown, limit=MAX_LARGE_BYTES)
+    except SpecError as exc:
+        raise SpecError("", f"cannot read the stack file: {exc.problem}", _KEEP_HINT, file=shown)
     data, lines = parse_yaml(text, shown)
     if data is None:
         return None
