@@ -10,6 +10,18 @@ from gpuforge.cli.cluster_errors import cluster_errors
 from gpuforge.cli.options import cluster_options, output_option, required_env_option
 
 
+def job_name_argument(ctx, param, value: str) -> str:
+    """Refuse what cannot name a job before any API call (a label selector, an empty name)."""
+    from gpuforge.model import k8s_syntax
+
+    problem = k8s_syntax.dns1035_label_problem(value)
+    if problem:
+        raise click.BadParameter(
+            f"{value!r} is not a job name: it {problem} (gpuforge jobs -e ENV lists the names)"
+        )
+    return value
+
+
 @click.command()
 @required_env_option
 @output_option
@@ -66,7 +78,7 @@ def jobs(env: str, output: str, kubeconfig: str | None, context: str | None) -> 
 
 
 @click.command()
-@click.argument("name")
+@click.argument("name", callback=job_name_argument)
 @required_env_option
 @output_option
 @cluster_options
@@ -121,7 +133,7 @@ def status(name: str, env: str, output: str, kubeconfig: str | None, context: st
 
 
 @click.command()
-@click.argument("name")
+@click.argument("name", callback=job_name_argument)
 @required_env_option
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new lines until the job ends.")
 @click.option("--rank", type=click.IntRange(min=0), help="Only this rank's pod.")
@@ -161,7 +173,7 @@ def logs(
 
 
 @click.command()
-@click.argument("name")
+@click.argument("name", callback=job_name_argument)
 @required_env_option
 @cluster_options
 def cancel(name: str, env: str, kubeconfig: str | None, context: str | None) -> None:

@@ -137,11 +137,19 @@ def launch(
 
     from gpuforge.jobs.submit import submit  # the kubernetes client: only when sending
 
-    if output != "json":
-        _print_summary(fit, sent=True)
+    def summary() -> None:  # once the name is free: a taken name prints only its error
+        if output != "json":
+            _print_summary(fit, sent=True)
+
     with cluster_errors(env):
         result = submit(
-            fit, manifests, replace=replace, wait=wait, kubeconfig=kubeconfig, context=context
+            fit,
+            manifests,
+            replace=replace,
+            wait=wait,
+            kubeconfig=kubeconfig,
+            context=context,
+            on_name_free=summary,
         )
     if output == "json":
         doc = _document(fit, manifests, sent=True)

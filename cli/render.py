@@ -129,7 +129,9 @@ def _prepare(spec_path: Path, spec, root: Path, out: Path | None) -> _Target:
         path=target,
         shown=shown,
         text=text,
-        current=read_user_text(target, shown, limit=MAX_LARGE_BYTES) if existing is not None else "",
+        current=(
+            read_user_text(target, shown, limit=MAX_LARGE_BYTES) if existing is not None else ""
+        ),
         up_to_date=is_current(spec, existing),
         command=command,
     )

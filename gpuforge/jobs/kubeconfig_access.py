@@ -11,6 +11,7 @@ be read at all stays a `ClusterAccessError`, as before.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -38,6 +39,9 @@ def kubeconfig_configuration(path: str | None, context: str | None) -> Any:
     for name in [path] if path else _default_files():
         if path or os.path.lexists(name):
             checked_kubeconfig(name, where, context)
+    logged = _Swallow()
+    root = logging.getLogger()
+    root.addFilter(logged)
     try:
         # The client reads the file again itself, so relative certificate paths resolve
         # against its folder; what it reads was checked above.
@@ -47,12 +51,31 @@ def kubeconfig_configuration(path: str | None, context: str | None) -> Any:
             client_configuration=configuration,
             persist_config=False,
         )
+        if logged.messages:  # the client logs an exec plugin's failure and goes on tokenless
+            raise config.ConfigException(f"the exec plugin failed: {logged.messages[0]}")
     except (config.ConfigException, OSError, ValueError, TypeError, AttributeError) as exc:
         raise ClusterAccessError(
             f"cannot use {where}: {(str(exc).splitlines() or [type(exc).__name__])[0]}",
             "check --kubeconfig and --context",
         ) from None
+    finally:
+        root.removeFilter(logged)
     return configuration
+
+
+class _Swallow(logging.Filter):
+    """Keeps the `kubernetes` config loader's root-logger errors (`ERROR:root:...`) off the
+    terminal; `kubeconfig_configuration` turns the first into its one-line error."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "kubernetes" in record.pathname and record.levelno >= logging.ERROR:
+            self.messages.append(record.getMessage().splitlines()[0] if record.msg else "")
+            return False
+        return True
 
 
 def _default_files() -> list[str]:
@@ -116,15 +139,14 @@ def checked_kubeconfig(path: str, where: str, context: str | None = None) -> dic
 
 def _check_user(user: dict, loc: tuple, fail) -> None:
     token = user.get("token")
-    if token is not None:
-        if not isinstance(token, str) or not _BEARER_TOKEN.fullmatch(token):
-            bad = next((c for c in str(token) if not _BEARER_TOKEN.fullmatch(c)), "")
-            raise fail(
-                (*loc, "token"),
-                f"not a bearer token: it holds {bad!r}" if bad else "not a bearer token",
-                "a token is one line of letters, digits and -._~+/= (remove the trailing "
-                "newline or spaces)",
-            )
+    if token is not None and not (isinstance(token, str) and _BEARER_TOKEN.fullmatch(token)):
+        bad = next((c for c in str(token) if not _BEARER_TOKEN.fullmatch(c)), "")
+        raise fail(
+            (*loc, "token"),
+            f"not a bearer token: it holds {bad!r}" if bad else "not a bearer token",
+            "a token is one line of letters, digits and -._~+/=: remove the trailing "
+            "newline or spaces",
+        )
     plugin = user.get("exec")
     if plugin is not None:
         if not isinstance(plugin, dict) or not isinstance(plugin.get("command"), str):
@@ -134,6 +156,6 @@ def _check_user(user: dict, loc: tuple, fail) -> None:
             raise fail(
                 (*loc, "exec", "command"),
                 f"the exec plugin {command!r} is not installed (not on PATH)",
-                f"install {command} (e.g. the AWS CLI for `aws eks get-token`), "
+                f"install {command} (for EKS: the AWS CLI, `aws eks get-token`) "
                 "or use another --context",
             )

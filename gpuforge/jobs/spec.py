@@ -236,7 +236,7 @@ _TORCHRUN_MODULES = {"torch.distributed.run", "torch.distributed.launch"}
 
 
 def _runs_torchrun(argv: list[str]) -> bool:
-    """Whether the command starts torchrun: bare, by path, or as `[python] -m torch.distributed.run`."""
+    """Whether the command starts torchrun: bare, by path, or `python -m torch.distributed.run`."""
     args = argv[1:] if re.fullmatch(r"python[0-9.]*", argv[0].rsplit("/", 1)[-1]) else argv
     if args and args[0].rsplit("/", 1)[-1] in _TORCHRUN_PROGRAMS:
         return True
@@ -368,8 +368,7 @@ def apply_override(data: dict, item: str) -> tuple:
     if not sep or not key.strip():
         raise SpecError("", f"{item!r} is not key=value", "e.g. --set nodes=2", file="--set")
     parts: list[Any] = [
-        int(p) if p.isascii() and p.isdigit() and len(p) <= 6 else p
-        for p in key.strip().split(".")
+        int(p) if p.isascii() and p.isdigit() and len(p) <= 6 else p for p in key.strip().split(".")
     ]
     if any(p == "" for p in parts):
         raise SpecError(key, "is not a field path", "e.g. checkpoint.every_steps", file="--set")

@@ -46,8 +46,12 @@ def submit(
     context: str | None = None,
     say: Say = say_on_stderr,
     poll_s: float = POLL_S,
+    on_name_free: Callable[[], None] | None = None,
 ) -> str:
     """Create the job's objects in order and return its state (its final one with `wait`).
+
+    `on_name_free` runs once the name is known to be free (or replaced), before the
+    first create: the CLI prints its summary there, so a refused name prints only the error.
 
     Refuses a name that is taken (`JobExists`) unless `replace`, and only for gpuforge's
     own job of that name: then the old job is deleted first. If the API rejects an
@@ -64,6 +68,8 @@ def submit(
             raise JobExists(name, namespace, what, foreign)
         say(f"replacing job {name}: deleting the old one")
         delete_job(kube, namespace, name, wait_gone=True)
+    if on_name_free is not None:
+        on_name_free()
 
     created: list[tuple[resources.Resource, str]] = []
     stored: list[dict] = []

@@ -84,7 +84,8 @@ def read_stack_file(path: Path, shown: str) -> StackFile | None:
     try:
         text = read_user_text(path, shown, limit=MAX_LARGE_BYTES)
     except SpecError as exc:
-        raise SpecError("", f"cannot read the stack file: {exc.problem}", _KEEP_HINT, file=shown)
+        problem = f"cannot read the stack file: {exc.problem}"
+        raise SpecError("", problem, _KEEP_HINT, file=shown) from None
     data, lines = parse_yaml(text, shown)
     if data is None:
         return None

@@ -13,6 +13,7 @@ from gpuforge.model.checks.cluster import check_cluster
 from gpuforge.model.checks.identity import check_identity
 from gpuforge.model.checks.network import check_network
 from gpuforge.model.checks.pools import check_pools
+from gpuforge.model.checks.service_limits import check_service_limits
 from gpuforge.model.checks.storage import check_encryption, check_storage
 from gpuforge.model.checks.training import check_training
 from gpuforge.model.spec import EnvironmentSpec
@@ -29,3 +30,4 @@ def check_environment(spec: EnvironmentSpec) -> None:
     check_storage(spec)
     check_encryption(spec)
     check_training(spec)
+    check_service_limits(spec)
