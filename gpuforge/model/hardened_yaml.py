@@ -34,6 +34,15 @@ _UNWANTED_CHARS = re.compile(
 )
 
 
+_SCALAR_KINDS = {
+    "tag:yaml.org,2002:int": "a number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:bool": "a boolean",
+    "tag:yaml.org,2002:null": "null",
+    "tag:yaml.org,2002:timestamp": "a date",
+}
+
+
 class _Loader(yaml.SafeLoader):
     """SafeLoader for specs: no anchors or aliases, plain keys, bounded depth, no duplicates.
 
@@ -109,6 +118,13 @@ class _Loader(yaml.SafeLoader):
                 raise self._error(
                     "YAML merge keys (<<) are not allowed in a spec",
                     "write the keys out",
+                    key.start_mark,
+                )
+            if self._strict_scalars and key.tag != "tag:yaml.org,2002:str":
+                kind = _SCALAR_KINDS.get(key.tag, "not text")
+                raise self._error(
+                    f"the key {key.value or '(empty)'} is {kind}; keys are names",
+                    f"quote it ('{key.value}') if it is meant as a name",
                     key.start_mark,
                 )
             self._path.append(key.value)

@@ -76,7 +76,7 @@ def _check_public_access_cidrs(spec: EnvironmentSpec) -> None:
         if inside is not None:
             raise SpecError(
                 f"cluster.public_access_cidrs[{i}]",
-                f"{cidr} is inside the reserved range {inside}, not a public address",
+                f"{cidr} is not public: it lies in {inside}, a private or reserved range",
                 "list the public addresses your office or VPN egresses from; from inside "
                 "the VPC the private endpoint is used",
             )
@@ -113,5 +113,5 @@ def _check_nodes_can_start(spec: EnvironmentSpec) -> None:
         raise SpecError(
             "autoscaling.enabled",
             "false while every GPU pool has min: 0: no GPU node could ever start",
-            "turn autoscaling on, or give a pool min: 1 or more (billed while it runs)",
+            "turn autoscaling on, or give a pool min: 1 or more, billed while it runs",
         )
