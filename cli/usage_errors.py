@@ -29,7 +29,8 @@ class OneLineUsageError(click.UsageError):
 def one_line(exc: click.UsageError) -> OneLineUsageError:
     """The same error as one line: `error: gpuforge launch: --nproc: ... (see ... --help)`."""
     ctx = exc.ctx
-    where = ctx.command_path if ctx is not None else "gpuforge"
+    # The command as the user typed it, under the program's name (a test runner calls it `cli`).
+    where = " ".join(["gpuforge", *(ctx.command_path.split(" ")[1:] if ctx else [])])
     hint = f"see '{where} --help'"
     field = ""
     if isinstance(exc, click.BadParameter) and not isinstance(exc, click.MissingParameter):
