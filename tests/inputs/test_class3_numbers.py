@@ -51,8 +51,8 @@ def test_job_numbers(case, project, job_text):
 ENV_CASES = {
     "disk_gib giant": ("    disk_gib: 100", f"    disk_gib: {GIANT}", "disk_gib"),
     "disk_gib .inf": ("    disk_gib: 100", "    disk_gib: .inf", "disk_gib"),
-    "max past int64": ("    max: 2\n    disk_gib", "    max: 9223372036854775808\n    disk_gib", "max"),
-    "retention .nan": ("      noncurrent_expiration_days: 7", "      noncurrent_expiration_days: .nan", "noncurrent"),
+    "max past int64": ("    max: 2\n    disk", "    max: 9223372036854775808\n    disk", "max"),
+    "retention .nan": ("expiration_days: 7", "expiration_days: .nan", "noncurrent"),
 }
 
 

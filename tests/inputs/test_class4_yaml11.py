@@ -36,8 +36,18 @@ def test_the_parser_refuses_the_form(form):
 
 @pytest.mark.parametrize(
     "text, value",
-    [("1.5", 1.5), ("90", 90), ("-3", -3), ("0", 0), ("true", True), ("False", False),
-     ("'1:30'", "1:30"), ('"0400"', "0400"), ("'yes'", "yes"), ("1.0e+3", 1000.0)],
+    [
+        ("1.5", 1.5),
+        ("90", 90),
+        ("-3", -3),
+        ("0", 0),
+        ("true", True),
+        ("False", False),
+        ("'1:30'", "1:30"),
+        ('"0400"', "0400"),
+        ("'yes'", "yes"),
+        ("1.0e+3", 1000.0),
+    ],
 )
 def test_yaml_12_forms_pass(text, value):
     assert parse_yaml(f"a: {text}\n", "f")[0] == {"a": value}

@@ -44,8 +44,10 @@ KUBECONFIGS = {
     "token empty": (user('{token: ""}'), "token"),
     "token with a colon": (user('{token: "a:b"}'), "token"),
     "missing exec plugin": (
-        user("{exec: {apiVersion: client.authentication.k8s.io/v1beta1, "
-                    "command: gpuforge-no-such-plugin}}"),
+        user(
+            "{exec: {apiVersion: client.authentication.k8s.io/v1beta1, "
+            "command: gpuforge-no-such-plugin}}"
+        ),
         "gpuforge-no-such-plugin",
     ),
     "exec without command": (user("{exec: {apiVersion: x}}"), "exec"),
