@@ -84,6 +84,10 @@ def k8s(kubeconfig: str, port: int, env: str | None, controllers: bool, scale_up
         from gpuforge.model.loader import load_env
 
         _, spec = load_env(env)
+    if kubeconfig:  # a FIFO or device there would block the write: refuse it first
+        from gpuforge.model.input_files import check_output_path
+
+        check_output_path(kubeconfig, kubeconfig)
     api = EmulatedKubernetes(port=port, spec=spec)
     try:
         api.start()

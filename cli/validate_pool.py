@@ -161,7 +161,10 @@ def validate_pool(
     thresholds = burnin_verdict.Thresholds(matmul=min_matmul, busbw=min_busbw)
 
     if results_file:
-        results = burnin_verdict.parse_lines(Path(results_file).read_text(errors="replace"))
+        from gpuforge.model.input_files import MAX_LARGE_BYTES, read_user_text
+
+        text = read_user_text(results_file, results_file, limit=MAX_LARGE_BYTES)
+        results = burnin_verdict.parse_lines(text)
         _report(burnin_verdict.judge(results, thresholds), pool_spec, output)
         return
     if not local:

@@ -111,3 +111,16 @@ def test_output_checks(tmp_path):
     os.mkfifo(tmp_path / "fifo")
     with pytest.raises(SpecError, match="FIFO"):
         check_output_path(tmp_path / "fifo", "fifo")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero", "loop", "socket"])
+def test_emulate_kubeconfig_that_is_no_regular_file(kind, project):
+    path = _special(kind, project)
+    refuse_in_process(["emulate", "k8s", "-e", "dev", "--kubeconfig", path], cwd=project)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero", "urandom", "huge"])
+def test_burn_in_results_that_are_no_regular_file(kind, project):
+    path = _special(kind, project)
+    args = ["validate-pool", "l4", "-e", "dev", "--results", path]
+    refuse_in_process(args, cwd=project)
