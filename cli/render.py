@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,7 +124,10 @@ def _prepare(spec_path: Path, spec, root: Path, out: Path | None) -> _Target:
     if committed and target == stack_file(root, spec.environment):
         command = f"gpuforge render -e {spec.environment}"
     else:
-        command = f"gpuforge render -e {source}" + (f" --out {target.name}" if out else "")
+        # Quoted for the shell: the header tells people to run this command.
+        command = f"gpuforge render -e {shlex.quote(source)}" + (
+            f" --out {shlex.quote(target.name)}" if out else ""
+        )
     text = render_stack(spec, source, existing, command)
     return _Target(
         path=target,

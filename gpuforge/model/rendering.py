@@ -33,7 +33,7 @@ import jinja2
 import yaml
 
 from gpuforge.model import names
-from gpuforge.model.errors import SpecError
+from gpuforge.model.errors import SpecError, one_line
 from gpuforge.model.spec import EnvironmentSpec
 from gpuforge.model.stack_config import config_from_spec
 
@@ -190,6 +190,14 @@ def render_stack(
     `existing` is the file as it is now: what render does not own is carried over
     (see the module docstring). `command` is how to re-render, for the header.
     """
+    for text in (source, command or ""):
+        if not text.isprintable():  # both go into the header's comment lines
+            raise SpecError(
+                "",
+                "the spec's path holds a line break or control character",
+                "rename the file: its path is written into the stack file's header",
+                file=one_line(source),
+            )
     existing = existing or StackFile()
     top = dict(existing.top)
     default = default_secrets_provider(spec)

@@ -86,3 +86,21 @@ def test_the_scaffold_itself_refuses_before_rendering(admin):
 def test_a_job_image_with_a_newline_never_reaches_the_manifests(project, job_text):
     (project / "job.yaml").write_text(job_text.replace("image: 1", 'image: "img\\nRUN x"\n#', 1))
     refuse(["launch", "job.yaml", "-e", "dev", "--dry-run"], "image")
+
+
+@pytest.mark.parametrize("name", ["evil\nconfig:\n  x: y.yaml", "evil\rx.yaml", "a\x1bb.yaml"])
+def test_a_spec_path_never_reaches_the_stack_file_header(name, project):
+    text = (project / "stacks" / "dev.yaml").read_text()
+    (project / name).write_text(text)
+    refuse(["render", "-e", str(project / name), "--out", str(project / "out.yaml")], "path")
+
+
+def test_a_spec_path_with_a_space_is_quoted_for_the_shell(project):
+    from click.testing import CliRunner
+
+    from gpuforge.cli.main import cli
+
+    (project / "my env.yaml").write_text((project / "stacks" / "dev.yaml").read_text())
+    result = CliRunner().invoke(cli, ["render", "-e", "my env.yaml", "--out", "out.yaml"])
+    assert result.exit_code == 0, result.output
+    assert "gpuforge render -e 'my env.yaml' --out out.yaml" in (project / "out.yaml").read_text()
