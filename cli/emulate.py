@@ -101,7 +101,7 @@ def k8s(kubeconfig: str, port: int, env: str | None, controllers: bool, scale_up
         api.stop()
         from gpuforge.cli.errors import BadInput
 
-        raise BadInput(f"--kubeconfig: {exc}") from None
+        raise BadInput(f"emulate k8s: --kubeconfig: {exc} (give another path)") from None
     players = None
     if controllers:
         from gpuforge.emulator.k8s_controllers import Controllers

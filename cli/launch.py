@@ -108,13 +108,17 @@ def launch(
     from gpuforge.model.loader import load_env
 
     if dry_run and (wait or replace):
-        raise BadInput("launch: --dry-run sends nothing; --wait and --replace do not apply")
+        raise BadInput(
+            "launch: --dry-run sends nothing; --wait and --replace do not apply (drop them)"
+        )
     if local and (wait or replace or kubeconfig or context):
         raise BadInput(
             "launch: --local runs here; --wait, --replace, --kubeconfig and --context do not apply"
         )
     if not local and (nproc is not None or checkpoint_uri is not None):
-        raise BadInput("launch: --nproc and --checkpoint-uri go with --local")
+        raise BadInput(
+            "launch: --nproc and --checkpoint-uri go with --local (add --local, or drop them)"
+        )
     _, spec = load_env(env)
     job, locate = load_job_located(job_file, overrides)
     try:

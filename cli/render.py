@@ -66,11 +66,16 @@ def render(env: str | None, all_envs: bool, check: bool, out: Path | None) -> No
     if bool(env) == all_envs:
         raise BadInput("render: give -e ENV or --all (not both)")
     if out is not None and all_envs:
-        raise BadInput("render: --out names one file; it cannot go with --all")
+        raise BadInput(
+            "render: --out names one file; it cannot go with --all (one -e ENV per --out)"
+        )
     root = project_root()
     names = available_envs(root) if all_envs else [env]
     if not names:
-        raise BadInput(f"{root / 'stacks'}: no environment specs found")
+        raise BadInput(
+            f"{root / 'stacks'}: no environment specs found "
+            "(write stacks/<env>.yaml, or run gpuforge init)"
+        )
 
     # Read and check everything first: one bad spec or stack file means nothing is written.
     targets = [_prepare(*load_env(name, root), root, out) for name in names]
@@ -149,7 +154,7 @@ def _target_path(out: Path | None, root: Path, environment: str) -> Path:
     if out.is_dir():
         return stack_file(out, environment)
     if not out.parent.is_dir():
-        raise BadInput(f"render: --out {out}: no such directory {out.parent}")
+        raise BadInput(f"render: --out: no such directory {out.parent} (create it first)")
     return out
 
 
@@ -160,9 +165,11 @@ def _refuse_foreign_target(spec_path: Path, target: Path, existing, shown: str) 
 
     resolved = target.resolve()
     if resolved.name == PROJECT_FILE or resolved == spec_path.resolve():
-        raise BadInput(f"render: {shown} is not a stack file; give another --out PATH")
+        raise BadInput(f"render: --out: {shown} is not a stack file (give another --out PATH)")
     if resolved.parent.name == STACKS_DIR:
-        raise BadInput(f"render: {shown} is in {STACKS_DIR}/, where specs live; write elsewhere")
+        raise BadInput(
+            f"render: --out: {shown} is in {STACKS_DIR}/, where specs live (write elsewhere)"
+        )
     owner = owner_of(target, existing)
     if owner is not None and owner.resolve() != spec_path.resolve():
         raise BadInput(

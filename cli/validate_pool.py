@@ -153,9 +153,11 @@ def validate_pool(
     from gpuforge.model.loader import load_env
 
     if nproc is not None and not local:
-        raise BadInput("validate-pool: --nproc applies only with --local")
+        raise BadInput(
+            "validate-pool: --nproc applies only with --local (add --local, or drop --nproc)"
+        )
     if local and results_file:
-        raise BadInput("validate-pool: give --local or --results, not both")
+        raise BadInput("validate-pool: --results: cannot go with --local (give one of them)")
     _, spec = load_env(env)
     pool_spec = burnin_job.pool_of(spec, pool)
     thresholds = burnin_verdict.Thresholds(matmul=min_matmul, busbw=min_busbw)
@@ -178,7 +180,9 @@ def validate_pool(
         return
 
     if nodes not in (None, 1):
-        raise BadInput("validate-pool: --local runs on this machine: --nodes must be 1")
+        raise BadInput(
+            "validate-pool: --local runs on this machine: --nodes must be 1 (or drop --nodes)"
+        )
     with burnin_job.results_dir() as tmp:
         where = Path(tmp)
         args = burnin_job.program_args(size=size, allreduce_mib=allreduce_mib, results=where)
