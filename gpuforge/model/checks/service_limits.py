@@ -21,30 +21,16 @@ from __future__ import annotations
 import ipaddress
 
 from gpuforge.model import catalog
+from gpuforge.model.cidrs import NOT_PUBLIC
 from gpuforge.model.errors import SpecError
 from gpuforge.model.spec import EnvironmentSpec
 
 PUBLIC_ACCESS_CIDRS_MAX = 40
 """EKS quota "Public endpoint access CIDR ranges per cluster" (not adjustable)."""
 
-# Blocks that are not on the public internet (IANA IPv4 Special-Purpose Address Registry,
-# RFC 6890): an endpoint can never see a client from them, and EKS refuses them.
-RESERVED_IPV4 = tuple(
-    ipaddress.ip_network(block)
-    for block in (
-        "0.0.0.0/8",  # "this network"
-        "10.0.0.0/8",  # RFC 1918 private
-        "100.64.0.0/10",  # RFC 6598 shared address space (CGNAT)
-        "127.0.0.0/8",  # loopback
-        "169.254.0.0/16",  # link-local
-        "172.16.0.0/12",  # RFC 1918 private
-        "192.0.0.0/24",  # IETF protocol assignments
-        "192.168.0.0/16",  # RFC 1918 private
-        "198.18.0.0/15",  # benchmarking
-        "224.0.0.0/4",  # multicast
-        "240.0.0.0/4",  # reserved (and the broadcast address)
-    )
-)
+# Blocks that are not on the public internet: the one list `cidrs.NOT_PUBLIC` (RFC 1918,
+# CGNAT, loopback, link-local, multicast, reserved), which the exposure policy also uses.
+RESERVED_IPV4 = NOT_PUBLIC[4]
 
 
 def check_service_limits(spec: EnvironmentSpec) -> None:
