@@ -84,6 +84,10 @@ def k8s(kubeconfig: str, port: int, env: str | None, controllers: bool, scale_up
         from gpuforge.model.loader import load_env
 
         _, spec = load_env(env)
+    if kubeconfig:  # a FIFO or device there would block the write: refuse it first
+        from gpuforge.model.input_files import check_output_path
+
+        check_output_path(kubeconfig, kubeconfig)
     api = EmulatedKubernetes(port=port, spec=spec)
     try:
         api.start()
@@ -97,7 +101,7 @@ def k8s(kubeconfig: str, port: int, env: str | None, controllers: bool, scale_up
         api.stop()
         from gpuforge.cli.errors import BadInput
 
-        raise BadInput(f"--kubeconfig: {exc}") from None
+        raise BadInput(f"emulate k8s: --kubeconfig: {exc} (give another path)") from None
     players = None
     if controllers:
         from gpuforge.emulator.k8s_controllers import Controllers

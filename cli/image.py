@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -12,6 +13,15 @@ from gpuforge.jobs import image as dockerfile
 
 _VERSION = re.compile(r"[0-9]+(\.[0-9]+)*(-aws)?")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _image(ctx, param, value: str) -> str:
+    from gpuforge.model.image_reference import HINT, image_reference_problem
+
+    problem = image_reference_problem(value)
+    if problem:  # it becomes the Dockerfile's FROM line: never paste what is not a reference
+        raise click.BadParameter(f"{value!r} {problem} ({HINT})")
+    return value
 
 
 def _version(ctx, param, value: str) -> str:
@@ -45,6 +55,7 @@ def image() -> None:
     "--base",
     metavar="IMAGE",
     default=dockerfile.BASE_IMAGE,
+    callback=_image,
     show_default=True,
     help="Base image: CUDA PyTorch with the CUDA headers (a `devel` image).",
 )
@@ -128,6 +139,8 @@ def render(
     if out is None:
         click.echo(text, nl=False)
         return
+    if os.path.lexists(out) and not out.is_dir():  # a file, FIFO, device or broken link
+        raise BadInput(f"{out}: is not a directory (give a new or empty directory)")
     context = dockerfile.build_context(text)
     clashes = [name for name in context if (out / name).exists()]
     if clashes:

@@ -111,4 +111,6 @@ def _write_all(target: Path, files: dict[str, str]) -> None:
                 path.rmdir()
             else:
                 path.unlink(missing_ok=True)
-        raise BadInput(f"{target}: cannot write the project: {exc}") from None
+        raise BadInput(
+            f"{target}: cannot write the project: {exc} (nothing was left behind; check the folder)"
+        ) from None

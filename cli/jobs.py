@@ -12,6 +12,18 @@ from gpuforge.cli.options import cluster_options, output_option, required_env_op
 from gpuforge.cli.team_option import resolve_team, team_option
 
 
+def job_name_argument(ctx, param, value: str) -> str:
+    """Refuse what cannot name a job before any API call (a label selector, an empty name)."""
+    from gpuforge.model import k8s_syntax
+
+    problem = k8s_syntax.dns1035_label_problem(value)
+    if problem:
+        raise click.BadParameter(
+            f"{value!r} is not a job name: it {problem} (gpuforge jobs -e ENV lists the names)"
+        )
+    return value
+
+
 @click.command()
 @required_env_option
 @team_option
@@ -90,7 +102,7 @@ def jobs(
 
 
 @click.command()
-@click.argument("name")
+@click.argument("name", callback=job_name_argument)
 @required_env_option
 @team_option
 @output_option
@@ -165,7 +177,7 @@ def status(
 
 
 @click.command()
-@click.argument("name")
+@click.argument("name", callback=job_name_argument)
 @required_env_option
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new lines until the job ends.")
 @click.option("--rank", type=click.IntRange(min=0), help="Only this rank's pod.")
@@ -209,7 +221,7 @@ def logs(
 
 
 @click.command()
-@click.argument("name")
+@click.argument("name", callback=job_name_argument)
 @required_env_option
 @team_option
 @cluster_options

@@ -131,13 +131,17 @@ def launch(
     from gpuforge.model.loader import load_env
 
     if dry_run and (wait or replace):
-        raise BadInput("launch: --dry-run sends nothing; --wait and --replace do not apply")
+        raise BadInput(
+            "launch: --dry-run sends nothing; --wait and --replace do not apply (drop them)"
+        )
     if local and (wait or replace or kubeconfig or context):
         raise BadInput(
             "launch: --local runs here; --wait, --replace, --kubeconfig and --context do not apply"
         )
     if not local and (nproc is not None or checkpoint_uri is not None):
-        raise BadInput("launch: --nproc and --checkpoint-uri go with --local")
+        raise BadInput(
+            "launch: --nproc and --checkpoint-uri go with --local (add --local, or drop them)"
+        )
     if not local and data_dirs:
         raise BadInput("launch: --data goes with --local (the cluster mounts the claims)")
     _, spec = load_env(env)
@@ -166,11 +170,19 @@ def launch(
 
     from gpuforge.jobs.submit import submit  # the kubernetes client: only when sending
 
-    if output != "json":
-        _print_summary(fit, sent=True)
+    def summary() -> None:  # once the name is free: a taken name prints only its error
+        if output != "json":
+            _print_summary(fit, sent=True)
+
     with cluster_errors(env):
         result = submit(
-            fit, manifests, replace=replace, wait=wait, kubeconfig=kubeconfig, context=context
+            fit,
+            manifests,
+            replace=replace,
+            wait=wait,
+            kubeconfig=kubeconfig,
+            context=context,
+            on_name_free=summary,
         )
     if output == "json":
         doc = _document(fit, manifests, sent=True)

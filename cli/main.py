@@ -59,11 +59,19 @@ class LazyGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:  # bad options of gpuforge itself: one line
+            raise _one_line(exc) from None
+
     def invoke(self, ctx: click.Context):
         from gpuforge.model.errors import SpecError
 
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:  # every command's usage errors: one line
+            raise _one_line(exc) from None
         except SpecError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
@@ -77,6 +85,12 @@ class LazyGroup(click.Group):
                 traceback.print_exc()
             click.echo("error: interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
+
+
+def _one_line(exc: click.UsageError) -> click.UsageError:
+    from gpuforge.cli.usage_errors import OneLineUsageError, one_line
+
+    return exc if isinstance(exc, OneLineUsageError) else one_line(exc)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

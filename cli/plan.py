@@ -39,7 +39,7 @@ def plan(env: str, output: str, tree: bool) -> None:
     from gpuforge.model.loader import load_env
 
     if tree and output == "json":
-        raise BadInput("plan: --tree draws a table; it cannot go with -o json")
+        raise BadInput("plan: --tree draws a table; it cannot go with -o json (drop one of them)")
     path, spec = load_env(env)
     report = _run(spec, show_progress=output == "table")
     if output == "json":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,11 +66,16 @@ def render(env: str | None, all_envs: bool, check: bool, out: Path | None) -> No
     if bool(env) == all_envs:
         raise BadInput("render: give -e ENV or --all (not both)")
     if out is not None and all_envs:
-        raise BadInput("render: --out names one file; it cannot go with --all")
+        raise BadInput(
+            "render: --out names one file; it cannot go with --all (one -e ENV per --out)"
+        )
     root = project_root()
     names = available_envs(root) if all_envs else [env]
     if not names:
-        raise BadInput(f"{root / 'stacks'}: no environment specs found")
+        raise BadInput(
+            f"{root / 'stacks'}: no environment specs found "
+            "(write stacks/<env>.yaml, or run gpuforge init)"
+        )
 
     # Read and check everything first: one bad spec or stack file means nothing is written.
     targets = [_prepare(*load_env(name, root), root, out) for name in names]
@@ -95,6 +101,7 @@ def render(env: str | None, all_envs: bool, check: bool, out: Path | None) -> No
 
 def _prepare(spec_path: Path, spec, root: Path, out: Path | None) -> _Target:
     from gpuforge.model.errors import SpecError
+    from gpuforge.model.input_files import MAX_LARGE_BYTES, check_output_path, read_user_text
     from gpuforge.model.rendering import (
         is_current,
         read_stack_file,
@@ -105,6 +112,7 @@ def _prepare(spec_path: Path, spec, root: Path, out: Path | None) -> _Target:
 
     target = _target_path(out, root, spec.environment)
     shown = _shown(target)
+    check_output_path(target, shown)
     existing = read_stack_file(target, shown)
     _refuse_foreign_target(spec_path, target, existing, shown)
     conflicts = secret_conflicts(spec, existing)
@@ -121,13 +129,18 @@ def _prepare(spec_path: Path, spec, root: Path, out: Path | None) -> _Target:
     if committed and target == stack_file(root, spec.environment):
         command = f"gpuforge render -e {spec.environment}"
     else:
-        command = f"gpuforge render -e {source}" + (f" --out {target.name}" if out else "")
+        # Quoted for the shell: the header tells people to run this command.
+        command = f"gpuforge render -e {shlex.quote(source)}" + (
+            f" --out {shlex.quote(target.name)}" if out else ""
+        )
     text = render_stack(spec, source, existing, command)
     return _Target(
         path=target,
         shown=shown,
         text=text,
-        current=target.read_text() if existing is not None else "",
+        current=(
+            read_user_text(target, shown, limit=MAX_LARGE_BYTES) if existing is not None else ""
+        ),
         up_to_date=is_current(spec, existing),
         command=command,
     )
@@ -141,7 +154,7 @@ def _target_path(out: Path | None, root: Path, environment: str) -> Path:
     if out.is_dir():
         return stack_file(out, environment)
     if not out.parent.is_dir():
-        raise BadInput(f"render: --out {out}: no such directory {out.parent}")
+        raise BadInput(f"render: --out: no such directory {out.parent} (create it first)")
     return out
 
 
@@ -152,9 +165,11 @@ def _refuse_foreign_target(spec_path: Path, target: Path, existing, shown: str) 
 
     resolved = target.resolve()
     if resolved.name == PROJECT_FILE or resolved == spec_path.resolve():
-        raise BadInput(f"render: {shown} is not a stack file; give another --out PATH")
+        raise BadInput(f"render: --out: {shown} is not a stack file (give another --out PATH)")
     if resolved.parent.name == STACKS_DIR:
-        raise BadInput(f"render: {shown} is in {STACKS_DIR}/, where specs live; write elsewhere")
+        raise BadInput(
+            f"render: --out: {shown} is in {STACKS_DIR}/, where specs live (write elsewhere)"
+        )
     owner = owner_of(target, existing)
     if owner is not None and owner.resolve() != spec_path.resolve():
         raise BadInput(

@@ -171,9 +171,11 @@ def validate_pool(
     from gpuforge.model.loader import load_env
 
     if nproc is not None and not local:
-        raise BadInput("validate-pool: --nproc applies only with --local")
+        raise BadInput(
+            "validate-pool: --nproc applies only with --local (add --local, or drop --nproc)"
+        )
     if local and results_file:
-        raise BadInput("validate-pool: give --local or --results, not both")
+        raise BadInput("validate-pool: --results: cannot go with --local (give one of them)")
     _, spec = load_env(env)
     pool_spec = burnin_job.pool_of(spec, pool)
     thresholds = burnin_verdict.Thresholds(
@@ -182,7 +184,10 @@ def validate_pool(
 
     network = burnin_job.network_of(pool_spec)
     if results_file:
-        results = burnin_verdict.parse_lines(Path(results_file).read_text(errors="replace"))
+        from gpuforge.model.input_files import MAX_LARGE_BYTES, read_user_text
+
+        text = read_user_text(results_file, results_file, limit=MAX_LARGE_BYTES)
+        results = burnin_verdict.parse_lines(text)
         _report(burnin_verdict.judge(results, thresholds, network=network), pool_spec, output)
         return
     if not local:
@@ -201,7 +206,9 @@ def validate_pool(
         return
 
     if nodes not in (None, 1):
-        raise BadInput("validate-pool: --local runs on this machine: --nodes must be 1")
+        raise BadInput(
+            "validate-pool: --local runs on this machine: --nodes must be 1 (or drop --nodes)"
+        )
     require_torch("validate-pool --local")
     with burnin_job.results_dir() as tmp:
         where = Path(tmp)

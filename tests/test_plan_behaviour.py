@@ -77,5 +77,7 @@ def test_ctrl_c_during_a_plan_exits_130_with_one_line(tmp_path):
 def test_tree_cannot_go_with_json(runner, project):
     result = runner.invoke(cli, ["plan", "-e", "dev", "--tree", "-o", "json"])
     assert result.exit_code == 2
-    assert result.stderr == "error: plan: --tree draws a table; it cannot go with -o json\n"
+    assert result.stderr == (
+        "error: plan: --tree draws a table; it cannot go with -o json (drop one of them)\n"
+    )
     assert result.stdout == ""

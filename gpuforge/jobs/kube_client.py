@@ -209,7 +209,7 @@ class Kube:
                     raise
                 attempt += 1
                 limit = self.retry.attempts if exc.may_have_arrived or exc.status else None
-                limit = limit or self.retry.connect_attempts
+                limit = 1 if exc.silent else limit or self.retry.connect_attempts
                 if attempt >= limit:
                     raise exc.final(self.where) from None
                 self.retry.sleep(self.retry.delay(attempt - 1, exc.retry_after))
@@ -231,6 +231,7 @@ class Kube:
             HTTPError,
             NewConnectionError,
             ProtocolError,
+            ReadTimeoutError,
         )
 
         try:
@@ -253,6 +254,16 @@ class Kube:
             raise cls(status, exc.reason or "", _message(exc)) from None
         except (NewConnectionError, ConnectTimeoutError) as exc:
             raise _Retryable(0, _reason(exc), None, may_have_arrived=False) from None
+        except ReadTimeoutError:
+            # Connected, and nothing came back within the read timeout: a server that is up
+            # answers 429/5xx when busy, so another try would wait as long again. One try.
+            raise _Retryable(
+                0,
+                f"the server accepted the connection but sent no answer in {TIMEOUT[1]:g} s",
+                None,
+                may_have_arrived=True,
+                silent=True,
+            ) from None
         except (ProtocolError, ConnectionError) as exc:
             raise _Retryable(0, _reason(exc), None, may_have_arrived=True) from None
         except HTTPError as exc:  # read timeouts and the rest of urllib3's failures
@@ -283,9 +294,15 @@ class _Retryable(Exception):
     """A failure worth another try: 429, 5xx, or no answer (status 0)."""
 
     def __init__(
-        self, status: int, message: str, retry_after: float | None, may_have_arrived: bool = True
+        self,
+        status: int,
+        message: str,
+        retry_after: float | None,
+        may_have_arrived: bool = True,
+        silent: bool = False,
     ) -> None:
         super().__init__(message)
+        self.silent = silent  # connected, but no answer within the read timeout
         self.status = status
         self.message = message
         self.retry_after = retry_after

@@ -24,6 +24,7 @@ from pathlib import Path
 from gpuforge.jobs.spec import JobSpec
 from gpuforge.model import names
 from gpuforge.model.errors import SpecError
+from gpuforge.model.s3_names import s3_uri_problem
 from gpuforge.model.spec import EnvironmentSpec
 
 LOCAL_DIR = Path(".gpuforge") / "checkpoints"
@@ -52,6 +53,13 @@ def resolve(
 
 
 def _resolve_override(uri: str, env: EnvironmentSpec) -> str:
+    if not uri.isprintable():
+        raise SpecError(
+            "--checkpoint-uri",
+            f"{uri!r} holds a control character",
+            "give file:///dir, s3://bucket/prefix or s3://{checkpoints}/prefix",
+            file="launch",
+        )
     if uri.startswith("file://"):
         return uri
     if not uri.startswith("s3://") or len(uri) <= len("s3://"):
@@ -73,7 +81,17 @@ def _resolve_override(uri: str, env: EnvironmentSpec) -> str:
             )
         return physical_bucket(env, match[1])
 
-    return _PLACEHOLDER.sub(physical, uri)
+    resolved = _PLACEHOLDER.sub(physical, uri)
+    problem = s3_uri_problem(resolved)  # e.g. `s3://{checkpoints/x`, `s3://My_Bucket/x`
+    if problem:
+        raise SpecError(
+            "--checkpoint-uri",
+            f"{uri!r}: {problem}",
+            "an S3 bucket name is 3-63 of a-z, 0-9, '.' and '-'; or write "
+            "s3://{checkpoints}/prefix for the environment's bucket",
+            file="launch",
+        )
+    return resolved
 
 
 def physical_bucket(env: EnvironmentSpec, bucket: str) -> str:

@@ -9,22 +9,27 @@ live in `gpuforge.jobs.fit`.
 
 from __future__ import annotations
 
+import math
 import re
 import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gpuforge.jobs import contract
 from gpuforge.jobs.job_name import env_var_problem, job_name_problem, queue_name_problem
 from gpuforge.model.errors import SpecError
+from gpuforge.model.hardened_yaml import INT64_MAX
+from gpuforge.model.image_reference import HINT as IMAGE_HINT
+from gpuforge.model.image_reference import image_reference_problem
 from gpuforge.model.names import DEFAULT_PRIORITY, JOB_BACKENDS, PRIORITIES
 
 BACKENDS = JOB_BACKENDS
 DOC = "docs/jobs.md"
+MAX_SET_BYTES = 4096
+"""Longest `--set key=value` (a value longer than this belongs in the job file)."""
 EXAMPLE = "examples/jobs/single-node.yaml"
 
 _DURATION = re.compile(r"([0-9]+)([smhd])")
@@ -189,18 +194,24 @@ class JobSpec(_Strict):
             raise SpecError(
                 "name", problem, "lower-case letters, digits and '-', starting with a letter"
             )
-        if not self.image.strip() or any(c.isspace() for c in self.image):
-            raise SpecError("image", f"{self.image!r} is not an image reference", "e.g. repo:tag")
+        problem = image_reference_problem(self.image)
+        if problem:
+            raise SpecError("image", f"{self.image!r} {problem}", IMAGE_HINT)
         try:
             argv = self.argv
         except ValueError as exc:
             raise SpecError("command", f"cannot split: {exc}", "write a list instead") from None
         if not argv:
             raise SpecError("command", "is empty", "name the training script, e.g. [train.py]")
-        if argv[0] == "torchrun":
+        if not argv[0].strip():
+            raise SpecError("command[0]", "is empty", "name the training script, e.g. [train.py]")
+        for i, arg in enumerate(argv):
+            if "\x00" in arg:  # an exec argument is a C string: NUL ends it
+                raise SpecError(f"command[{i}]", "holds a NUL character", "remove it")
+        if _runs_torchrun(argv):
             raise SpecError(
                 "command",
-                "starts with torchrun",
+                f"starts torchrun itself ({' '.join(argv[:3])})",
                 "gpuforge runs torchrun itself: give the script and its arguments",
             )
         for key in self.env:
@@ -224,8 +235,21 @@ class JobSpec(_Strict):
             raise SpecError("timeout", f"{self.timeout!r} is not a duration", "e.g. 90m, 24h, 3d")
         if self.timeout_seconds < 60:
             raise SpecError("timeout", "is shorter than a minute", "e.g. 90m, 24h, 3d")
+        if self.timeout_seconds > INT64_MAX:
+            # activeDeadlineSeconds is an *int64 (kubernetes/api@10b39a39:batch/v1/types.go:330,
+            # core/v1/types.go:4424).
+            raise SpecError(
+                "timeout",
+                f"{self.timeout!r} is more seconds than Kubernetes' activeDeadlineSeconds "
+                "holds (an int64)",
+                "e.g. 90m, 24h, 3d",
+            )
         if self.cpu is not None and _cpu_milli(self.cpu) is None:
-            raise SpecError("cpu", f"{self.cpu!r} is not a CPU amount", "e.g. 32 or 500m")
+            raise SpecError(
+                "cpu",
+                f"{self.cpu!r} is not a CPU amount of at least 1m",
+                "e.g. 32, 0.5 or 500m (Kubernetes' smallest CPU unit is 1m)",
+            )
         if self.memory is not None and _memory_mib(self.memory) is None:
             raise SpecError("memory", f"{self.memory!r} is not a memory amount", "e.g. 512Gi")
         _check_mounts(self.data)
@@ -255,32 +279,69 @@ def _check_mounts(mounts: list[DataMount]) -> None:
         seen[path] = i
 
 
+_TORCHRUN_PROGRAMS = {"torchrun"}
+_TORCHRUN_MODULES = {"torch.distributed.run", "torch.distributed.launch"}
+
+
+def _runs_torchrun(argv: list[str]) -> bool:
+    """Whether the command starts torchrun: bare, by path, or `python -m torch.distributed.run`."""
+    args = argv[1:] if re.fullmatch(r"python[0-9.]*", argv[0].rsplit("/", 1)[-1]) else argv
+    if args and args[0].rsplit("/", 1)[-1] in _TORCHRUN_PROGRAMS:
+        return True
+    return len(args) > 1 and args[0] == "-m" and args[1] in _TORCHRUN_MODULES
+
+
 def _duration_seconds(value: str | int) -> int:
     if isinstance(value, int):
         return value
     match = _DURATION.fullmatch(value)
-    return int(match[1]) * _DURATION_UNITS[match[2]] if match else 0
+    if not match:
+        return 0
+    if len(match[1].lstrip("0")) > 19:  # more than an int64 holds, in any unit
+        return INT64_MAX + 1
+    return int(match[1]) * _DURATION_UNITS[match[2]]
+
+
+# Kubernetes quantities (k8s.io/apimachinery pkg/api/resource/quantity.go, the grammar in
+# the Quantity doc comment: <signedNumber><suffix>): a CPU amount here is a plain decimal
+# with an optional `m` (milli-CPU). The API rounds anything finer than 1m up to 1m
+# (Quantity.MilliValue), so `0.0001` would silently become 1m: it is refused instead.
+_CPU_QUANTITY = re.compile(r"(?P<number>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?P<milli>m?)")
 
 
 def _cpu_milli(value: float | str) -> int | None:
-    if isinstance(value, int | float):
-        return int(value * 1000) if value > 0 else None
-    match = _CPU.fullmatch(value)
-    if match:
-        return int(match[1]) or None
-    try:
-        number = float(value)
-    except ValueError:
+    """CPU in milli-CPU, or None for what is not a CPU amount of at least 1m (within int64)."""
+    from decimal import Decimal, InvalidOperation
+
+    if isinstance(value, bool):
         return None
-    return int(number * 1000) if number > 0 else None
+    if isinstance(value, int | float):
+        if not math.isfinite(value):
+            return None
+        number = Decimal(repr(value))
+        milli = number * 1000
+    else:
+        match = _CPU_QUANTITY.fullmatch(value)
+        if not match or len(match["number"]) > 40:
+            return None
+        try:
+            number = Decimal(match["number"])
+        except InvalidOperation:
+            return None
+        milli = number if match["milli"] else number * 1000
+    if milli < 1 or milli != milli.to_integral_value() or milli > INT64_MAX:
+        return None
+    return int(milli)
 
 
 def _memory_mib(value: str) -> int | None:
     match = _MEMORY.fullmatch(value)
-    if not match:
+    if not match or len(match[1]) > 19:
         return None
-    mib = int(int(match[1]) * _MEMORY_MIB[match[2]])
-    return mib or None
+    mib = int(match[1]) * _MEMORY_MIB[match[2]]
+    if mib * 2**20 > INT64_MAX:  # a quantity's bytes are an int64 (Quantity.Value)
+        return None
+    return int(mib) or None
 
 
 # -- loading ------------------------------------------------------------------
@@ -304,17 +365,13 @@ def load_job_located(
     """`load_job`, plus a function that locates later errors about the same job's fields."""
     from gpuforge.model.errors import parse_path
     from gpuforge.model.hardened_yaml import parse_yaml
+    from gpuforge.model.input_files import read_user_text
     from gpuforge.model.project_files import display_path
     from gpuforge.model.validation import model_from_data
 
     path = Path(path)
     shown = display_path(path)
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise SpecError("", "no such job file", "check the path", file=shown) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError("", f"cannot read: {exc}", "check the file", file=shown) from None
+    text = read_user_text(path, shown, what="job file")
     data, lines = parse_yaml(text, shown)
     overridden: list[tuple] = []
     if overrides:
@@ -346,19 +403,35 @@ def apply_override(data: dict, item: str) -> tuple:
 
     Returns the path it set. A malformed override is a `SpecError` located at `--set`.
     """
+    from gpuforge.model.hardened_yaml import parse_yaml
+
+    if len(item.encode()) > MAX_SET_BYTES:
+        raise SpecError(
+            item.partition("=")[0][:40],
+            f"the override is longer than {MAX_SET_BYTES} bytes",
+            "set long values in the job file",
+            file="--set",
+        )
     key, sep, raw = item.partition("=")
     if not sep or not key.strip():
         raise SpecError("", f"{item!r} is not key=value", "e.g. --set nodes=2", file="--set")
-    parts: list[Any] = [int(p) if p.isdigit() else p for p in key.strip().split(".")]
+    parts: list[Any] = [
+        int(p) if p.isascii() and p.isdigit() and len(p) <= 6 else p for p in key.strip().split(".")
+    ]
     if any(p == "" for p in parts):
         raise SpecError(key, "is not a field path", "e.g. checkpoint.every_steps", file="--set")
     if parts[0] == "env":  # environment values are strings: `--set env.SEED=1` means "1"
         value: Any = raw
+    elif not raw.strip():
+        value = ""
     else:
+        # The one hardened parser (no aliases, YAML 1.2 numbers, int64), as for the file.
         try:
-            value = yaml.safe_load(raw) if raw.strip() else ""
-        except yaml.YAMLError:
-            value = raw
+            value = parse_yaml(raw, "--set")[0]
+        except SpecError as exc:
+            if not exc.problem.startswith("invalid YAML"):
+                raise SpecError(key.strip(), exc.problem, exc.hint, file="--set") from None
+            value = raw  # not YAML at all: the text as typed
     node: Any = data
     for part in parts[:-1]:
         nxt = node[part] if _has(node, part) else None

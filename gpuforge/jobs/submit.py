@@ -48,8 +48,12 @@ def submit(
     context: str | None = None,
     say: Say = say_on_stderr,
     poll_s: float = POLL_S,
+    on_name_free: Callable[[], None] | None = None,
 ) -> str:
     """Create the job's objects in order and return its state (its final one with `wait`).
+
+    `on_name_free` runs once the job's objects are created (the name was free, or
+    replaced): the CLI prints its summary there, so a refused name prints only the error.
 
     Refuses a name that is taken (`JobExists`) unless `replace`, and only for gpuforge's
     own job of that name: then the old job is deleted first. If the API rejects an
@@ -74,6 +78,8 @@ def submit(
             say(f"replacing job {name}: deleting the old one")
             delete_job(kube, namespace, name, wait_gone=True)
             _create_all(kube, namespace, name, manifests, say)
+    if on_name_free is not None:
+        on_name_free()
     say(
         f"launched {name}: {gang_words(fit.nodes, fit.gpus_per_node)} on pool {fit.pool.name} "
         f"({fit.backend}, namespace {namespace})"

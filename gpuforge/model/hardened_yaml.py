@@ -8,6 +8,7 @@ later error can say where it is. Every problem is a `SpecError` naming file and 
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from pathlib import Path
@@ -16,9 +17,10 @@ from typing import Any
 import yaml
 
 from gpuforge.model.errors import SpecError, format_path
+from gpuforge.model.input_files import MAX_INPUT_BYTES, read_user_text
 
-MAX_SPEC_BYTES = 32 * 1024
-"""Largest spec file read (the shipped ones are under 2 KB); parsing 32 KiB takes ~0.25 s."""
+MAX_SPEC_BYTES = MAX_INPUT_BYTES
+"""Largest spec file read: the one cap of `input_files`, for environment and job specs."""
 MAX_DEPTH = 16
 """Deepest nesting of mappings and lists (the spec's own deepest is 5)."""
 
@@ -32,6 +34,15 @@ _UNWANTED_CHARS = re.compile(
 )
 
 
+_SCALAR_KINDS = {
+    "tag:yaml.org,2002:int": "a number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:bool": "a boolean",
+    "tag:yaml.org,2002:null": "null",
+    "tag:yaml.org,2002:timestamp": "a date",
+}
+
+
 class _Loader(yaml.SafeLoader):
     """SafeLoader for specs: no anchors or aliases, plain keys, bounded depth, no duplicates.
 
@@ -40,9 +51,10 @@ class _Loader(yaml.SafeLoader):
     Without them every node is composed once, so loading is linear in the file size.
     """
 
-    def __init__(self, stream: str) -> None:
+    def __init__(self, stream: str, strict_scalars: bool = True) -> None:
         super().__init__(stream)
         self._path: list[str | int] = []
+        self._strict_scalars = strict_scalars
 
     def _error(self, problem: str, hint: str, mark: yaml.Mark) -> SpecError:
         return SpecError(format_path(tuple(self._path)), problem, hint, line=mark.line + 1)
@@ -67,7 +79,12 @@ class _Loader(yaml.SafeLoader):
                 "a spec is at most a few levels deep: see stacks/README.md",
                 event.start_mark,
             )
-        return super().compose_node(parent, index)
+        node = super().compose_node(parent, index)
+        if isinstance(node, yaml.ScalarNode) and node.style is None:
+            problem = scalar_problem(node.tag, node.value, strict=self._strict_scalars)
+            if problem:
+                raise self._error(*problem, node.start_mark)
+        return node
 
     def compose_sequence_node(self, anchor: str | None) -> yaml.SequenceNode:
         start = self.get_event()
@@ -103,6 +120,13 @@ class _Loader(yaml.SafeLoader):
                     "write the keys out",
                     key.start_mark,
                 )
+            if self._strict_scalars and key.tag != "tag:yaml.org,2002:str":
+                kind = _SCALAR_KINDS.get(key.tag, "not text")
+                raise self._error(
+                    f"the key {key.value or '(empty)'} is {kind}; keys are names",
+                    f"quote it ('{key.value}') if it is meant as a name",
+                    key.start_mark,
+                )
             self._path.append(key.value)
             value = self.compose_node(node, key)
             self._path.pop()
@@ -126,20 +150,78 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = Fal
     return loader.construct_mapping(node, deep=deep)
 
 
-def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
-    try:
-        return yaml.SafeLoader.construct_yaml_int(loader, node)
-    except ValueError:  # e.g. more digits than Python converts (sys.get_int_max_str_digits)
-        raise SpecError(
-            "",
-            f"the number {node.value[:20]}... is too long",
-            "numbers in a spec are small: check the value",
-            line=node.start_mark.line + 1,
-        ) from None
-
-
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
+# -- plain scalars: YAML 1.2 meanings only ------------------------------------------------
+#
+# PyYAML resolves plain scalars by YAML 1.1 (https://yaml.org/type/int.html,
+# https://yaml.org/type/float.html, https://yaml.org/type/bool.html), where `1:30` is the
+# base-60 number 90, `0400` is octal 256, `0x10` is 16, `1_000` is 1000 and `yes`, `no`,
+# `on`, `off` are booleans. YAML 1.2's core schema (https://yaml.org/spec/1.2.2/#1032-tag-
+# resolution) reads all of these differently or as text. A spec is refused where the two
+# versions disagree, so nothing means something its writer did not see: numbers are
+# decimal (`256`, `1.5`), booleans are `true`/`false`, and anything else meant as text is
+# quoted. `.inf`/`.nan` are refused too (no target takes them), and so is an integer
+# outside int64 (Kubernetes' and AWS's widest integer; Python would stop at 4300 digits).
+
+INT64_MAX = 2**63 - 1
+_INT_YAML12 = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+_FLOAT_YAML12 = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_BOOL_YAML12 = {"true", "True", "TRUE", "false", "False", "FALSE"}
+YAML_RULE = (
+    "numbers are decimal, booleans are true/false; YAML 1.1 forms (1:30, 0400, 0x1F, 1_000, "
+    "yes/no/on/off, .inf/.nan) are refused: quote them for text"
+)
+"""What `scalar_problem` refuses, in one sentence (docs/spec.md and docs/jobs.md say it)."""
+
+
+def scalar_problem(tag: str, value: str, *, strict: bool = True) -> tuple[str, str] | None:
+    """(problem, hint) for a plain scalar YAML 1.1 and 1.2 read differently, else None."""
+    if tag == "tag:yaml.org,2002:int":
+        digits = value.lstrip("+-").replace("_", "")
+        if len(digits) > 19 or (_INT_YAML12.fullmatch(value) and abs(int(value)) > INT64_MAX):
+            shown = value if len(value) <= 24 else f"{value[:20]}... ({len(digits)} digits)"
+            return (
+                f"the number {shown} is too long: above 2^63-1, the largest integer taken",
+                "no setting is that large: check the value",
+            )
+        if strict and not _INT_YAML12.fullmatch(value):
+            meant = yaml.SafeLoader.construct_yaml_int(_Loader(""), yaml.ScalarNode(tag, value))
+            return (
+                f"{value} is a YAML 1.1 number ({_form(value)}, read as {meant})",
+                f"write it in decimal ({meant}), or quote it ('{value}') for text",
+            )
+    elif tag == "tag:yaml.org,2002:float":
+        lowered = value.lower().lstrip("+-")
+        if lowered in (".inf", ".nan"):
+            return f"{value} is not a finite number", "write a number"
+        if strict and not _FLOAT_YAML12.fullmatch(value):
+            return (
+                f"{value} is a YAML 1.1 number ({_form(value)})",
+                "write it in decimal (e.g. 1.5), or quote it for text",
+            )
+        if not math.isfinite(float(value.replace("_", "").split(":")[0] or "0")):
+            return f"{value} is not a finite number", "write a smaller number"
+    elif tag == "tag:yaml.org,2002:bool" and strict and value not in _BOOL_YAML12:
+        return (
+            f"{value} is a YAML 1.1 boolean",
+            f"write true or false, or quote it ('{value}') for text",
+        )
+    return None
+
+
+def _form(value: str) -> str:
+    if ":" in value:
+        return "base 60"
+    if "_" in value:
+        return "with '_' separators"
+    bare = value.lstrip("+-").lower()
+    if bare.startswith("0x"):
+        return "hexadecimal"
+    if bare.startswith("0b"):
+        return "binary"
+    return "octal"
 
 
 def _line_index(node: yaml.Node, prefix: tuple = ()) -> dict[tuple, int]:
@@ -173,11 +255,17 @@ def _check_characters(text: str, file: str) -> None:
     )
 
 
-def parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, int]]:
-    """Parsed data and a path -> line index, or a SpecError for bad or unsafe YAML."""
+def parse_yaml(
+    text: str, file: str, *, strict_scalars: bool = True
+) -> tuple[Any, dict[tuple, int]]:
+    """Parsed data and a path -> line index, or a SpecError for bad or unsafe YAML.
+
+    `strict_scalars` refuses plain scalars YAML 1.1 and 1.2 read differently (`YAML_RULE`);
+    a file gpuforge does not define (a kubeconfig) is read without it.
+    """
     text = text.removeprefix("\ufeff")  # a UTF-8 byte-order mark is harmless
     _check_characters(text, file)
-    loader = _Loader(text)
+    loader = _Loader(text, strict_scalars)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -201,30 +289,5 @@ def parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, int]]:
 
 
 def read_spec_text(path: Path, shown: str) -> str:
-    """The file's text: UTF-8, at most MAX_SPEC_BYTES, else a SpecError."""
-    try:
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_SPEC_BYTES + 1)
-    except FileNotFoundError:
-        raise SpecError("", "no such spec file", "check the path", file=shown) from None
-    except OSError as exc:
-        raise SpecError(
-            "", f"cannot read: {exc.strerror or exc}", "check the file", file=shown
-        ) from None
-    if len(raw) > MAX_SPEC_BYTES:
-        raise SpecError(
-            "",
-            f"the file is larger than {MAX_SPEC_BYTES // 1024} KiB",
-            "a spec is a few KB: is this the right file?",
-            file=shown,
-        )
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise SpecError(
-            "",
-            f"not UTF-8 text (byte 0x{raw[exc.start]:02x})",
-            "save the spec as UTF-8",
-            file=shown,
-            line=raw.count(b"\n", 0, exc.start) + 1,
-        ) from None
+    """The file's text: a regular file, UTF-8, at most MAX_SPEC_BYTES, else a SpecError."""
+    return read_user_text(path, shown, what="spec file")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from gpuforge.model.catalog import close_names
 from gpuforge.model.errors import SpecError
+from gpuforge.model.input_files import user_file_exists
 
 STACKS_DIR = "stacks"
 PROJECT_FILE = "Pulumi.yaml"
@@ -36,9 +37,9 @@ def resolve_env(value: str, root: Path | None = None) -> Path:
     if value.endswith((".yaml", ".yml")) or "/" in value or path.exists():
         if path.is_dir():
             raise SpecError("", "is a directory", "give a spec file or an env name", file=value)
-        if not path.is_file():
+        if not path.is_file() and not user_file_exists(path, value):
             raise SpecError("", "no such spec file", "check the path", file=value)
-        return path
+        return path  # anything else there (a FIFO, a device) is refused when it is read
     candidate = project_root(root) / STACKS_DIR / f"{value}.yaml"
     if not candidate.parent.is_dir():
         raise SpecError(
@@ -59,5 +60,5 @@ def display_path(path: Path) -> str:
     """`path` relative to the working directory when it is below it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, RuntimeError, OSError):  # not below it; a symlink loop (3.11: Runtime)
         return str(path)

@@ -33,7 +33,7 @@ import jinja2
 import yaml
 
 from gpuforge.model import names
-from gpuforge.model.errors import SpecError
+from gpuforge.model.errors import SpecError, one_line
 from gpuforge.model.spec import EnvironmentSpec
 from gpuforge.model.stack_config import config_from_spec
 
@@ -77,16 +77,15 @@ def read_stack_file(path: Path, shown: str) -> StackFile | None:
     the caller must never overwrite a file it could not read.
     """
     from gpuforge.model.hardened_yaml import parse_yaml
+    from gpuforge.model.input_files import MAX_LARGE_BYTES, read_user_text, user_file_exists
 
-    if not path.exists():
+    if not user_file_exists(path, shown):
         return None
     try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        raise SpecError(
-            "", f"cannot read the stack file: {reason}", _KEEP_HINT, file=shown
-        ) from None
+        text = read_user_text(path, shown, limit=MAX_LARGE_BYTES)
+    except SpecError as exc:
+        problem = f"cannot read the stack file: {exc.problem}"
+        raise SpecError("", problem, _KEEP_HINT, file=shown) from None
     data, lines = parse_yaml(text, shown)
     if data is None:
         return None
@@ -191,6 +190,14 @@ def render_stack(
     `existing` is the file as it is now: what render does not own is carried over
     (see the module docstring). `command` is how to re-render, for the header.
     """
+    for text in (source, command or ""):
+        if not text.isprintable():  # both go into the header's comment lines
+            raise SpecError(
+                "",
+                "the spec's path holds a line break or control character",
+                "rename the file: its path is written into the stack file's header",
+                file=one_line(source),
+            )
     existing = existing or StackFile()
     top = dict(existing.top)
     default = default_secrets_provider(spec)

@@ -7,6 +7,7 @@ is one the model accepts. Writing them is the command's job (`gpuforge.cli.init`
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -37,7 +38,7 @@ FILES = {
 }
 
 # What Pulumi accepts as a project name.
-_PROJECT_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+_PROJECT_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")  # fullmatch: `$` would let "x\n" by
 
 
 @dataclass(frozen=True)
@@ -59,13 +60,25 @@ def check_region(region: str) -> None:
 
 
 def check_project_name(name: str) -> None:
-    if not _PROJECT_NAME.match(name):
+    if not _PROJECT_NAME.fullmatch(name):
         raise SpecError(
             "--name",
             f"{name!r} is not a valid Pulumi project name",
             "letters, digits, '-', '_' and '.', at most 100 characters",
             file="init",
         )
+
+
+def check_admin_arns(admins: list[str]) -> None:
+    """Raise SpecError (`init: --admin: ...`) unless each is an IAM role or user ARN."""
+    from gpuforge.model.checks.cluster import check_principal
+
+    for arn in admins:
+        try:
+            check_principal("--admin", arn)
+        except SpecError as exc:
+            problem = f"{exc.problem}, as cluster.admins needs"
+            raise SpecError("--admin", problem, exc.hint, file="init") from None
 
 
 def default_project_name(directory_name: str) -> str:
@@ -135,7 +148,9 @@ def _admins_block(admins: list[str] | None) -> str:
             "  # cluster admin through EKS access entries (the deployer keeps none).",
         ]
     lines.append("  admins:")
-    lines += [f"    - {arn}" for arn in admins or [PLACEHOLDER_ADMIN]]
+    # Checked for the ARN grammar first (check_admin_arns) and written JSON-quoted, which
+    # YAML reads as a double-quoted scalar: a value can never add a line or a key.
+    lines += [f"    - {json.dumps(arn)}" for arn in admins or [PLACEHOLDER_ADMIN]]
     return "\n".join(lines) + "\n"
 
 
@@ -154,6 +169,7 @@ def project_files(
     """
     check_region(region)
     check_project_name(name)
+    check_admin_arns(admins or [])
     pool = starter_pool(region)
     values = {
         "name": name,

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from gpuforge.model import catalog, names
 from gpuforge.model.filesystem_spec import FilesystemSpec
 from gpuforge.model.names import CONTROL_PLANE_LOG_TYPES
-from gpuforge.model.netplan import ZoneSubnets, plan_subnets
+from gpuforge.model.netplan import ZoneSubnets, plan_subnets, vpc_size_rule
 from gpuforge.model.team_spec import TeamSpec
 
 LOG_TYPES = CONTROL_PLANE_LOG_TYPES
@@ -64,7 +64,7 @@ class NetworkSpec(_Strict):
 
     cidr: str = Field(
         "10.0.0.0/16",
-        description="IPv4 CIDR of the VPC, /16 up to /21 (2 AZs) or /20 (3-4 AZs); "
+        description=f"IPv4 CIDR of the VPC, {vpc_size_rule()}; "
         "subnets are computed from it. Private ranges (RFC 1918) are best; loopback, "
         "link-local, multicast, reserved and 172.17.0.0/16 are refused.",
     )

@@ -73,12 +73,19 @@ def test_layer_defaults_to_all_and_refuses_unknown_values():
 def test_switching_the_autoscaler_off_is_flagged():
     data = shipped_spec("dev")
     data["autoscaling"] = {"enabled": False}
+    # With every GPU pool at min 0 no GPU node could ever start: validation refuses that
+    # (issue 22, class 8); a pool kept at one node is what switching the autoscaler off means.
+    data["gpu_pools"][0]["min"] = 1
     from gpuforge.planning import plan
 
     report = plan(spec_from_data(data))
     flagged = {(f.rule, f.urn.rsplit("::", 1)[-1]) for f in report.findings}
-    assert {rule for rule, _ in flagged} == {"GF-RUN-002"}
-    assert {name for _, name in flagged} == {"gpuforge-dev-system", "gpuforge-dev-l4-ng"}
+    # GF-COST-001: the pool's one node is billed while idle (the min 1 above).
+    assert {rule for rule, _ in flagged} == {"GF-RUN-002", "GF-COST-001"}
+    assert {name for rule, name in flagged if rule == "GF-RUN-002"} == {
+        "gpuforge-dev-system",
+        "gpuforge-dev-l4-ng",
+    }
     assert not report.mandatory_failures
     assert not [
         r for r in report.resources

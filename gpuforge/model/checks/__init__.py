@@ -14,6 +14,7 @@ from gpuforge.model.checks.filesystems import check_filesystems
 from gpuforge.model.checks.identity import check_identity
 from gpuforge.model.checks.network import check_network
 from gpuforge.model.checks.pools import check_pools
+from gpuforge.model.checks.service_limits import check_service_limits
 from gpuforge.model.checks.storage import check_encryption, check_storage
 from gpuforge.model.checks.teams import check_teams
 from gpuforge.model.checks.training import check_training
@@ -33,3 +34,4 @@ def check_environment(spec: EnvironmentSpec) -> None:
     check_training(spec)
     check_teams(spec)
     check_filesystems(spec)
+    check_service_limits(spec)

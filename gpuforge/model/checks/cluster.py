@@ -18,6 +18,8 @@ _PRINCIPAL_ARN = re.compile(
 IAM_NAME_MAX = 64
 """IAM role and user names."""
 IAM_PATH_MAX = 512
+NEWER_MINORS = 2
+"""Minor versions past the newest in the EKS calendar still taken as released."""
 
 
 def check_cluster(spec: EnvironmentSpec) -> None:
@@ -146,8 +148,20 @@ def _check_k8s_version(version: str) -> None:
         raise SpecError(
             "cluster.version", f"{version!r} is not a Kubernetes version", f"e.g. {newest!r}"
         )
-    if minor > (catalog.k8s_minor(newest) or (0, 0)):
-        return  # newer than the calendar gpuforge ships: EKS adds versions, allow it
+    newest_minor = catalog.k8s_minor(newest) or (0, 0)
+    if minor > newest_minor:
+        # Newer than the calendar gpuforge ships (catalog.EKS_CALENDAR, from
+        # https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html): EKS
+        # adds a minor every few months, so the next NEWER_MINORS are taken as released;
+        # anything further (1.99, 2.0) is a version EKS does not run and would refuse.
+        if minor[0] == newest_minor[0] and minor[1] - newest_minor[1] <= NEWER_MINORS:
+            return
+        raise SpecError(
+            "cluster.version",
+            f"EKS does not run Kubernetes {version}",
+            f"the newest EKS version gpuforge knows is {newest}; supported: "
+            f"{', '.join(catalog.eks_supported_versions(catalog.policy_date()) or [newest])}",
+        )
     today = catalog.policy_date()
     support = catalog.eks_support(version)
     if support is None or today > support[1]:
