@@ -41,6 +41,11 @@ RETRY = {"mode": "standard", "max_attempts": 10}
 _STEP_DIR = re.compile(r"step-(\d{8})")
 
 
+class DeleteDenied(Exception):
+    """The store refuses deletes: a team's role has no s3:DeleteObject (old versions are
+    expired by the bucket's lifecycle rules instead), so old checkpoints are kept."""
+
+
 class CorruptCheckpoint(Exception):
     """A shard is missing or does not match the manifest."""
 
@@ -93,7 +98,10 @@ class FileStore:
 
     def delete(self, key: str) -> None:
         path = self.root / key
-        path.unlink(missing_ok=True)
+        try:
+            path.unlink(missing_ok=True)
+        except PermissionError:
+            raise DeleteDenied(f"{path}: delete denied") from None
         if path.parent != self.root and not any(path.parent.iterdir()):
             path.parent.rmdir()
 
@@ -153,7 +161,14 @@ class S3Store:
         return sorted(found)
 
     def delete(self, key: str) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "AccessDenied":
+                raise DeleteDenied(f"s3://{self.bucket}/{self._key(key)}: delete denied") from None
+            raise
 
 
 def open_store(uri: str) -> Store:
@@ -222,18 +237,24 @@ def latest(store: Store, warn=print) -> int | None:
     return None
 
 
-def prune(store: Store, keep: int) -> None:
+def prune(store: Store, keep: int) -> bool:
     """Delete all but the newest `keep` checkpoints, and partial ones older than those.
 
-    The manifest goes first, so a checkpoint half deleted is never loaded.
+    The manifest goes first, so a checkpoint half deleted is never loaded. False when
+    the store refuses deletes (`DeleteDenied`): nothing more is deleted, and the caller
+    stops pruning (a checkpoint whose manifest went is only ever skipped, never loaded).
     """
     complete, partial = steps(store)
     if not complete:
-        return
+        return True
     doomed = complete[keep:] + [s for s in partial if s < complete[0]]
     keys = store.list_keys()
-    for step in doomed:
-        store.delete(f"{step_dir(step)}/{MANIFEST}")
-        for key in keys:
-            if key.startswith(step_dir(step) + "/") and not key.endswith("/" + MANIFEST):
-                store.delete(key)
+    try:
+        for step in doomed:
+            store.delete(f"{step_dir(step)}/{MANIFEST}")
+            for key in keys:
+                if key.startswith(step_dir(step) + "/") and not key.endswith("/" + MANIFEST):
+                    store.delete(key)
+    except DeleteDenied:
+        return False
+    return True

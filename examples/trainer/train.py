@@ -64,7 +64,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=int(os.environ.get("GPUFORGE_CHECKPOINT_EVERY_STEPS", "100")),
         help="Steps between checkpoints (default: $GPUFORGE_CHECKPOINT_EVERY_STEPS or 100).",
     )
-    p.add_argument("--keep", type=int, default=3, help="Checkpoints to keep (older are deleted).")
+    p.add_argument(
+        "--keep",
+        type=int,
+        default=3,
+        help="Checkpoints to keep (older are deleted; 0 keeps all).",
+    )
     p.add_argument(
         "--data",
         default=None,
@@ -177,7 +182,13 @@ def save_checkpoint(store, step, model, optimizer, rank, world, args, reason) ->
         shards = {"model.pt": to_bytes(model_sd), "optimizer.pt": to_bytes(optim_sd)}
         meta = {"world_size": world, "strategy": args.strategy, "reason": reason}
         checkpoints.save(store, step, shards, meta)
-        checkpoints.prune(store, args.keep)
+        if args.keep and not checkpoints.prune(store, args.keep):
+            args.keep = 0  # warned once; the bucket's lifecycle rules are the only pruning
+            log(
+                event="warning",
+                message="the checkpoint store refuses deletes (a team role has no "
+                "s3:DeleteObject): older checkpoints are kept from now on",
+            )
         seconds = round(time.perf_counter() - started, 3)
         log(event="checkpoint", rank=rank, step=step, uri=store.uri, reason=reason, seconds=seconds)
     dist.barrier()

@@ -72,3 +72,32 @@ def test_prune_keeps_the_newest_and_drops_stale_partials(ckpt, tmp_path):
 def test_open_store_refuses_other_schemes(ckpt):
     with pytest.raises(ValueError, match="expected s3://bucket/prefix or file:///path"):
         ckpt.open_store("gs://bucket/x")
+
+
+def test_a_store_that_refuses_deletes_stops_the_pruning_and_keeps_every_checkpoint(
+    ckpt, tmp_path
+):
+    # A team's role has no s3:DeleteObject: prune must say so, not crash the rank.
+    class NoDeletes(ckpt.FileStore):
+        def delete(self, key):
+            raise ckpt.DeleteDenied(key)
+
+    store = NoDeletes(tmp_path)
+    for step in (1, 2, 3):
+        ckpt.save(store, step, {"model.pt": bytes([step])})
+    assert ckpt.prune(store, keep=1) is False
+    assert ckpt.steps(store) == ([3, 2, 1], [])
+    assert ckpt.latest(store) == 3
+
+
+def test_s3_access_denied_on_delete_is_delete_denied(ckpt):
+    import boto3
+    from botocore.stub import Stubber
+
+    store = ckpt.S3Store.__new__(ckpt.S3Store)
+    store.bucket, store.prefix = "b", "team-a/job"
+    store.client = boto3.client("s3", region_name="us-east-1")
+    with Stubber(store.client) as stub:
+        stub.add_client_error("delete_object", service_error_code="AccessDenied")
+        with pytest.raises(ckpt.DeleteDenied, match="s3://b/team-a/job/step-00000001/x"):
+            store.delete("step-00000001/x")
