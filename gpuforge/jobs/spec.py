@@ -23,7 +23,7 @@ from gpuforge.jobs.job_name import env_var_problem, job_name_problem, queue_name
 from gpuforge.model.errors import SpecError
 from gpuforge.model.hardened_yaml import INT64_MAX
 from gpuforge.model.image_reference import HINT as IMAGE_HINT
-from gpuforge.model.image_reference import image_reference_problem
+from gpuforge.model.image_reference import MOVING_HINT, image_reference_problem, moving_tag_problem
 from gpuforge.model.names import DEFAULT_PRIORITY, JOB_BACKENDS, PRIORITIES
 
 BACKENDS = JOB_BACKENDS
@@ -197,6 +197,9 @@ class JobSpec(_Strict):
         problem = image_reference_problem(self.image)
         if problem:
             raise SpecError("image", f"{self.image!r} {problem}", IMAGE_HINT)
+        problem = moving_tag_problem(self.image)
+        if problem:
+            raise SpecError("image", f"{self.image!r} {problem}", MOVING_HINT)
         try:
             argv = self.argv
         except ValueError as exc:

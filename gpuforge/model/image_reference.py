@@ -68,6 +68,27 @@ def image_reference_problem(ref: str) -> str | None:
     return None
 
 
+MOVING_HINT = "pin a version tag (trainer:2026.12.1) or a digest (trainer@sha256:...)"
+
+
+def moving_tag_problem(ref: str) -> str | None:
+    """Why `ref`, a valid reference, names no fixed image: `:latest`, or no tag and no
+    digest (which the kubelet and registries read as `:latest`). None when it is pinned.
+
+    A moving tag makes a restarted gang pull a different image than the ranks still
+    running (and the kubelet's default pull policy for `:latest` is Always: every pod
+    start is a registry round trip; kubernetes/api@v0.35.0 core/v1/types.go, PullPolicy).
+    """
+    match = REFERENCE.fullmatch(ref)
+    if match is None or match["digest"]:
+        return None
+    if match["tag"] is None:
+        return "names no tag, which means :latest, a tag that moves"
+    if match["tag"] == "latest":
+        return "is :latest, a tag that moves"
+    return None
+
+
 def _is_domain(part: str) -> bool:
     return part == "localhost" or any(c in part for c in ".:") or part.lower() != part
 

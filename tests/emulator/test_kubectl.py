@@ -379,6 +379,7 @@ def test_a_kubeconfig_path_that_is_a_symlink_is_refused(api, tmp_path):
     assert target.read_text() == "keep"
     result = CliRunner().invoke(cli, ["emulate", "k8s", "--kubeconfig", str(link)])
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: --kubeconfig: ") and "symbolic link" in result.stderr
+    assert result.stderr.startswith("error: emulate k8s: --kubeconfig: ")
+    assert "symbolic link" in result.stderr and len(result.stderr.splitlines()) == 1
     assert len(result.stderr.strip().splitlines()) == 1
     assert target.read_text() == "keep"

@@ -48,6 +48,25 @@ VALID_IMAGES = [
 ]
 
 
+@pytest.mark.parametrize(
+    "image",
+    ["ubuntu", "repo:latest", "registry.example.com:5000/team/trainer", "a/b:latest"],
+)
+def test_an_image_that_names_no_fixed_version_is_refused(image, project):
+    # grammatical, but :latest (written or implied) moves under a running gang
+    assert image_reference_problem(image) is None
+    refuse(["launch", JOB, "-e", "dev", "--dry-run", "--set", "image=" + image], "image")
+
+
+@pytest.mark.parametrize(
+    "image", ["repo:1", "repo@sha256:" + "a" * 64, "repo:latest@sha256:" + "b" * 64]
+)
+def test_a_pinned_image_passes(image):
+    from gpuforge.model.image_reference import moving_tag_problem
+
+    assert moving_tag_problem(image) is None
+
+
 @pytest.mark.parametrize("image", list(IMAGES.values()), ids=list(IMAGES))
 def test_image_references_a_registry_refuses(image, project):
     assert image_reference_problem(image) is not None

@@ -74,9 +74,7 @@ def test_open_store_refuses_other_schemes(ckpt):
         ckpt.open_store("gs://bucket/x")
 
 
-def test_a_store_that_refuses_deletes_stops_the_pruning_and_keeps_every_checkpoint(
-    ckpt, tmp_path
-):
+def test_a_store_that_refuses_deletes_stops_the_pruning_and_keeps_every_checkpoint(ckpt, tmp_path):
     # A team's role has no s3:DeleteObject: prune must say so, not crash the rank.
     class NoDeletes(ckpt.FileStore):
         def delete(self, key):
