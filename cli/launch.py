@@ -168,7 +168,22 @@ def launch(
             _print_summary(fit, sent=False)
         return
 
+    from gpuforge.jobs import image_digest
     from gpuforge.jobs.submit import submit  # the kubernetes client: only when sending
+
+    required = image_digest.digests_required(spec)
+    image = job.image
+    if required or (kubeconfig is None and context is None):  # see gpuforge.jobs.image_digest
+        try:
+            with cluster_errors(env):
+                image = image_digest.pinned(job.image, required=required)
+        except image_digest.UnresolvedImage as exc:
+            raise locate(SpecError("image", exc.problem, exc.hint)) from None
+    if image != job.image:
+        click.echo(f"image {job.image}: pinned to {image.rsplit('@', 1)[1]}", err=True)
+        job = job.model_copy(update={"image": image})
+        fit = check_fit(job, spec, priority_settable=backends.get(job.backend).priority_settable)
+        manifests = backends.render(fit)
 
     def summary() -> None:  # once the name is free: a taken name prints only its error
         if output != "json":

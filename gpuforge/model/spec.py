@@ -251,6 +251,13 @@ class TrainingSpec(_Strict):
         description="Most GPUs one job may ask for (nodes x gpus_per_node); "
         "`gpuforge launch` refuses more. Unset: no cap.",
     )
+    require_image_digests: bool = Field(
+        False,
+        description="`launch` sends only images pinned by digest: ECR tags are resolved "
+        "to their digest (with `--kubeconfig` too), other registries' tags are refused. "
+        "Off: ECR tags are still resolved when sending to the environment's EKS cluster, "
+        "and other tags go as written. Turn it on for protected environments.",
+    )
     backends: list[Literal[names.JOB_BACKENDS]] = Field(  # type: ignore[valid-type]
         default_factory=lambda: [names.DEFAULT_JOB_BACKEND],
         min_length=1,

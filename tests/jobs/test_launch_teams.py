@@ -21,8 +21,17 @@ def _env_file(tmp_path) -> str:
     return str(path)
 
 
+def _job_file(env_file: str) -> str:
+    """The 2x8 H100 example without its `data:` mount (`shared` has no file system)."""
+    job = yaml.safe_load((EXAMPLES / "llama-2x8-h100.yaml").read_text())
+    job.pop("data", None)
+    path = Path(env_file).parent / "llama.yaml"
+    path.write_text(yaml.safe_dump(job))
+    return str(path)
+
+
 def _launch(runner, env_file, kubeconfig, team: str, name: str, *extra: str):
-    args = [str(EXAMPLES / "llama-2x8-h100.yaml"), "-e", env_file, "--kubeconfig", kubeconfig]
+    args = [_job_file(env_file), "-e", env_file, "--kubeconfig", kubeconfig]
     args += ["--team", team, "--set", f"name={name}"]
     args += ["--set", f"checkpoint.uri=s3://{{checkpoints}}/{team}/{name}", *extra]
     return runner.invoke(cli, ["launch", *args, "-o", "json"])
