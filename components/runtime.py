@@ -4,7 +4,7 @@
 kubeconfig), built from the cluster's endpoint and CA with an `aws eks get-token`
 exec credential (nothing written to disk):
 
-- the training namespace (Pod Security `baseline` enforced) and the `training`
+- the training namespace (Pod Security `restricted` enforced, pinned) and the `training`
   service account that the training role's Pod Identity association binds;
 - a ResourceQuota on `requests.nvidia.com/gpu` (`training.max_gpus`) and a LimitRange;
 - PriorityClasses `gpuforge-high|normal|low` (`gpuforge.model.names`);
@@ -100,7 +100,9 @@ class TrainingRuntime(pulumi.ComponentResource):
         k8s.core.v1.ServiceAccount(
             f"{name}-service-account",
             metadata=_meta(TRAINING_SERVICE_ACCOUNT, ns),
-            automount_service_account_token=True,
+            # Pod Identity brings its own token (a projected volume the agent's webhook adds);
+            # the Kubernetes API token is not needed (issue 20, checkov CKV_K8S_38).
+            automount_service_account_token=False,
             opts=in_ns,
         )
         k8s.core.v1.ResourceQuota(

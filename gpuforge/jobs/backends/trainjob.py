@@ -46,11 +46,11 @@ class TrainJobBackend:
                 "nodeSelector": pod.node_selector(pool),
                 "tolerations": pod.tolerations(pool),
                 "securityContext": pod.POD_SECURITY,
-                "volumes": [pod.shm_volume(fit)],
+                "volumes": pod.volumes(fit),
                 "containers": [
                     {
                         "name": NODE,
-                        "volumeMounts": [pod.SHM_MOUNT],
+                        "volumeMounts": pod.volume_mounts(),
                         "securityContext": pod.CONTAINER_SECURITY,
                     }
                 ],
