@@ -6,6 +6,8 @@ was written against; pass newer ones when AWS publishes them.
 
 from __future__ import annotations
 
+from gpuforge.jobs import pod_security
+
 TEMPLATE = "trainer.Dockerfile.j2"
 BASE_IMAGE = "pytorch/pytorch:2.13.0-cuda13.0-cudnn9-devel"
 """CUDA PyTorch with the CUDA headers aws-ofi-nccl's build needs (the `devel` flavour)."""
@@ -23,5 +25,12 @@ def render_dockerfile(
 
     template = template_environment().get_template(TEMPLATE)
     return template.render(
-        base_image=base_image, efa_version=efa_version, ofi_nccl_version=ofi_nccl_version
+        base_image=base_image,
+        efa_version=efa_version,
+        ofi_nccl_version=ofi_nccl_version,
+        uid=pod_security.RUN_AS_USER,
+        gid=pod_security.RUN_AS_GROUP,
+        user=pod_security.USER_NAME,
+        cache_dir=pod_security.CACHE_DIR,
+        output_dir=pod_security.OUTPUT_DIR,
     )

@@ -34,3 +34,19 @@ def test_render_writes_a_file_with_the_versions_asked_for(tmp_path):
 def test_a_version_that_is_not_one_exits_2():
     result = CliRunner().invoke(cli, ["image", "render", "--efa-version", "latest; rm -rf /"])
     assert result.exit_code == 2 and "is not a version" in result.output
+
+
+def test_the_image_runs_as_the_user_every_pod_runs_as():
+    """`USER uid:gid` last, matching the pods' runAsUser/runAsGroup (issue 20), and the
+    directories the pods mount emptyDirs on exist and belong to that user."""
+    from gpuforge.jobs import pod_security
+
+    lines = image.render_dockerfile().splitlines()
+    users = [line for line in lines if line.startswith("USER ")]
+    uid, gid = pod_security.RUN_AS_USER, pod_security.RUN_AS_GROUP
+    assert users == [f"USER {uid}:{gid}"]
+    assert lines.index(users[0]) > max(i for i, line in enumerate(lines) if line.startswith("RUN"))
+    text = "\n".join(lines)
+    assert f"useradd --uid {uid} --gid {gid}" in text and f"groupadd --gid {gid}" in text
+    assert f"chown {uid}:{gid} {pod_security.CACHE_DIR} {pod_security.OUTPUT_DIR}" in text
+    assert uid >= 10000 and gid >= 10000  # checkov CKV_K8S_40
