@@ -3,13 +3,19 @@
 vpc-cni, kube-proxy and eks-pod-identity-agent come before any node group
 (nodes need the CNI to join; training pods need the agent for their role);
 coredns comes after the system node group, because it only becomes active
-once there are nodes to run it.
+once there are nodes to run it. vpc-cni runs its network policy agent
+(`network_policy.VPC_CNI_CONFIGURATION`), so the training namespaces' NetworkPolicies
+are enforced.
 """
 
 from __future__ import annotations
 
+import json
+
 import pulumi
 from pulumi_aws import eks
+
+from gpuforge.model import network_policy
 
 BEFORE_NODES = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
 AFTER_NODES = ("coredns",)
@@ -41,10 +47,12 @@ def _addon(
     addon: str,
     after: list[pulumi.Resource],
 ) -> eks.Addon:
+    config = network_policy.VPC_CNI_CONFIGURATION if addon == network_policy.VPC_CNI_ADDON else None
     return eks.Addon(
         f"{name}-{addon}",
         cluster_name=cluster_name,
         addon_name=addon,
+        configuration_values=json.dumps(config) if config else None,
         resolve_conflicts_on_create="OVERWRITE",
         resolve_conflicts_on_update="PRESERVE",
         opts=pulumi.ResourceOptions(parent=parent, depends_on=after),

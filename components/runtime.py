@@ -6,6 +6,8 @@ exec credential (nothing written to disk):
 
 - the training namespace (Pod Security `restricted` enforced, pinned) and the `training`
   service account that the training role's Pod Identity association binds;
+- NetworkPolicies: default deny, then the job's peers, DNS, the VPC endpoints and S3
+  (`gpuforge.model.network_policy`);
 - a ResourceQuota on `requests.nvidia.com/gpu` (`training.max_gpus`) and a LimitRange;
 - PriorityClasses `gpuforge-high|normal|low` (`gpuforge.model.names`);
 - the NVIDIA device plugin on the NVIDIA pools' nodes only (tolerating their taints),
@@ -33,7 +35,14 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from gpuforge.components import _aws
-from gpuforge.model import helm_charts, kueue, names, provider_kubeconfig, training_namespace
+from gpuforge.model import (
+    helm_charts,
+    kueue,
+    names,
+    network_policy,
+    provider_kubeconfig,
+    training_namespace,
+)
 from gpuforge.model.names import (
     BUCKETS_CONFIGMAP,
     PRIORITY_CLASSES,
@@ -130,6 +139,7 @@ class TrainingRuntime(pulumi.ComponentResource):
             ),
             opts=in_ns,
         )
+        self._network_policies(name, spec, ns, in_ns)
         for pc in training_namespace.priority_classes():
             k8s.scheduling.v1.PriorityClass(
                 f"{name}-priority-{pc['name'].rsplit('-', 1)[-1]}",
@@ -213,6 +223,36 @@ class TrainingRuntime(pulumi.ComponentResource):
                 opts, pulumi.ResourceOptions(depends_on=[cluster_queue])
             ),
         )
+
+    def _network_policies(
+        self, name: str, spec: EnvironmentSpec, ns: str, opts: pulumi.ResourceOptions
+    ) -> None:
+        """Default deny plus the allowances of `gpuforge.model.network_policy`; S3 by the CIDRs
+        of the region's S3 prefix list (NetworkPolicy cannot name a prefix list)."""
+        from pulumi_aws import ec2
+
+        s3 = ec2.get_prefix_list_output(
+            name=f"com.amazonaws.{spec.region}.s3", opts=pulumi.InvokeOutputOptions(parent=self)
+        ).cidr_blocks
+        policies = s3.apply(
+            lambda cidrs: network_policy.network_policies(
+                ns,
+                vpc_cidr=spec.network.cidr,
+                s3_cidrs=sorted(cidrs or []),
+                internet_egress=spec.training.internet_egress,
+            )
+        )
+        for policy_name in network_policy.policy_names(spec.training.internet_egress):
+            k8s.networking.v1.NetworkPolicy(
+                f"{name}-netpol-{policy_name}",
+                metadata=_meta(policy_name, ns),
+                spec=policies.apply(
+                    lambda ps, n=policy_name: next(p for p in ps if p["metadata"]["name"] == n)[
+                        "spec"
+                    ]
+                ),
+                opts=opts,
+            )
 
 
 def _meta(name: str, namespace: str | None = None) -> dict:
