@@ -183,8 +183,7 @@ MISSING = {
     ),
     "probe host": (
         _set("containers.livenessProbe", {"tcpSocket": {"port": 22, "host": "10.0.0.1"}}),
-        'probe or lifecycle host (container "trainer" uses probe or lifecycle host '
-        '"10.0.0.1")',
+        'probe or lifecycle host (container "trainer" uses probe or lifecycle host "10.0.0.1")',
     ),
 }
 

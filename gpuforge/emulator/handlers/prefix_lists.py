@@ -32,9 +32,7 @@ def get_prefix_list(ctx: Context, args: dict) -> dict:
     if cidrs is None:  # moto's describe_prefix_lists leaves the entries out
         cidrs = [
             e["Cidr"]
-            for e in ec2.get_managed_prefix_list_entries(PrefixListId=pl["PrefixListId"])[
-                "Entries"
-            ]
+            for e in ec2.get_managed_prefix_list_entries(PrefixListId=pl["PrefixListId"])["Entries"]
         ]
     return {
         "id": pl["PrefixListId"],
