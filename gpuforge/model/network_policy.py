@@ -9,8 +9,10 @@ opt-in per namespace (`internet_egress=True`) and GF-RUN-009 flags it.
 Where each allowance comes from:
 
 - rendezvous: torchrun's c10d store on rank 0, `contract.RENDEZVOUS_PORT` (29400,
-  torch/distributed/run.py `--rdzv-endpoint` default port); Trainer's static rendezvous
-  uses the same port as `PET_MASTER_PORT`.
+  torch/distributed/run.py `--rdzv-endpoint` default port); the trainjob backend's static
+  rendezvous is Trainer's `PET_MASTER_PORT`, 29500
+  (kubeflow/trainer@658725bdae5c7e3a0854d93ac6ff492e109a22ab (v2.3.0)
+  :pkg/constants/constants.go:72 `ContainerTrainerPort`).
 - NCCL bootstrap (always TCP sockets, NVIDIA/nccl src/bootstrap.cc), NCCL's socket
   transport (its TCP fallback, src/transport/net_socket.cc), Gloo and torchrun's worker
   TCPStore listen on ports the kernel picks (port 0) from the ephemeral range
@@ -49,6 +51,8 @@ https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.ht
 RENDEZVOUS_PORT = 29400
 """torchrun's default c10d rendezvous port (torch/distributed/run.py); the job contract
 (`gpuforge.jobs.contract.RENDEZVOUS_PORT`) takes it from here."""
+TRAINER_MASTER_PORT = 29500
+"""Kubeflow Trainer's `PET_MASTER_PORT` (v2.3.0 `constants.ContainerTrainerPort`)."""
 EPHEMERAL_PORTS = (32768, 60999)
 """Linux's default `net.ipv4.ip_local_port_range`: where NCCL's bootstrap and socket
 listeners, Gloo and torchrun's worker TCPStore bind (port 0)."""
@@ -83,7 +87,7 @@ def _tcp(port: int, end: int | None = None) -> dict[str, Any]:
 
 
 def job_ports() -> list[dict[str, Any]]:
-    return [_tcp(RENDEZVOUS_PORT), _tcp(*EPHEMERAL_PORTS)]
+    return [_tcp(RENDEZVOUS_PORT), _tcp(TRAINER_MASTER_PORT), _tcp(*EPHEMERAL_PORTS)]
 
 
 def network_policies(

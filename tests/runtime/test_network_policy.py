@@ -40,6 +40,7 @@ def test_job_pods_reach_each_other_on_the_rendezvous_and_ephemeral_ports_only():
     job_pods = {"matchExpressions": [{"key": "gpuforge.dev/job", "operator": "Exists"}]}
     ports = [
         {"protocol": "TCP", "port": contract.RENDEZVOUS_PORT},
+        {"protocol": "TCP", "port": 29500},  # Trainer's PET_MASTER_PORT (trainjob)
         {"protocol": "TCP", "port": 32768, "endPort": 60999},
     ]
     assert contract.RENDEZVOUS_PORT == 29400
