@@ -4,7 +4,7 @@ Every training namespace starts from default deny, ingress and egress
 (`network_policies(namespace, ...)`); on top of it a job's pods may reach one another on
 the rendezvous and NCCL bootstrap ports, and every pod may reach cluster DNS, the
 Pod Identity agent, the VPC's interface endpoints and S3. Egress to the internet is
-opt-in per namespace (`internet_egress=True`) and GF-RUN-009 flags it.
+opt-in per namespace (`internet_egress=True`) and GF-NETPOL-001 flags it.
 
 Where each allowance comes from:
 

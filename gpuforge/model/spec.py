@@ -255,7 +255,7 @@ class TrainingSpec(_Strict):
     internet_egress: bool = Field(
         False,
         description="Let job pods reach the internet (a NetworkPolicy allowing egress to "
-        "0.0.0.0/0 and ::/0; GF-RUN-009 flags it). Off: DNS, the VPC endpoints, S3 and the "
+        "0.0.0.0/0 and ::/0; GF-NETPOL-001 flags it). Off: DNS, the VPC endpoints, S3 and the "
         "job's own pods only.",
     )
 
