@@ -141,3 +141,24 @@ def test_the_emulated_account_answers_the_s3_prefix_list_by_name():
         out = get_prefix_list(Ctx(ec2), {"name": "com.amazonaws.us-east-1.s3"})
     assert out["name"] == "com.amazonaws.us-east-1.s3" and out["prefixListId"].startswith("pl-")
     assert out["cidrBlocks"] and all("/" in c for c in out["cidrBlocks"])
+
+
+def test_the_plan_allows_s3_by_the_emulated_account_s_prefix_list(tmp_path):
+    """The whole chain in the emulated account: the invoke, the apply, the declared policy."""
+    from click.testing import CliRunner
+
+    from gpuforge.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["plan", "-e", "dev", "-o", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    (endpoints,) = [
+        r
+        for r in doc["resources"]
+        if r["type"] == NETPOL and r["inputs"]["metadata"]["name"] == "aws-endpoints"
+    ]
+    (rule_,) = endpoints["inputs"]["spec"]["egress"]
+    cidrs = [peer["ipBlock"]["cidr"] for peer in rule_["to"]]
+    assert cidrs[0] == "10.10.0.0/16"  # dev's VPC, then the S3 prefix list's CIDRs
+    assert "52.216.0.0/15" in cidrs  # one of moto's com.amazonaws.<region>.s3 entries
+    assert not any(c in ("0.0.0.0/0", "::/0") for c in cidrs)
