@@ -9,6 +9,9 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -e '.[test]'
+	test -x $(VENV)/scan/bin/python || $(PYTHON) -m venv $(VENV)/scan
+	$(BIN)/python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['scan'], sep='\n')" > $(VENV)/scan-requirements.txt
+	$(VENV)/scan/bin/python -m pip install -q -r $(VENV)/scan-requirements.txt
 	touch $(STAMP)
 
 lint: $(STAMP)

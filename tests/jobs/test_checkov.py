@@ -162,7 +162,9 @@ def checkov_results(tmp_path_factory) -> list[dict]:
     where = tmp_path_factory.mktemp("manifests")
     for name, objs in rendered().items():
         (where / name).write_text(yaml.safe_dump_all(objs, sort_keys=False))
-    checkov = Path(sys.executable).with_name("checkov")
+    # checkov lives in its own environment (`make` makes `.venv/scan`; pyproject's `scan`)
+    checkov = Path(sys.executable).parent.parent / "scan" / "bin" / "checkov"
+    assert checkov.exists(), f"{checkov} is missing: run `make .venv/.installed`"
     run = subprocess.run(
         [str(checkov), "-d", str(where), "--framework", "kubernetes", "-o", "json",
          "--compact", "--skip-download"],
