@@ -8,7 +8,6 @@ and a caller that already runs an event loop (pytest-asyncio, the CLI) is safe.
 from __future__ import annotations
 
 import asyncio
-import collections
 import json
 import os
 import threading
@@ -197,7 +196,7 @@ def _run(
         )
         # Pulumi keeps pending outputs in a context property whose fallback is shared by
         # every thread; a failed run leaves tasks of its (closed) loop there. Own ones.
-        settings.SETTINGS.outputs = collections.deque()  # what pulumi appends to
+        settings.SETTINGS.outputs = set()
         settings.SETTINGS.lock = threading.Lock()
         root = settings.get_root_resource()
         try:
