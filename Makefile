@@ -11,6 +11,10 @@ $(STAMP): pyproject.toml setup.py
 	@echo "== setting up $(VENV): gpuforge with its test extra (a few minutes the first time)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --progress-bar on -e '.[test]'
+	@echo "== $(VENV)/scan: checkov in its own environment (it pins an older boto3)"
+	test -x $(VENV)/scan/bin/python || $(PYTHON) -m venv $(VENV)/scan
+	$(BIN)/python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['scan'], sep='\n')" > $(VENV)/scan-requirements.txt
+	$(VENV)/scan/bin/python -m pip install --progress-bar on -r $(VENV)/scan-requirements.txt
 	touch $(STAMP)
 
 lint: $(STAMP)

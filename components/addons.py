@@ -6,14 +6,18 @@ coredns comes after the system node group, because it only becomes active
 once there are nodes to run it; so does the EKS node monitoring agent, which sets the
 node conditions that managed node groups' auto repair acts on, pinned and configured
 so its DCGM host engine runs on tainted GPU nodes (`gpuforge/model/node_health.py`).
+vpc-cni runs its network policy agent (`network_policy.VPC_CNI_CONFIGURATION`), so the
+training namespaces' NetworkPolicies are enforced.
 """
 
 from __future__ import annotations
 
+import json
+
 import pulumi
 from pulumi_aws import eks
 
-from gpuforge.model import node_health
+from gpuforge.model import network_policy, node_health
 
 BEFORE_NODES = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
 AFTER_NODES = ("coredns", node_health.NODE_MONITORING_ADDON)
@@ -53,6 +57,8 @@ def _addon(
     after: list[pulumi.Resource],
 ) -> eks.Addon:
     version, config = PINNED.get(addon, (None, None))
+    if addon == network_policy.VPC_CNI_ADDON:
+        config = json.dumps(network_policy.VPC_CNI_CONFIGURATION)
     return eks.Addon(
         f"{name}-{addon}",
         cluster_name=cluster_name,

@@ -4,8 +4,10 @@
 kubeconfig), built from the cluster's endpoint and CA with an `aws eks get-token`
 exec credential (nothing written to disk):
 
-- the training namespace (Pod Security `baseline` enforced) and the `training`
+- the training namespace (Pod Security `restricted` enforced, pinned) and the `training`
   service account that the training role's Pod Identity association binds;
+- NetworkPolicies: default deny, then the job's peers, DNS, the VPC endpoints and S3
+  (`gpuforge.model.network_policy`);
 - a ResourceQuota on `requests.nvidia.com/gpu` (`training.max_gpus`) and a LimitRange;
 - PriorityClasses `gpuforge-high|normal|low` (`gpuforge.model.names`);
 - the NVIDIA device plugin on the NVIDIA pools' nodes only (tolerating their taints),
@@ -37,6 +39,7 @@ from gpuforge.model import (
     helm_charts,
     kueue,
     names,
+    network_policy,
     provider_kubeconfig,
     team_queues,
     teams,
@@ -162,7 +165,9 @@ class TrainingRuntime(pulumi.ComponentResource):
         k8s.core.v1.ServiceAccount(
             f"{prefix}-service-account",
             metadata=_meta(team.service_account, ns),
-            automount_service_account_token=True,
+            # Pod Identity brings its own token (a projected volume the agent's webhook adds);
+            # the Kubernetes API token is not needed (issue 20, checkov CKV_K8S_38).
+            automount_service_account_token=False,
             opts=in_ns,
         )
         k8s.core.v1.ResourceQuota(
@@ -190,6 +195,7 @@ class TrainingRuntime(pulumi.ComponentResource):
             ),
             opts=in_ns,
         )
+        self._network_policies(prefix, spec, ns, in_ns)
         return namespace
 
     def _release(self, name: str, chart: helm_charts.Chart, values: dict) -> k8s.helm.v3.Release:
@@ -247,6 +253,36 @@ class TrainingRuntime(pulumi.ComponentResource):
                     opts,
                     pulumi.ResourceOptions(depends_on=[cluster_queues[team.cluster_queue]]),
                 ),
+            )
+
+    def _network_policies(
+        self, name: str, spec: EnvironmentSpec, ns: str, opts: pulumi.ResourceOptions
+    ) -> None:
+        """Default deny plus the allowances of `gpuforge.model.network_policy`; S3 by the CIDRs
+        of the region's S3 prefix list (NetworkPolicy cannot name a prefix list)."""
+        from pulumi_aws import ec2
+
+        s3 = ec2.get_prefix_list_output(
+            name=f"com.amazonaws.{spec.region}.s3", opts=pulumi.InvokeOutputOptions(parent=self)
+        ).cidr_blocks
+        policies = s3.apply(
+            lambda cidrs: network_policy.network_policies(
+                ns,
+                vpc_cidr=spec.network.cidr,
+                s3_cidrs=sorted(cidrs or []),
+                internet_egress=spec.training.internet_egress,
+            )
+        )
+        for policy_name in network_policy.policy_names(spec.training.internet_egress):
+            k8s.networking.v1.NetworkPolicy(
+                f"{name}-netpol-{policy_name}",
+                metadata=_meta(policy_name, ns),
+                spec=policies.apply(
+                    lambda ps, n=policy_name: next(p for p in ps if p["metadata"]["name"] == n)[
+                        "spec"
+                    ]
+                ),
+                opts=opts,
             )
 
 

@@ -29,10 +29,13 @@ Upstream, read at the version EKS 1.35 runs (cited `repo@commit:path:line`):
   (`NewForbidden`: `pods "NAME" is forbidden: ...`, 403, reason Forbidden) and
   kubernetes/apiserver@5c93bee0:pkg/admission/errors.go (`NewForbidden` names the object).
 
+PodSecurity runs every check of the 1.35 policy, baseline and restricted (policy/check_*.go,
+each at its newest `VersionedCheck`); the `*-version` labels name the policy in the
+messages (`"restricted:v1.35"`), and any version is judged by the 1.35 checks.
+
 Not emulated: LimitRange `Pod` and `PersistentVolumeClaim` types, quota scopes and
 `Constraints` (requests.cpu/memory quotas requiring every container to set them),
-PodSecurity's exemptions, version labels other than `latest`, and the checks of
-AppArmor, SELinux, procMount, sysctls, probes' host fields and Windows host process.
+PodSecurity's exemptions and the older checks of versions before 1.35.
 """
 
 from __future__ import annotations
@@ -160,12 +163,12 @@ def admit_pod(namespace: NamespaceObjects, pod: dict[str, Any]) -> Admitted | Re
     enforce = evaluate(policy["enforce"], pod)
     if enforce:
         return forbidden(
-            "pods", name, f'violates PodSecurity "{policy["enforce"]}:latest": {enforce}'
+            "pods", name, f'violates PodSecurity "{_level_version(policy, "enforce")}": {enforce}'
         )
     warnings = []
     warn = evaluate(policy["warn"], pod)
     if warn:
-        warnings.append(f'would violate PodSecurity "{policy["warn"]}:latest": {warn}')
+        warnings.append(f'would violate PodSecurity "{_level_version(policy, "warn")}": {warn}')
     refusal = _quota(namespace, pod, name)
     if refusal is not None:
         return refusal
@@ -177,7 +180,7 @@ def warn_pod_template(labels: dict[str, str], template: dict[str, Any]) -> list[
     `template`: warn level only, never a refusal (admission.go `ValidatePodController`)."""
     policy = pod_security_policy(labels)
     warn = evaluate(policy["warn"], template or {})
-    return [f'would violate PodSecurity "{policy["warn"]}:latest": {warn}'] if warn else []
+    return [f'would violate PodSecurity "{_level_version(policy, "warn")}": {warn}'] if warn else []
 
 
 # -- API defaulting ------------------------------------------------------------------
@@ -381,18 +384,34 @@ def _quota(namespace: NamespaceObjects, pod: dict[str, Any], name: str) -> Refus
 
 
 def pod_security_policy(labels: dict[str, str]) -> dict[str, str]:
-    """enforce/audit/warn levels from the namespace labels; unlabelled is `privileged`
-    (EKS runs PodSecurity with the upstream defaults); warn follows a stricter enforce."""
+    """enforce/audit/warn levels (and `<mode>-version`s) from the namespace labels, as
+    api/helpers.go:181-236 `PolicyToEvaluate` reads them: unlabelled is `privileged`
+    (EKS runs PodSecurity with the upstream defaults), versions default to `latest`, and
+    an unset warn follows a stricter enforce, with its version."""
+    labels = labels or {}
     policy = {mode: "privileged" for mode in ("enforce", "audit", "warn")}
-    for mode in policy:
-        level = (labels or {}).get(PSA_PREFIX + mode)
-        if level in LEVELS:
-            policy[mode] = level
-    if PSA_PREFIX + "warn" not in (labels or {}) and LEVELS.index(policy["enforce"]) > LEVELS.index(
+    policy |= {f"{mode}-version": "latest" for mode in ("enforce", "audit", "warn")}
+    for key in list(policy):
+        value = labels.get(PSA_PREFIX + key)
+        if value is not None and (value in LEVELS if "-" not in key else _version_ok(value)):
+            policy[key] = value
+    if PSA_PREFIX + "warn" not in labels and LEVELS.index(policy["enforce"]) > LEVELS.index(
         policy["warn"]
     ):
         policy["warn"] = policy["enforce"]
+        if PSA_PREFIX + "warn-version" not in labels:
+            policy["warn-version"] = policy["enforce-version"]
     return policy
+
+
+def _version_ok(version: str) -> bool:
+    """`latest` or `v1.<minor>` (api/helpers.go:123-136 `ParseVersion`)."""
+    return version == "latest" or (version.startswith("v1.") and version[3:].isdigit())
+
+
+def _level_version(policy: dict[str, str], mode: str) -> str:
+    """`LevelVersion.String()`: `level:version` (api/helpers.go:143-145)."""
+    return f"{policy[mode]}:{policy[mode + '-version']}"
 
 
 def evaluate(level: str, pod: dict[str, Any]) -> str:
@@ -402,7 +421,12 @@ def evaluate(level: str, pod: dict[str, Any]) -> str:
         return ""
     checks = list(_BASELINE)
     if level == "restricted":
-        overridden = {"capabilities_baseline", "seccompProfile_baseline", "hostPathVolumes"}
+        overridden = {
+            "capabilities_baseline",
+            "seccompProfile_baseline",
+            "hostPathVolumes",
+            "procMount",
+        }
         checks = [c for c in checks if c[0] not in overridden] + list(_RESTRICTED)
     meta, spec = pod.get("metadata") or {}, pod.get("spec") or {}
     failed = [result for _, check in checks if (result := check(meta, spec)) is not None]
@@ -608,19 +632,214 @@ def _run_as_non_root(meta: dict, spec: dict):
     return None
 
 
+def _set_by(setters: list[str], bad_containers: list[str]) -> list[str]:
+    """The setters list of a check: "pod" (when in `setters`) then `container(s) "a", ...`."""
+    out = list(setters)
+    if bad_containers:
+        out.append(
+            f"{_plural('container', 'containers', len(bad_containers))} {_quote(bad_containers)}"
+        )
+    return out
+
+
+def _user_namespaced(spec: dict) -> bool:
+    """`relaxPolicyForUserNamespacePod`: `hostUsers: false` (policy/helpers.go)."""
+    return spec.get("hostUsers") is False
+
+
+def _app_armor_profile(meta: dict, spec: dict):
+    """check_appArmorProfile.go `appArmorProfile_1_0`."""
+    ok = ("RuntimeDefault", "Localhost")
+    setters, values = [], set()
+    pod_profile = (spec.get("securityContext") or {}).get("appArmorProfile")
+    if pod_profile is not None and pod_profile.get("type") not in ok:
+        setters.append("pod")
+        values.add(str(pod_profile.get("type") or ""))
+    bad = []
+    for c in _containers(spec):
+        profile = _sc(c).get("appArmorProfile")
+        if profile is not None and profile.get("type") not in ok:
+            bad.append(c.get("name", ""))
+            values.add(str(profile.get("type") or ""))
+    setters = _set_by(setters, bad)
+    annotations = sorted(
+        f'{k}="{v}"'
+        for k, v in (meta.get("annotations") or {}).items()
+        if k.startswith("container.apparmor.security.beta.kubernetes.io/")
+        and not (not v or v == "runtime/default" or v.startswith("localhost/"))
+    )
+    value_list = sorted(values) + annotations
+    if annotations:
+        setters.append(_plural("annotation", "annotations", len(annotations)))
+    if not setters:
+        return None
+    reason = _plural("forbidden AppArmor profile", "forbidden AppArmor profiles", len(value_list))
+    return reason, (
+        f"{' and '.join(setters)} must not set AppArmor profile type to {_quote(value_list)}"
+    )
+
+
+def _probe_hosts(handler: dict | None) -> list[str]:
+    if not handler:
+        return []
+    return [
+        (handler.get(kind) or {}).get("host")
+        for kind in ("httpGet", "tcpSocket")
+        if (handler.get(kind) or {}).get("host")
+    ]
+
+
+def _host_probes_and_lifecycle(meta: dict, spec: dict):
+    """check_hostProbesAndhostLifecycle.go `hostProbesAndHostLifecycleV1Dot34`."""
+    bad, hosts = set(), set()
+    for c in _containers(spec):
+        lifecycle = c.get("lifecycle") or {}
+        found = [
+            h
+            for handler in (
+                c.get("livenessProbe"),
+                c.get("readinessProbe"),
+                c.get("startupProbe"),
+                lifecycle.get("postStart"),
+                lifecycle.get("preStop"),
+            )
+            for h in _probe_hosts(handler)
+        ]
+        if found:
+            bad.add(c.get("name", ""))
+            hosts.update(found)
+    if not bad:
+        return None
+    return "probe or lifecycle host", (
+        f"{_plural('container', 'containers', len(bad))} {_quote(sorted(bad))} "
+        f"{_plural('uses', 'use', len(bad))} "
+        f"{_plural('probe or lifecycle host', 'probe or lifecycle hosts', len(hosts))} "
+        f"{_quote(sorted(hosts))}"
+    )
+
+
+def _proc_mount(meta: dict, spec: dict, relax: bool):
+    """check_procMount_baseline.go `procMount1_35baseline` (relax) and
+    check_procMount_restricted.go (`procMount_1_0`, no relaxation)."""
+    if relax and _user_namespaced(spec):
+        return None
+    bad, types = [], set()
+    for c in _containers(spec):
+        mount = _sc(c).get("procMount")
+        if mount is not None and mount != "Default":
+            bad.append(c.get("name", ""))
+            types.add(mount)
+    if not bad:
+        return None
+    return "procMount", (
+        f"{_plural('container', 'containers', len(bad))} {_quote(bad)} must not set "
+        f"securityContext.procMount to {_quote(sorted(types))}"
+    )
+
+
+def _se_linux_options(meta: dict, spec: dict):
+    """check_seLinuxOptions.go `seLinuxOptions1_31`."""
+    allowed = {"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
+    bad_types: set[str] = set()
+    flags = {"user": False, "role": False}
+
+    def valid(opts: dict) -> bool:
+        ok = True
+        if (opts.get("type") or "") not in allowed:
+            ok = False
+            bad_types.add(opts.get("type") or "")
+        for key in flags:
+            if opts.get(key):
+                ok, flags[key] = False, True
+        return ok
+
+    setters = []
+    pod_opts = (spec.get("securityContext") or {}).get("seLinuxOptions")
+    if pod_opts is not None and not valid(pod_opts):
+        setters.append("pod")
+    bad = [
+        c.get("name", "")
+        for c in _containers(spec)
+        if _sc(c).get("seLinuxOptions") is not None and not valid(_sc(c)["seLinuxOptions"])
+    ]
+    setters = _set_by(setters, bad)
+    if not setters:
+        return None
+    data = []
+    if bad_types:
+        data.append(f"{_plural('type', 'types', len(bad_types))} {_quote(sorted(bad_types))}")
+    data += [f"{key} may not be set" for key, on in flags.items() if on]
+    return "seLinuxOptions", (
+        f"{' and '.join(setters)} set forbidden securityContext.seLinuxOptions: {'; '.join(data)}"
+    )
+
+
+_SAFE_SYSCTLS = {
+    "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.ip_local_reserved_ports", "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes",
+    "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem",
+}  # fmt: skip
+"""check_sysctls.go `sysctlsAllowedV1Dot32`."""
+
+
+def _sysctls(meta: dict, spec: dict):
+    names_ = [
+        s.get("name", "")
+        for s in (spec.get("securityContext") or {}).get("sysctls") or []
+        if s.get("name") not in _SAFE_SYSCTLS
+    ]
+    return ("forbidden sysctls", ", ".join(names_)) if names_ else None
+
+
+def _windows_host_process(meta: dict, spec: dict):
+    """check_windowsHostProcess.go `windowsHostProcess_1_0`."""
+
+    def host_process(sc: dict) -> bool:
+        return (sc.get("windowsOptions") or {}).get("hostProcess") is True
+
+    setters = ["pod"] if host_process(spec.get("securityContext") or {}) else []
+    setters = _set_by(setters, _bad(spec, host_process))
+    if not setters:
+        return None
+    return "hostProcess", (
+        f"{' and '.join(setters)} must not set securityContext.windowsOptions.hostProcess=true"
+    )
+
+
+def _run_as_user(meta: dict, spec: dict):
+    """check_runAsUser.go `runAsUser1_35`."""
+    if _user_namespaced(spec):
+        return None
+    setters = ["pod"] if (spec.get("securityContext") or {}).get("runAsUser") == 0 else []
+    setters = _set_by(setters, _bad(spec, lambda sc: sc.get("runAsUser") == 0))
+    if not setters:
+        return None
+    return "runAsUser=0", f"{' and '.join(setters)} must not set runAsUser=0"
+
+
 # Check IDs in registry order: baseline sorted by ID, then restricted sorted by ID.
 _BASELINE = (
+    ("appArmorProfile", _app_armor_profile),
     ("capabilities_baseline", _capabilities_baseline),
     ("hostNamespaces", _host_namespaces),
     ("hostPathVolumes", _host_path_volumes),
     ("hostPorts", _host_ports),
+    ("hostProbesAndHostLifecycle", _host_probes_and_lifecycle),
     ("privileged", _privileged),
+    ("procMount", lambda m, s: _proc_mount(m, s, relax=True)),
+    ("seLinuxOptions", _se_linux_options),
     ("seccompProfile_baseline", lambda m, s: _seccomp_values(m, s, required=False)),
+    ("sysctls", _sysctls),
+    ("windowsHostProcess", _windows_host_process),
 )
 _RESTRICTED = (
     ("allowPrivilegeEscalation", _allow_privilege_escalation),
     ("capabilities_restricted", _capabilities_restricted),
+    ("procMount_restricted", lambda m, s: _proc_mount(m, s, relax=False)),
     ("restrictedVolumes", _restricted_volumes),
     ("runAsNonRoot", _run_as_non_root),
+    ("runAsUser", _run_as_user),
     ("seccompProfile_restricted", lambda m, s: _seccomp_values(m, s, required=True)),
 )

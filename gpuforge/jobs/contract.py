@@ -7,6 +7,8 @@ names wherever it runs. A job's own `env:` may not set any of them.
 
 from __future__ import annotations
 
+from gpuforge.model import network_policy
+
 PREFIX = "GPUFORGE_"
 
 JOB_NAME = "GPUFORGE_JOB_NAME"
@@ -35,8 +37,8 @@ MEANING = {
 RESERVED_PREFIXES = (PREFIX, "PET_")
 """Variable prefixes a job's `env:` may not set: gpuforge's own and torchrun's (`PET_*`)."""
 
-RENDEZVOUS_PORT = 29400
-"""torchrun's default c10d rendezvous port."""
+RENDEZVOUS_PORT = network_policy.RENDEZVOUS_PORT
+"""torchrun's default c10d rendezvous port (the namespace's NetworkPolicy opens it)."""
 
 
 def checkpoint_bucket_var(bucket: str) -> str:

@@ -7,6 +7,8 @@ was written against; pass newer ones when AWS publishes them.
 
 from __future__ import annotations
 
+from gpuforge.jobs import pod_security
+
 TEMPLATE = "trainer.Dockerfile.j2"
 TRAINER_PACKAGE = "gpuforge.reference_trainer"
 """examples/trainer/, shipped in the package (mapped in pyproject.toml)."""
@@ -46,6 +48,11 @@ def render_dockerfile(
         ofi_nccl_version=ofi_nccl_version,
         ofi_nccl_sha256=ofi_nccl_sha256,
         boto3_version=BOTO3_VERSION,
+        uid=pod_security.RUN_AS_USER,
+        gid=pod_security.RUN_AS_GROUP,
+        user=pod_security.USER_NAME,
+        cache_dir=pod_security.CACHE_DIR,
+        output_dir=pod_security.OUTPUT_DIR,
     )
 
 

@@ -8,7 +8,7 @@ from `gpuforge.model.names`.
 
 from __future__ import annotations
 
-from gpuforge.jobs import contract, data_mounts, launch_annotations
+from gpuforge.jobs import contract, data_mounts, launch_annotations, pod_security
 from gpuforge.jobs.fit import Fit
 from gpuforge.jobs.resources import Resource
 from gpuforge.jobs.spec import JobSpec
@@ -210,7 +210,9 @@ def env(fit: Fit, rendezvous: str | None) -> list[dict]:
         every_steps=job.checkpoint.every_steps if job.checkpoint else None,
         rendezvous=rendezvous,
     )
-    variables |= transport_env(fit.pool) | data_mounts.env(fit.mounts) | job.env
+    variables |= (
+        pod_security.CACHE_ENV | transport_env(fit.pool) | data_mounts.env(fit.mounts) | job.env
+    )
     out += [{"name": k, "value": v} for k, v in variables.items()]
     return out
 
@@ -253,8 +255,17 @@ def shm_volume(fit: Fit) -> dict:
 
 SHM_MOUNT = {"name": SHM_VOLUME, "mountPath": "/dev/shm"}
 
-CONTAINER_SECURITY = {"allowPrivilegeEscalation": False}
-POD_SECURITY = {"seccompProfile": {"type": "RuntimeDefault"}}
+CONTAINER_SECURITY = pod_security.CONTAINER_SECURITY
+POD_SECURITY = pod_security.POD_SECURITY
+
+
+def volumes(fit: Fit) -> list[dict]:
+    """/dev/shm and the writable emptyDirs of a read-only root (`pod_security`)."""
+    return [shm_volume(fit), *pod_security.writable_volumes()]
+
+
+def volume_mounts() -> list[dict]:
+    return [SHM_MOUNT, *pod_security.writable_mounts()]
 
 
 def container(fit: Fit, command: list[str], rendezvous: str | None) -> dict:
@@ -264,7 +275,7 @@ def container(fit: Fit, command: list[str], rendezvous: str | None) -> dict:
         "command": command,
         "env": env(fit, rendezvous),
         "resources": resources(fit),
-        "volumeMounts": [SHM_MOUNT, *data_volume_mounts(fit)],
+        "volumeMounts": [*volume_mounts(), *data_volume_mounts(fit)],
         "securityContext": CONTAINER_SECURITY,
     }
     if rendezvous is not None:
@@ -281,8 +292,9 @@ def pod_spec(fit: Fit, command: list[str], rendezvous: str | None) -> dict:
         "terminationGracePeriodSeconds": TERMINATION_GRACE_SECONDS,
         "nodeSelector": node_selector(pool),
         "tolerations": tolerations(pool),
+        "automountServiceAccountToken": False,
         "securityContext": POD_SECURITY,
-        "volumes": [shm_volume(fit), *data_volumes(fit)],
+        "volumes": [*volumes(fit), *data_volumes(fit)],
         "containers": [container(fit, command, rendezvous)],
     }
     if fit.priority_class:

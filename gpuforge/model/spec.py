@@ -266,6 +266,12 @@ class TrainingSpec(_Strict):
         "Trainer (with JobSet) and its `torch-distributed` runtime. `gpuforge launch` "
         "refuses any other backend.",
     )
+    internet_egress: bool = Field(
+        False,
+        description="Let job pods reach the internet (a NetworkPolicy allowing egress to "
+        "0.0.0.0/0 and ::/0; GF-NETPOL-001 flags it). Off: DNS, the VPC endpoints, S3 and the "
+        "job's own pods only.",
+    )
 
 
 class AutoscalingSpec(_Strict):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gpuforge.model import names, pools
+from gpuforge.model import names, namespace_security, pools
 from gpuforge.model.spec import EnvironmentSpec
 
 PRIORITY_VALUES = {"high": 100000, "normal": 10000, "low": 1000}
@@ -21,12 +21,9 @@ LIMIT_RANGE_NAME = "gpuforge-defaults"
 
 
 def namespace_labels() -> dict[str, str]:
-    """Labels of the training namespace: Pod Security `baseline` enforced, `restricted` warned."""
-    return {
-        **names.MANAGED_LABELS,
-        "pod-security.kubernetes.io/enforce": "baseline",
-        "pod-security.kubernetes.io/warn": "restricted",
-    }
+    """Labels of the training namespace: Pod Security `restricted` enforced, audited and
+    warned, pinned to a version (`namespace_security.pod_security_labels`)."""
+    return {**names.MANAGED_LABELS, **namespace_security.pod_security_labels()}
 
 
 def gpu_quota(spec: EnvironmentSpec) -> int:

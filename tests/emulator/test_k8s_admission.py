@@ -24,9 +24,23 @@ def spec_of(env: str):
     return load_env(env, ROOT)[1]
 
 
-def pod(name="p", resources=None, **extra) -> dict:
+# What Pod Security `restricted` requires of a pod and its containers, spelled out here
+# (not imported) so the tests check the emulator independently of gpuforge's pods.
+RESTRICTED_POD = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+RESTRICTED_CONTAINER = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
+
+
+def pod(name="p", resources=None, secure=True, **extra) -> dict:
+    """A pod; `secure` (the default) gives it what `restricted` asks, so the LimitRange and
+    quota tests meet the runtime's namespace as gpuforge's own pods do."""
     container = {"name": "main", "image": "busybox", "resources": resources or {}}
+    if secure:
+        container["securityContext"] = dict(RESTRICTED_CONTAINER)
+        extra = {"securityContext": dict(RESTRICTED_POD), **extra}
     container.update(extra.pop("container", {}))
+    for init in extra.get("initContainers") or []:
+        if secure:
+            init.setdefault("securityContext", dict(RESTRICTED_CONTAINER))
     return {
         "apiVersion": "v1",
         "kind": "Pod",
@@ -131,10 +145,8 @@ def test_every_rendered_backend_pod_passes_the_runtime_admission(backend):
     for template in templates:
         result = admit_pod(ns, {"metadata": {"name": "rank-0"}, **template})
         assert isinstance(result, Admitted), getattr(result, "message", "")
-        # the namespace warns at `restricted`: what gpuforge's pods still lack comes back
-        assert all(
-            w.startswith('would violate PodSecurity "restricted:latest"') for w in result.warnings
-        )
+        # the namespace enforces and warns at `restricted`: gpuforge's pods get no warning
+        assert result.warnings == []
 
 
 def test_quota_refuses_a_pod_over_the_gpu_quota_with_the_real_message():
@@ -165,6 +177,7 @@ def test_pod_security_enforce_refuses_host_namespaces_privileged_and_host_path()
     ns = NamespaceObjects("training", labels=BASELINE)
     bad = pod(
         "root",
+        secure=False,
         hostNetwork=True,
         hostPID=True,
         volumes=[{"name": "host", "hostPath": {"path": "/"}}],
@@ -183,7 +196,7 @@ def test_pod_security_enforce_refuses_host_namespaces_privileged_and_host_path()
 
 def test_pod_security_warn_level_comes_back_as_warnings():
     ns = NamespaceObjects("training", labels=BASELINE)
-    result = admit_pod(ns, pod("plain"))
+    result = admit_pod(ns, pod("plain", secure=False))
     assert isinstance(result, Admitted)
     assert result.warnings == [
         'would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false '
@@ -193,17 +206,11 @@ def test_pod_security_warn_level_comes_back_as_warnings():
         '"main" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container '
         '"main" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")'
     ]
-    restricted_ok = pod(
-        "ok",
-        securityContext={"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
-        container={"securityContext": {"allowPrivilegeEscalation": False,
-                                       "capabilities": {"drop": ["ALL"]}}},
-    )  # fmt: skip
-    assert admit_pod(ns, restricted_ok).warnings == []
+    assert admit_pod(ns, pod("ok")).warnings == []
 
 
 def test_a_job_template_gets_warnings_never_a_refusal():
-    template = pod("t", hostNetwork=True)
+    template = pod("t", secure=False, hostNetwork=True)
     warnings = warn_pod_template(BASELINE, template)
     assert len(warnings) == 1 and "host namespaces (hostNetwork=true)" in warnings[0]
 
@@ -227,10 +234,14 @@ def test_over_http_a_refused_pod_is_a_403_status_and_not_stored(tmp_path):
         assert caught.value.status == 403
         assert "exceeded quota: gpuforge-gpus" in caught.value.message
         assert api.stored(resources.POD, ns) == []
+        with pytest.raises(ApiFailure) as caught:
+            kube.create(resources.POD, ns, pod("plain", secure=False))
+        assert caught.value.status == 403
+        assert 'violates PodSecurity "restricted:v1.35": ' in caught.value.message
         kube.create(resources.POD, ns, pod("plain"))
         (stored,) = api.stored(resources.POD, ns)
         assert stored["spec"]["containers"][0]["resources"]["requests"]["cpu"] == "500m"
-        assert kube.take_warnings()[0].startswith('would violate PodSecurity "restricted:latest"')
+        assert kube.take_warnings() == []
         # the request as sent stays as sent; the stored pod carries the defaults
         (sent,) = [r for r in api.emulator._requests if r.method == "POST"][-1:]
         assert sent.data["spec"]["containers"][0]["resources"] == {}

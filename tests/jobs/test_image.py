@@ -98,3 +98,19 @@ def test_hadolint_passes_on_the_rendered_dockerfile(tmp_path):
     dockerfile.write_text(image.render_dockerfile())
     proc = subprocess.run([hadolint, "--no-color", str(dockerfile)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_image_runs_as_the_user_every_pod_runs_as():
+    """`USER uid:gid` last, matching the pods' runAsUser/runAsGroup (issue 20), and the
+    directories the pods mount emptyDirs on exist and belong to that user."""
+    from gpuforge.jobs import pod_security
+
+    lines = image.render_dockerfile().splitlines()
+    users = [line for line in lines if line.startswith("USER ")]
+    uid, gid = pod_security.RUN_AS_USER, pod_security.RUN_AS_GROUP
+    assert users == [f"USER {uid}:{gid}"]
+    assert lines.index(users[0]) > max(i for i, line in enumerate(lines) if line.startswith("RUN"))
+    text = "\n".join(lines)
+    assert f"useradd --uid {uid} --gid {gid}" in text and f"groupadd --gid {gid}" in text
+    assert f"chown {uid}:{gid} {pod_security.CACHE_DIR} {pod_security.OUTPUT_DIR}" in text
+    assert uid >= 10000 and gid >= 10000  # checkov CKV_K8S_40

@@ -215,7 +215,7 @@ def test_placement_devices_and_shm_come_from_the_pool_model():
     assert pod_spec["priorityClassName"] == names.priority_class("high") == "gpuforge-high"
     limits = container["resources"]["limits"]
     assert limits[pools.NVIDIA_GPU] == "8" and limits[pools.EFA] == "32"
-    (shm,) = pod_spec["volumes"]
+    (shm,) = [v for v in pod_spec["volumes"] if v["emptyDir"].get("medium") == "Memory"]
     assert shm["emptyDir"]["medium"] == "Memory"
     assert {"name": shm["name"], "mountPath": "/dev/shm"} in container["volumeMounts"]
     variables = env_of(container)

@@ -54,7 +54,7 @@ def test_the_service_account_is_the_one_pod_identity_binds(built):
     (namespace,) = k8s(built, "Namespace")
     assert namespace.inputs["metadata"]["name"] == ns
     assert (
-        namespace.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "baseline"
+        namespace.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
     )
     (sa,) = k8s(built, "ServiceAccount")
     training = [

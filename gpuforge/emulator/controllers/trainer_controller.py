@@ -35,9 +35,10 @@ from gpuforge.emulator.controllers.store import (
     timestamp,
 )
 from gpuforge.jobs import resources
+from gpuforge.model import network_policy
 from gpuforge.model import training_runtimes as rt
 
-TRAINER_PORT = 29500
+TRAINER_PORT = network_policy.TRAINER_MASTER_PORT
 
 
 def runtime_of(store: Store, trainjob: dict) -> dict | None:

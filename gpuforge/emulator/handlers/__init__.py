@@ -50,9 +50,15 @@ def state_backed_types() -> frozenset[str]:
 
 @cache
 def invoke_handlers() -> dict[str, Invoke]:
-    from . import autoscaling, eks, index, ssm
+    from . import autoscaling, eks, index, prefix_lists, ssm
 
-    return {**index.INVOKES, **ssm.INVOKES, **eks.INVOKES, **autoscaling.INVOKES}
+    return {
+        **index.INVOKES,
+        **ssm.INVOKES,
+        **eks.INVOKES,
+        **autoscaling.INVOKES,
+        **prefix_lists.INVOKES,
+    }
 
 
 __all__ = [

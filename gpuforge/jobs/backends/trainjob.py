@@ -58,11 +58,11 @@ class TrainJobBackend:
                 "nodeSelector": pod.node_selector(pool),
                 "tolerations": pod.tolerations(pool),
                 "securityContext": pod.POD_SECURITY,
-                "volumes": [pod.shm_volume(fit), *pod.data_volumes(fit)],
+                "volumes": [*pod.volumes(fit), *pod.data_volumes(fit)],
                 "containers": [
                     {
                         "name": NODE,
-                        "volumeMounts": [pod.SHM_MOUNT, *pod.data_volume_mounts(fit)],
+                        "volumeMounts": [*pod.volume_mounts(), *pod.data_volume_mounts(fit)],
                         "securityContext": pod.CONTAINER_SECURITY,
                     }
                 ],
