@@ -159,7 +159,12 @@ class Platform(pulumi.ComponentResource):
 
         GpuTelemetry(
             name,
-            GpuTelemetryArgs(cluster_name=cluster.cluster_name),
+            GpuTelemetryArgs(
+                cluster_name=cluster.cluster_name,
+                log_group_cluster_name=spec.cluster_name,
+                logs_key_arn=keys.logs_key_arn,
+                log_retention_days=spec.cluster.log_retention_days,
+            ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster]),
         )
         if cluster_autoscaler.wanted(spec):

@@ -630,3 +630,20 @@ def test_written_access_modes_shape_the_training_policy():
     assert not b.of(T["role_policy"]) or all(
         not r.name.endswith("-training-data") for r in b.of(T["role_policy"])
     )
+
+
+def test_container_insights_log_groups_are_the_platforms(env):
+    """The four groups the add-on writes exist before it, encrypted, with a retention."""
+    spec, b = built(env)
+    groups = {
+        g.inputs["name"]: g.inputs
+        for g in b.of(T["log_group"])
+        if g.inputs["name"].startswith("/aws/containerinsights/")
+    }
+    assert set(groups) == {
+        f"/aws/containerinsights/{spec.cluster_name}/{kind}"
+        for kind in ("application", "dataplane", "host", "performance")
+    }
+    for group in groups.values():
+        assert group["kmsKeyId"].endswith(f"gpuforge-{env}-logs")
+        assert group["retentionInDays"] == spec.cluster.log_retention_days
