@@ -254,8 +254,20 @@ def test_every_bucket_gets_its_five_companions(env):
         assert by_id["expire-noncurrent-versions"]["noncurrentVersionExpiration"] == {
             "noncurrentDays": bucket_spec.noncurrent_expiration_days
         }
-        deny = json.loads(pol["policy"])["Statement"][0]
+        by_sid = {st["Sid"]: st for st in json.loads(pol["policy"])["Statement"]}
+        deny = by_sid["DenyInsecureTransport"]
         assert deny["Effect"] == "Deny" and deny["Action"] == "s3:*"
+        # the data perimeter: objects only through the VPC's endpoints, bar named admins
+        perimeter = by_sid["DenyObjectsOutsideVpc"]
+        assert perimeter["Effect"] == "Deny" and perimeter["Principal"] == "*"
+        assert perimeter["Condition"]["StringNotEqualsIfExists"] == {
+            "aws:SourceVpc": b.of(T["vpc"])[0].id
+        }
+        exempt = perimeter["Condition"]["ArnNotLikeIfExists"]["aws:PrincipalArn"]
+        assert [*spec.storage.admin_principals] == exempt[:-1]
+        assert exempt[-1].endswith(":role/aws-service-role/*")
+        assert not any(a.startswith("s3:PutBucket") or a == "s3:*" for a in perimeter["Action"])
+        assert set(by_sid) == {"DenyInsecureTransport", "DenyObjectsOutsideVpc"}
         assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
         arn = f"arn:aws:s3:::{bucket.inputs['bucket']}"
         assert deny["Resource"] == [arn, f"{arn}/*"]
