@@ -176,3 +176,8 @@ def bucket_prefix(environment: str, bucket: str) -> str:
 def bucket_name_length(environment: str, bucket: str) -> int:
     """Length of the physical bucket name (what S3's 63-character limit applies to)."""
     return len(bucket_prefix(environment, bucket)) + BUCKET_SUFFIX_LENGTH
+
+
+DATASETS_BUCKET = "datasets"
+"""The logical name of the bucket jobs read their training data from: an input every job
+shares, so pods never write it (GF-IAM-007), whatever its `training_access` says."""

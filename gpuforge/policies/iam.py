@@ -13,7 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gpuforge.model.names import NO_ACCESS, READ_ONLY, TRAINING_ACCESS_TAG
+from gpuforge.model.names import (
+    BUCKET_TAG,
+    DATASETS_BUCKET,
+    NO_ACCESS,
+    READ_ONLY,
+    READ_WRITE,
+    TRAINING_ACCESS_TAG,
+)
 
 from .context import RuleContext
 from .rule import rule
@@ -152,8 +159,13 @@ def no_inline_admin(res: Resource, ctx: RuleContext):
         resources = statement_list(st, "Resource", partial=True)
         if _names_everything(actions) and _names_everything(resources):
             yield f"{label} allows '*' on '*' (administrator): grant only what the role needs"
-        elif UNKNOWN in (actions, resources):
-            yield UNKNOWN
+        elif _may_name_everything(actions) and _may_name_everything(resources):
+            yield UNKNOWN  # an unknown item (or list) may still be '*'
+
+
+def _may_name_everything(values: Any) -> bool:
+    """A list that holds `*`, an unknown item, or is itself unknown."""
+    return values is UNKNOWN or "*" in values or any(v is UNKNOWN for v in values)
 
 
 @rule(
@@ -363,7 +375,8 @@ def _s3_writes(actions: list) -> list:
 
 @rule(
     "GF-IAM-007",
-    "Ensure roles that pods assume write only to buckets whose training access is read-write",
+    "Ensure roles that pods assume write only to buckets whose training access is read-write, "
+    "and never to the datasets bucket",
     severity="high",
     types=[ROLE],
     stack=True,
@@ -375,12 +388,15 @@ def pod_role_follows_bucket_access(role: Resource, stack: Stack, ctx: RuleContex
             yield UNKNOWN
         return
     access: dict[str, Any] = {}
+    datasets: set[str] = set()
     for bucket in stack.of_type(BUCKET):
         name, tags = bucket.get("bucket"), bucket.get("tags")
         if name is UNKNOWN or tags is UNKNOWN:
             yield UNKNOWN
         elif isinstance(name, str) and isinstance(tags, dict) and TRAINING_ACCESS_TAG in tags:
             access[name] = tags[TRAINING_ACCESS_TAG]
+            if tags.get(BUCKET_TAG) == DATASETS_BUCKET:
+                datasets.add(name)
     for label, st in _pod_role_statements(role, stack):
         if st is UNKNOWN:
             yield UNKNOWN
@@ -403,6 +419,13 @@ def pod_role_follows_bucket_access(role: Resource, stack: Stack, ctx: RuleContex
                     f"{label} lets pods {writes} on {resource}, a bucket tagged "
                     f"{TRAINING_ACCESS_TAG}=read-only: grant only Get/List there, or make the "
                     "bucket read-write in the spec (storage.buckets[].training_access)"
+                )
+            elif mode == READ_WRITE and writes and _bucket_of(resource) in datasets:
+                yield (
+                    f"{label} lets pods {writes} on {resource}, the {DATASETS_BUCKET} bucket: "
+                    "every job reads it, so a job that can write it can poison the others' "
+                    f"training data: make it read-only (storage.buckets[].training_access) and "
+                    "write derived data to the artifacts bucket"
                 )
 
 

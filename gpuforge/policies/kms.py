@@ -8,7 +8,7 @@ from .context import RuleContext
 from .declarative import key_rule
 from .rule import rule
 from .stack import Resource
-from .values import MISSING, UNKNOWN, as_list, parse_policy, statements
+from .values import MISSING, UNKNOWN, everyone, parse_policy, statements
 
 KEY = "aws:kms/key:Key"
 
@@ -41,12 +41,9 @@ key_rule(
 )
 
 
-def _is_wildcard(principal) -> bool:
-    if principal == "*":
-        return True
-    if isinstance(principal, dict):
-        return any(p == "*" for p in as_list(principal.get("AWS", MISSING)))
-    return False
+def _is_wildcard(principal) -> Any:
+    """True, False or UNKNOWN (a Principal or `Principal.AWS` not known yet)."""
+    return everyone(principal)
 
 
 @rule(
@@ -64,11 +61,15 @@ def no_wildcard_principal(key: Resource, ctx: RuleContext):
         yield UNKNOWN
         return
     for i, st in enumerate(statements(doc)):
-        if (
-            isinstance(st, dict)
-            and st.get("Effect") == "Allow"
-            and _is_wildcard(st.get("Principal"))
-        ):
+        if st is UNKNOWN:
+            yield UNKNOWN
+            continue
+        if not isinstance(st, dict) or st.get("Effect") != "Allow":
+            continue
+        wildcard = _is_wildcard(st.get("Principal"))
+        if wildcard is UNKNOWN:
+            yield UNKNOWN
+        elif wildcard:
             sid = st.get("Sid") or f"#{i}"
             yield (
                 f"statement {sid} allows Principal '*': name the account root, roles or "

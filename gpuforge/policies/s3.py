@@ -26,7 +26,16 @@ from .declarative import (
 )
 from .rule import rule
 from .stack import Resource, Stack
-from .values import MISSING, UNKNOWN, as_list, get, parse_policy, statement_list, statements
+from .values import (
+    MISSING,
+    UNKNOWN,
+    as_list,
+    everyone,
+    get,
+    parse_policy,
+    statement_list,
+    statements,
+)
 
 BUCKET = "aws:s3/bucket:Bucket"
 PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
@@ -163,23 +172,37 @@ def denies_insecure_transport(props: Mapping[str, Any]) -> Any:
         return UNKNOWN
     if doc is MISSING:
         return False
+    unknown = False  # a statement that may be the TLS deny once its unknowns resolve
     for st in statements(doc):
+        if st is UNKNOWN:
+            unknown = True
+            continue
         if not isinstance(st, dict) or st.get("Effect") != "Deny":
             continue
-        principal = st.get("Principal")
-        if principal not in ("*", {"AWS": "*"}, {"AWS": ["*"]}):
+        principal = everyone(st.get("Principal"))
+        if principal is False:
             continue
         actions = statement_list(st, "Action", partial=True)
+        if actions is UNKNOWN:
+            unknown = True
+            continue
         if not any(a in ("s3:*", "*") for a in actions):
+            unknown = unknown or UNKNOWN in actions
             continue
         cond = st.get("Condition")
+        if cond is UNKNOWN:
+            unknown = True
+            continue
         if not isinstance(cond, dict):
             continue
         for op in ("Bool", "BoolIfExists"):
             block = cond.get(op)
             if isinstance(block, dict) and _is_false(block.get("aws:SecureTransport")):
+                if principal is UNKNOWN:
+                    unknown = True
+                    break
                 return True
-    return False
+    return UNKNOWN if unknown else False
 
 
 companion_rule(
