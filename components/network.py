@@ -29,6 +29,7 @@ from pulumi_aws import cloudwatch, ec2, iam, vpc
 from gpuforge.components import _aws
 from gpuforge.model import aws_naming as rn
 from gpuforge.model import grants
+from gpuforge.model.endpoint_policies import ENDPOINT_POLICY_SERVICES
 from gpuforge.model.netplan import ZoneSubnets
 from gpuforge.model.spec import NetworkSpec
 
@@ -135,39 +136,6 @@ def s3_endpoint_statements(
         }
     )
     return statements
-
-
-# Interface endpoints whose service documents VPC endpoint policies (each service's own
-# PrivateLink page has "endpoint policy" examples; the VPC guide says a service without
-# support allows full access whatever the policy, "Control access to VPC endpoints using
-# endpoint policies", docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html):
-# - ecr.api, ecr.dkr: docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html
-#   ("Create an endpoint policy for your Amazon ECR VPC endpoints");
-# - sts: docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_sts_vpce.html;
-# - logs: docs.aws.amazon.com/AmazonCloudWatch/latest/logs/cloudwatch-logs-and-interface-VPC.html
-#   ("Controlling access to your CloudWatch Logs VPC endpoint");
-# - ec2: docs.aws.amazon.com/AWSEC2/latest/UserGuide/interface-vpc-endpoints.html
-#   ("Create an endpoint policy");
-# - elasticloadbalancing: docs.aws.amazon.com/elasticloadbalancing/latest/userguide/
-#   load-balancer-vpc-endpoints.html; autoscaling: docs.aws.amazon.com/autoscaling/ec2/
-#   userguide/ec2-auto-scaling-vpc-endpoints.html ("Create a VPC endpoint policy");
-# - ssm: docs.aws.amazon.com/systems-manager/latest/userguide/setup-create-vpc.html;
-# - eks: docs.aws.amazon.com/eks/latest/userguide/vpc-interface-endpoints.html ("use VPC
-#   endpoint policies to control access to Amazon EKS").
-# Not here: eks-auth. Its PrivateLink page documents no endpoint policy and the Pod
-# Identity agent is its only caller; it gets none (AWS's default, full access), and
-# GF-VPC-010 names it as a service that does not support one rather than failing it.
-ENDPOINT_POLICY_SERVICES = (
-    "ecr.api",
-    "ecr.dkr",
-    "sts",
-    "logs",
-    "ec2",
-    "elasticloadbalancing",
-    "autoscaling",
-    "ssm",
-    "eks",
-)
 
 
 def interface_endpoint_statements(service: str, account: str) -> list[dict]:

@@ -469,3 +469,102 @@ def pod_role_kms_via_service(role: Resource, stack: Stack, ctx: RuleContext):
                 f"{label} lets pods call {kms} directly: add Condition StringEquals "
                 "kms:ViaService=s3.<region>.amazonaws.com so the key works only through S3"
             )
+
+
+# -- the node role and resource-less actions -----------------------------------------------
+
+EC2_SERVICE_PRINCIPAL = "ec2.amazonaws.com"
+CNI_POLICY_SUFFIX = ":policy/AmazonEKS_CNI_Policy"
+
+
+def _trusts_ec2(role: Resource) -> Any:
+    """Whether the role's trust policy lets EC2 instances assume it (a node role)."""
+    doc = parse_policy(role.get("assumeRolePolicy"))
+    if doc is UNKNOWN or doc is None:
+        return UNKNOWN
+    if doc is MISSING:
+        return False
+    for st in statements(doc):
+        if st is UNKNOWN or not isinstance(st, dict):
+            return UNKNOWN
+        principal = st.get("Principal")
+        if st.get("Effect") != "Allow" or not isinstance(principal, dict):
+            continue
+        services = statement_list(principal, "Service", partial=True)
+        if services is UNKNOWN:
+            return UNKNOWN
+        if EC2_SERVICE_PRINCIPAL in services:
+            return True
+    return False
+
+
+@rule(
+    "GF-IAM-009",
+    "Ensure the node role does not carry AmazonEKS_CNI_Policy (the VPC CNI gets it through "
+    "its aws-node service account)",
+    severity="medium",
+    types=[ROLE],
+    stack=True,
+)
+def cni_policy_not_on_node_role(role: Resource, stack: Stack, ctx: RuleContext):
+    """On the node role the CNI's network-interface permissions are every node process's;
+    the EKS guide recommends a separate role for aws-node (docs.aws.amazon.com/eks/latest/
+    userguide/cni-iam-role.html), which the vpc-cni add-on binds through Pod Identity."""
+    trusted = _trusts_ec2(role)
+    if trusted is not True:
+        if trusted is UNKNOWN:
+            yield UNKNOWN
+        return
+    managed = as_list(role.get("managedPolicyArns"))
+    attachments, ref_unknown = stack.children(role, ATTACHMENT, "role", name_prop="name")
+    arns = [] if managed is UNKNOWN else list(managed)
+    arns += [a.get("policyArn") for a in attachments]
+    if any(isinstance(a, str) and a.endswith(CNI_POLICY_SUFFIX) for a in arns):
+        yield (
+            "AmazonEKS_CNI_Policy is attached to the node role: give it to a role for the "
+            "aws-node service account (the vpc-cni add-on's podIdentityAssociations) instead"
+        )
+    elif managed is UNKNOWN or ref_unknown or UNKNOWN in arns:
+        yield UNKNOWN
+
+
+# Actions whose Service Authorization Reference entry has no resource type: a statement
+# can grant them only on Resource "*", and naming an ARN grants nothing
+# (docs.aws.amazon.com/service-authorization/latest/reference/: list_amazoncloudwatchlogs.html
+# for DescribeLogGroups, list_amazonelasticcontainerregistry.html for GetAuthorizationToken,
+# list_awssecuritytokenservice.html for GetCallerIdentity).
+RESOURCELESS_ACTIONS = ("logs:describeloggroups", "ecr:getauthorizationtoken", "sts:getcallerid")
+
+
+@rule(
+    "GF-IAM-010",
+    "Ensure actions that take no resource ARN (logs:DescribeLogGroups, ...) are granted on "
+    "Resource '*'",
+    severity="low",
+    enforcement="advisory",
+    types=POLICY_TYPES,
+)
+def resourceless_actions_on_star(res: Resource, ctx: RuleContext):
+    for label, st in _allow_statements(res):
+        if st is UNKNOWN:
+            yield UNKNOWN
+            continue
+        actions = statement_list(st, "Action", partial=True)
+        resources = statement_list(st, "Resource", partial=True)
+        if actions is UNKNOWN:
+            yield UNKNOWN
+            continue
+        named = [
+            a for a in actions if isinstance(a, str) and a.lower().startswith(RESOURCELESS_ACTIONS)
+        ]
+        if not named:
+            if UNKNOWN in actions:
+                yield UNKNOWN
+            continue
+        if resources is UNKNOWN or UNKNOWN in resources:
+            yield UNKNOWN
+        elif "*" not in resources:
+            yield (
+                f"{label} grants {named} on {resources}, but they take no resource ARN, so "
+                "that grants nothing: move them to a statement with Resource '*'"
+            )

@@ -343,3 +343,64 @@ def bucket_access_logging(bucket: Resource, stack: Stack, ctx: RuleContext):
         "no BucketLogging names this bucket: add one (bucket=<bucket>, targetBucket=<a log "
         "bucket>, targetPrefix='<bucket>/') so every request to its data is recorded"
     )
+
+
+_PERIMETER_KEYS = ("aws:sourcevpc", "aws:sourcevpce")
+
+
+def _perimeter_deny(st: Any) -> Any:
+    """Is the statement a Deny, to everyone, of object access from outside a VPC or
+    endpoint (`StringNotEquals[IfExists]` on aws:SourceVpc / aws:SourceVpce)?"""
+    if st is UNKNOWN:
+        return UNKNOWN
+    if not isinstance(st, dict) or st.get("Effect") != "Deny":
+        return False
+    condition = st.get("Condition")
+    if condition is UNKNOWN:
+        return UNKNOWN
+    if not isinstance(condition, dict):
+        return False
+    for op, block in condition.items():
+        if not str(op).startswith("StringNotEquals"):
+            continue
+        if block is UNKNOWN:
+            return UNKNOWN
+        if isinstance(block, dict) and any(str(k).lower() in _PERIMETER_KEYS for k in block):
+            return everyone(st.get("Principal"))
+    return False
+
+
+@rule(
+    "GF-S3-015",
+    "Ensure data bucket policies deny object access from outside the VPC's endpoints "
+    "(aws:SourceVpc / aws:SourceVpce), except to named admin principals",
+    severity="medium",
+    enforcement="advisory",
+    types=[BUCKET],
+    stack=True,
+)
+def bucket_network_perimeter(bucket: Resource, stack: Stack, ctx: RuleContext):
+    """Server access log targets are exempt: S3's logging service writes them and auditors
+    read them from anywhere. Advisory: a VPC without an S3 endpoint reaches S3 through NAT,
+    where no request carries aws:SourceVpc, so the perimeter needs `network.endpoints: [s3]`."""
+    target = is_access_log_target(bucket, stack)
+    if target is True:
+        return
+    policies, ref_unknown = stack.children(bucket, POLICY, "bucket", "bucket")
+    verdicts = []
+    for policy in policies:
+        doc = parse_policy(policy.get("policy"))
+        if doc is UNKNOWN or doc is None:
+            verdicts.append(UNKNOWN)
+        elif doc is not MISSING:
+            verdicts += [_perimeter_deny(st) for st in statements(doc)]
+    if True in verdicts:
+        return
+    if UNKNOWN in verdicts or ref_unknown or target is UNKNOWN:
+        yield UNKNOWN
+        return
+    yield (
+        "no bucket policy denies object access from outside the VPC: add a Deny of s3:GetObject*, "
+        "s3:PutObject*, s3:DeleteObject*, s3:ListBucket* with StringNotEqualsIfExists "
+        "aws:SourceVpc=<vpc> (exempting admins with ArnNotLikeIfExists aws:PrincipalArn)"
+    )
