@@ -21,16 +21,22 @@ from collections import Counter
 import pytest
 
 # parliament 1.6.4 still does `import pkg_resources` for two data-file paths; setuptools 81+
-# no longer ships that module. A two-line stand-in gives it the paths.
-if importlib.util.find_spec("pkg_resources") is None:
+# no longer ships that module. A stand-in gives it the paths while parliament imports, and
+# is removed again: pytest's monkeypatch.syspath_prepend uses pkg_resources when it is loaded.
+_shimmed = importlib.util.find_spec("pkg_resources") is None
+if _shimmed:
     _shim = types.ModuleType("pkg_resources")
     _shim.resource_filename = lambda pkg, name: os.path.join(  # type: ignore[attr-defined]
         os.path.dirname(importlib.util.find_spec(pkg).origin), name
     )
     sys.modules["pkg_resources"] = _shim
+try:
+    from parliament import analyze_policy_string
+finally:
+    if _shimmed:
+        del sys.modules["pkg_resources"]
 
 from cloudsplaining.scan.policy_document import PolicyDocument  # noqa: E402
-from parliament import analyze_policy_string  # noqa: E402
 
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 # type token -> the input that holds a policy document
