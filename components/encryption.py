@@ -160,7 +160,6 @@ def _key_statements(purpose: str, account: str, part: str, region: str) -> list[
                     "kms:Decrypt*",
                     "kms:ReEncrypt*",
                     "kms:GenerateDataKey*",
-                    "kms:Describe*",
                 ],
                 "Resource": "*",
                 "Condition": {
@@ -170,6 +169,23 @@ def _key_statements(purpose: str, account: str, part: str, region: str) -> list[
                         )
                     }
                 },
+            }
+        )
+        # DescribeKey carries no encryption context, so under the condition above it could
+        # never match ("kms:EncryptionContext:context-key": only for cryptographic
+        # operations that take an encryption context; docs.aws.amazon.com/kms/latest/
+        # developerguide/conditions-kms.html). CloudWatch Logs calls it when a log group is
+        # associated with the key: its own statement, limited to this account by
+        # `aws:SourceAccount`, as the CloudWatch Logs guide's key policy does
+        # (docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+        statements.append(
+            {
+                "Sid": "CloudWatchLogsDescribesKey",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                "Action": "kms:DescribeKey",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account}},
             }
         )
     if purpose == "ebs":

@@ -10,9 +10,13 @@ region may assume (`aws:SourceAccount`, `aws:SourceArn`).
 
 The S3 gateway endpoint carries all S3 traffic of the private subnets in the
 region (its route beats the NAT default route), so its policy is the data
-perimeter: the environment's buckets, and read-only the AWS-owned buckets the
-nodes pull from (`AWS_READ_BUCKETS`). Nothing else in S3 is reachable from the
-nodes through it; S3 in other regions is not routed through it.
+perimeter: object reads and writes (`S3_DATA_PLANE_ACTIONS`, no bucket
+configuration) in the environment's buckets for this account's principals
+(`aws:PrincipalAccount`), and read-only the AWS-owned buckets the nodes pull from
+(`AWS_READ_BUCKETS`). Nothing else in S3 is reachable from the nodes through it;
+S3 in other regions is not routed through it. Every interface endpoint whose
+service supports endpoint policies (`ENDPOINT_POLICY_SERVICES`) admits only this
+account's principals and AWS services (`interface_endpoint_statements`).
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from pulumi_aws import cloudwatch, ec2, iam, vpc
 
 from gpuforge.components import _aws
 from gpuforge.model import aws_naming as rn
+from gpuforge.model import grants
+from gpuforge.model.endpoint_policies import ENDPOINT_POLICY_SERVICES
 from gpuforge.model.netplan import ZoneSubnets
 from gpuforge.model.spec import NetworkSpec
 
@@ -68,8 +74,44 @@ AWS_READ_BUCKETS = (
 )
 
 
-def s3_endpoint_statements(part: str, region: str, bucket_arns: list[str]) -> list[dict]:
-    """The S3 gateway endpoint policy: the environment's buckets, and AWS's read-only."""
+# What the S3 gateway endpoint lets this account's principals do in the environment's
+# buckets: object reads and writes and the listings they need, nothing that changes a
+# bucket's configuration (no PutBucketPolicy, no s3:*). The object actions come from
+# `gpuforge.model.grants`, the same lists the training role is built from.
+S3_DATA_PLANE_ACTIONS = tuple(
+    sorted(
+        {
+            *grants.READ_OBJECT_ACTIONS,
+            *grants.WRITE_OBJECT_ACTIONS,
+            *grants.LIST_BUCKET_ACTIONS,
+            "s3:GetBucketLocation",
+            "s3:ListBucketMultipartUploads",
+            "s3:ListMultipartUploadParts",
+        }
+    )
+)
+
+
+def principal_condition(account: str) -> dict[str, dict[str, str]]:
+    """Only principals of this account (`aws:PrincipalAccount`, a global condition key).
+
+    Endpoint policies cannot name principals for a gateway endpoint ("Principals for
+    gateway endpoints": Principal must be `*`, scope it with a condition key;
+    docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html).
+    """
+    return {"StringEquals": {"aws:PrincipalAccount": account}}
+
+
+def s3_endpoint_statements(
+    part: str, region: str, account: str, bucket_arns: list[str]
+) -> list[dict]:
+    """The S3 gateway endpoint policy: data-plane actions on the environment's buckets for
+    this account's principals, and read-only the AWS-owned buckets the nodes pull from.
+
+    The AWS-owned buckets carry no account condition: ECR hands out layer URLs that ECR
+    itself signed, and the AL2023 and registry.k8s.io mirrors are read anonymously, so
+    `aws:PrincipalAccount` is not this account's there (or absent).
+    """
     statements: list[dict] = []
     if bucket_arns:
         statements.append(
@@ -77,8 +119,9 @@ def s3_endpoint_statements(part: str, region: str, bucket_arns: list[str]) -> li
                 "Sid": "EnvironmentBuckets",
                 "Effect": "Allow",
                 "Principal": "*",
-                "Action": "s3:*",
+                "Action": list(S3_DATA_PLANE_ACTIONS),
                 "Resource": [r for arn in sorted(bucket_arns) for r in (arn, f"{arn}/*")],
+                "Condition": principal_condition(account),
             }
         )
     statements.append(
@@ -92,6 +135,47 @@ def s3_endpoint_statements(part: str, region: str, bucket_arns: list[str]) -> li
             ],
         }
     )
+    return statements
+
+
+def interface_endpoint_statements(service: str, account: str) -> list[dict]:
+    """An interface endpoint's policy: this account's principals and AWS services only.
+
+    The shape is AWS's data-perimeter example (aws-samples/data-perimeter-policy-examples
+    @4bc433ff:vpc_endpoint_policies/default_endpoint_policy.json), with the account in
+    place of the organization. STS also lets web-identity federation (IRSA) assume this
+    account's roles: AssumeRoleWithWebIdentity is not signed by a principal of any account
+    (same repository @3f37002e:vpc_endpoint_policies/sts_endpoint_policy.json).
+    """
+    statements: list[dict] = [
+        {
+            "Sid": "AccountPrincipals",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "*",
+            "Resource": "*",
+            "Condition": principal_condition(account),
+        },
+        {
+            "Sid": "AwsServicePrincipals",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {"Bool": {"aws:PrincipalIsAWSService": "true"}},
+        },
+    ]
+    if service == "sts":
+        statements.append(
+            {
+                "Sid": "WebIdentityToAccountRoles",
+                "Effect": "Allow",
+                "Principal": {"Federated": "*"},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:ResourceAccount": account}},
+            }
+        )
     return statements
 
 
@@ -219,8 +303,9 @@ class Network(pulumi.ComponentResource):
                 vpc_endpoint_type="Gateway",
                 route_table_ids=[rt.id for rt in private_rts],
                 policy=_aws.policy_output(
-                    lambda p, *arns: s3_endpoint_statements(p, args.region, list(arns)),
+                    lambda p, acct, *arns: s3_endpoint_statements(p, args.region, acct, list(arns)),
                     _aws.partition(self),
+                    _aws.account_id(self),
                     *args.s3_bucket_arns,
                 ),
                 tags={"Name": f"{name}-s3"},
@@ -253,6 +338,16 @@ class Network(pulumi.ComponentResource):
                     private_dns_enabled=True,
                     subnet_ids=[s.id for s in private.values()],
                     security_group_ids=[endpoint_sg.id],
+                    policy=(
+                        _aws.policy_output(
+                            lambda acct, service=service: interface_endpoint_statements(
+                                service, acct
+                            ),
+                            _aws.account_id(self),
+                        )
+                        if service in ENDPOINT_POLICY_SERVICES
+                        else None
+                    ),
                     tags={"Name": f"{name}-{service}"},
                     opts=child,
                 )
@@ -282,18 +377,7 @@ class Network(pulumi.ComponentResource):
             f"{name}-flow-logs",
             role=flow_role.id,
             policy=_aws.policy_output(
-                lambda arn: [
-                    {
-                        "Effect": "Allow",
-                        "Action": [
-                            "logs:CreateLogStream",
-                            "logs:PutLogEvents",
-                            "logs:DescribeLogGroups",
-                            "logs:DescribeLogStreams",
-                        ],
-                        "Resource": [arn, f"{arn}:*"],
-                    }
-                ],
+                lambda arn: flow_log_statements(arn),
                 log_group.arn,
             ),
             opts=child,
@@ -322,3 +406,27 @@ class Network(pulumi.ComponentResource):
                 "flow_log_group_name": self.flow_log_group_name,
             }
         )
+
+
+def flow_log_statements(log_group_arn: str) -> list[dict]:
+    """The flow-log role's permissions: write to its log group; list log groups on `*`.
+
+    `logs:DescribeLogGroups` takes no resource ARN: the Service Authorization Reference
+    lists it with an empty resource type column, so it is granted only on `*`
+    (docs.aws.amazon.com/service-authorization/latest/reference/
+    list_amazoncloudwatchlogs.html); naming the log group there grants nothing.
+    """
+    return [
+        {
+            "Sid": "WriteFlowLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            "Resource": [log_group_arn, f"{log_group_arn}:*"],
+        },
+        {
+            "Sid": "ListLogGroups",
+            "Effect": "Allow",
+            "Action": "logs:DescribeLogGroups",
+            "Resource": "*",
+        },
+    ]

@@ -1,11 +1,13 @@
 """The IAM role every node of the cluster runs as (system and GPU node groups alike).
 
-AmazonEKSWorkerNodePolicy, AmazonEC2ContainerRegistryReadOnly and
-AmazonEKS_CNI_Policy. vpc-cni keeps the node role's CNI policy rather than a
-pod-identity role: the CNI must work before any pod (the pod identity agent
-included) can start, and this avoids that ordering trap at the cost of the CNI
-permissions on the node role; with IMDSv2 hop limit 1 (`managed_node_group.py`) pods
-cannot reach those credentials.
+AmazonEKSWorkerNodePolicy and AmazonEC2ContainerRegistryReadOnly. Not
+AmazonEKS_CNI_Policy: the VPC CNI gets it through its own role, bound to the
+`aws-node` service account by the vpc-cni add-on's Pod Identity association
+(`addons.py`), as the EKS guide recommends ("We recommend that you assign it to a
+separate role", docs.aws.amazon.com/eks/latest/userguide/cni-iam-role.html). So no
+process on a node can use the node role to create, attach or delete network
+interfaces. The ordering works because the Pod Identity agent runs on the host
+network and needs no pod IP: it starts before the CNI has any.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from gpuforge.model import aws_naming as rn
 NODE_POLICIES = (
     "AmazonEKSWorkerNodePolicy",
     "AmazonEC2ContainerRegistryReadOnly",
-    "AmazonEKS_CNI_Policy",
 )
 
 

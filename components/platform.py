@@ -35,7 +35,7 @@ from gpuforge.components.encryption import Encryption, EncryptionArgs
 from gpuforge.components.gpu_pool import GpuNodePool, GpuNodePoolArgs
 from gpuforge.components.network import Network, NetworkArgs
 from gpuforge.components.runtime import TrainingRuntime, TrainingRuntimeArgs
-from gpuforge.components.storage import ObjectStore, ObjectStoreArgs
+from gpuforge.components.storage import ObjectStore, ObjectStoreArgs, planned_bucket_arns
 from gpuforge.components.team_access import TeamAccess, TeamAccessArgs
 from gpuforge.components.telemetry import GpuTelemetry, GpuTelemetryArgs
 from gpuforge.model import catalog, cluster_autoscaler, grants
@@ -99,17 +99,6 @@ class Platform(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        storage = ObjectStore(
-            name,
-            ObjectStoreArgs(
-                environment=spec.environment,
-                region=spec.region,
-                storage=spec.storage,
-                kms_key_arn=keys.storage_key_arn,
-                protected=spec.protected,
-            ),
-            opts=child,
-        )
         network = Network(
             name,
             NetworkArgs(
@@ -118,7 +107,24 @@ class Platform(pulumi.ComponentResource):
                 region=spec.region,
                 cluster_name=spec.cluster_name,
                 logs_key_arn=keys.logs_key_arn,
-                s3_bucket_arns=list(storage.bucket_arns.values()),
+                s3_bucket_arns=list(
+                    planned_bucket_arns(
+                        self, spec.environment, spec.region, [b.name for b in spec.storage.buckets]
+                    ).values()
+                ),
+            ),
+            opts=child,
+        )
+        storage = ObjectStore(
+            name,
+            ObjectStoreArgs(
+                environment=spec.environment,
+                region=spec.region,
+                storage=spec.storage,
+                kms_key_arn=keys.storage_key_arn,
+                protected=spec.protected,
+                vpc_id=network.vpc_id if "s3" in spec.network.endpoints else None,
+                admin_principals=spec.storage.admin_principals,
             ),
             opts=child,
         )
@@ -164,7 +170,12 @@ class Platform(pulumi.ComponentResource):
 
         GpuTelemetry(
             name,
-            GpuTelemetryArgs(cluster_name=cluster.cluster_name),
+            GpuTelemetryArgs(
+                cluster_name=cluster.cluster_name,
+                log_group_cluster_name=spec.cluster_name,
+                logs_key_arn=keys.logs_key_arn,
+                log_retention_days=spec.cluster.log_retention_days,
+            ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster]),
         )
         if cluster_autoscaler.wanted(spec):

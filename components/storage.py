@@ -28,11 +28,23 @@ policy sees it at `pulumi preview`, before AWS has computed `tagsAll`.
 
 Each bucket is tagged with its logical name and what training pods may do in
 it (`training_access`), so that the policy rules can hold pod roles to it.
+
+Data perimeter: when the VPC has its S3 gateway endpoint (`vpc_id` given), each
+data bucket's policy denies object reads, writes and listings
+(`PERIMETER_ACTIONS`) that do not come through the VPC (`aws:SourceVpc`, set on
+requests through the VPC's endpoints), except for `storage.admin_principals`
+(`aws:PrincipalArn`) and AWS service principals. Bucket configuration
+(PutBucketPolicy, versioning, ...) is left to IAM on purpose: whoever runs
+`pulumi up`, a CI role or an admin's laptop outside the VPC, manages the buckets
+without being listed and cannot lock itself out by a policy edit. Emptying a
+bucket from outside (`pulumi destroy` with `force_destroy`) needs the deployer in
+`storage.admin_principals`. The `access-logs` bucket has no perimeter: only S3's
+logging service writes it, and auditors read it from wherever they are.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -74,6 +86,13 @@ class ObjectStoreArgs:
     """A production environment (spec `protected`): tag every bucket
     `gpuforge.dev/protected: true`."""
 
+    vpc_id: pulumi.Input[str] | None = None
+    """The VPC whose endpoints alone may reach the data buckets' objects; None: no perimeter
+    (a VPC without an S3 endpoint reaches S3 through NAT, where `aws:SourceVpc` is absent)."""
+
+    admin_principals: list[str] = field(default_factory=list)
+    """IAM principal ARNs exempt from the perimeter (spec `storage.admin_principals`)."""
+
 
 class ObjectStore(pulumi.ComponentResource):
     """One hardened S3 bucket per `storage.buckets` entry, logging to an `access-logs` bucket."""
@@ -102,7 +121,18 @@ class ObjectStore(pulumi.ComponentResource):
             self._lifecycle(
                 spec.name, bucket, spec.abort_multipart_days, spec.noncurrent_expiration_days
             )
-            self._policy(spec.name, bucket, pab, lambda arn, acct: [])
+            if args.vpc_id is not None:
+                self._policy(
+                    spec.name,
+                    bucket,
+                    pab,
+                    lambda arn, acct, vpc: [
+                        perimeter_statement(arn, acct, vpc, args.admin_principals)
+                    ],
+                    args.vpc_id,
+                )
+            else:
+                self._policy(spec.name, bucket, pab, lambda arn, acct: [])
             data[spec.name] = bucket
 
         # Training pods get nothing here: the logs are for auditors, not jobs.
@@ -284,4 +314,63 @@ def log_delivery_statement(arn: str, account: str, sources: Any) -> dict[str, An
             "ArnLike": {"aws:SourceArn": sorted(sources)},
             "StringEquals": {"aws:SourceAccount": account},
         },
+    }
+
+
+# Object-level actions the perimeter denies from outside the VPC (wildcards cover the
+# versioned, ACL, tagging and retention variants of each).
+PERIMETER_ACTIONS = (
+    "s3:AbortMultipartUpload",
+    "s3:DeleteObject*",
+    "s3:GetObject*",
+    "s3:ListBucket*",
+    "s3:ListMultipartUploadParts",
+    "s3:PutObject*",
+    "s3:RestoreObject",
+)
+
+
+def perimeter_statement(arn: str, account: str, vpc_id: str, admins: list[str]) -> dict[str, Any]:
+    """Deny the bucket's objects to requests from outside `vpc_id`, bar admins and AWS services.
+
+    The condition operators are ANDed: the deny applies when the request is not through
+    the VPC's endpoints (`aws:SourceVpc`; absent, and so "not equal", on any other path),
+    the caller is not a named admin or a service-linked role, and neither an AWS service
+    principal nor a service acting for a caller. The shape is AWS's data-perimeter
+    example for the network perimeter (aws-samples/data-perimeter-policy-examples
+    @08d6ea96:resource_based_policies/s3_bucket_policy.json, "EnforceNetworkPerimeter").
+    """
+    part = arn.split(":", 2)[1]
+    service_linked_roles = f"arn:{part}:iam::{account}:role/aws-service-role/*"
+    condition: dict[str, Any] = {
+        "StringNotEqualsIfExists": {"aws:SourceVpc": vpc_id},
+        "BoolIfExists": {"aws:PrincipalIsAWSService": "false", "aws:ViaAWSService": "false"},
+        "ArnNotLikeIfExists": {"aws:PrincipalArn": [*sorted(admins), service_linked_roles]},
+    }
+    return {
+        "Sid": "DenyObjectsOutsideVpc",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": list(PERIMETER_ACTIONS),
+        "Resource": [arn, f"{arn}/*"],
+        "Condition": condition,
+    }
+
+
+def planned_bucket_arns(
+    parent: pulumi.Resource, environment: str, region: str, logical_names: list[str]
+) -> dict[str, pulumi.Output[str]]:
+    """The ARNs `ObjectStore` will give its data buckets, before it exists.
+
+    The names are deterministic (`names.bucket_name`), so the network's S3 endpoint can name
+    the buckets while the buckets' policies name the network's VPC.
+    """
+    account, part = _aws.account_id(parent), _aws.partition(parent)
+    return {
+        logical: pulumi.Output.all(part, account).apply(
+            lambda pa, logical=logical: (
+                f"arn:{pa[0]}:s3:::{bucket_name(pa[1], region, environment, logical)}"
+            )
+        )
+        for logical in logical_names
     }

@@ -18,6 +18,12 @@ The key exists from chart 4.2.0 on (aws-observability/helm-charts#190).
 The agent's role is trusted by `pods.eks.amazonaws.com` only, has the AWS managed
 `CloudWatchAgentServerPolicy` and nothing else, and is bound to the add-on's service
 account through the add-on's own Pod Identity association.
+
+The four Container Insights log groups (`gpu_telemetry.CONTAINER_INSIGHTS_LOG_KINDS`)
+are created here, before the add-on, with the logs key and the cluster's log
+retention (`cluster.log_retention_days`, which GF-LOG-003 holds to its floor), so the
+add-on's `auto_create_group` finds them and never creates one unencrypted and kept
+forever.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_aws import eks, iam
+from pulumi_aws import cloudwatch, eks, iam
 
 from gpuforge.components import _aws
 from gpuforge.model import aws_naming as rn
@@ -38,6 +44,16 @@ class GpuTelemetryArgs:
 
     cluster_name: pulumi.Input[str]
     """EKS cluster the add-on is installed in."""
+
+    log_group_cluster_name: str | None = None
+    """The cluster's name as the spec knows it (`spec.cluster_name`), for the Container
+    Insights log group names; None: the add-on creates them itself (not recommended)."""
+
+    logs_key_arn: pulumi.Input[str] | None = None
+    """KMS key that encrypts the Container Insights log groups (`Encryption.logs_key_arn`)."""
+
+    log_retention_days: int = 365
+    """Retention of the Container Insights log groups (a CloudWatch Logs period)."""
 
 
 class GpuTelemetry(pulumi.ComponentResource):
@@ -72,6 +88,17 @@ class GpuTelemetry(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        log_groups = [
+            cloudwatch.LogGroup(
+                f"{name}-container-insights-{kind}",
+                name=gpu_telemetry.container_insights_log_group(args.log_group_cluster_name, kind),
+                retention_in_days=args.log_retention_days,
+                kms_key_id=args.logs_key_arn,
+                opts=child,
+            )
+            for kind in gpu_telemetry.CONTAINER_INSIGHTS_LOG_KINDS
+            if args.log_group_cluster_name
+        ]
         eks.Addon(
             f"{name}-{gpu_telemetry.GPU_TELEMETRY_ADDON}",
             cluster_name=args.cluster_name,
@@ -85,7 +112,7 @@ class GpuTelemetry(pulumi.ComponentResource):
                     "service_account": gpu_telemetry.GPU_TELEMETRY_SERVICE_ACCOUNT,
                 }
             ],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment, *log_groups]),
         )
         self.addon_name = gpu_telemetry.GPU_TELEMETRY_ADDON
         self.role_arn = role.arn

@@ -196,6 +196,21 @@ CASES = {
         "does not match the file name",
     ),
     "bad admin arn": (_set("cluster.admins", ["alice"]), "cluster.admins[0]", "not an IAM role"),
+    "ipv6 public cidr": (
+        _set("cluster.public_access_cidrs", ["::/0"]),
+        "cluster.public_access_cidrs[0]",
+        "IPv6 block",
+    ),
+    "ipv4-mapped ipv6 public cidr": (
+        _set("cluster.public_access_cidrs", ["203.0.113.0/24", "::ffff:0.0.0.0/96"]),
+        "cluster.public_access_cidrs[1]",
+        "IPv6 block",
+    ),
+    "bad storage admin arn": (
+        _set("storage.admin_principals", ["bob"]),
+        "storage.admin_principals[0]",
+        "not an IAM role",
+    ),
 }
 
 

@@ -17,6 +17,26 @@ bytes do not match the manifest makes `latest` fall back to the one before.
   multipart uploads above `PART_BYTES`; an S3 object appears whole or not at all.
   `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT_URL_S3`) points it at an S3-compatible
   endpoint such as gpuforge's emulated account.
+
+Shard names come from the manifest, which is data, not code: `read` accepts only
+names matching `SHARD_NAME` (one path segment of letters, digits, `.`, `_`, `-`,
+not starting with a dot, not the manifest), and `FileStore` refuses any key whose
+resolved path (symlinks followed) leaves the checkpoint root. A manifest naming
+`../../etc/passwd`, `/etc/passwd` or a symlink out of the root is a corrupt
+checkpoint: skipped, never read.
+
+What the sha256 manifest does and does not guard against: it detects corruption
+(a torn or truncated upload, bit rot, a writer killed half way), because the
+digests were computed by the writer before the bytes left it. It does not detect
+tampering: whoever can write a shard can write the manifest beside it, with new
+digests. Guarding against that needs a digest the writer of the shards cannot
+forge, for example a manifest signed with a KMS asymmetric key (`kms:Sign` by the
+training role, `kms:Verify` by readers, the key policy letting no one else sign),
+or the manifest's digest kept out of the job's reach (S3 Object Lock in compliance
+mode on the manifest object, so no one rewrites it for the retention period, or the
+digest recorded where the job cannot write). gpuforge's per-team prefixes and
+no-delete training roles narrow who can write, but do not make the manifest
+authentic.
 """
 
 from __future__ import annotations
@@ -39,6 +59,8 @@ RETRY = {"mode": "standard", "max_attempts": 10}
 """botocore's retry config: up to 10 attempts with exponential backoff and jitter."""
 
 _STEP_DIR = re.compile(r"step-(\d{8})")
+SHARD_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+"""A shard name a manifest may give: one path segment, no leading dot (so no `..`)."""
 
 
 class DeleteDenied(Exception):
@@ -81,9 +103,18 @@ class FileStore:
         finally:
             os.close(dir_fd)
 
+    def _inside(self, key: str) -> Path:
+        """The path of `key`, refused unless it resolves (symlinks followed) inside the root."""
+        root = self.root.resolve()
+        path = (self.root / key).resolve()
+        if not path.is_relative_to(root) or path == root:
+            raise CorruptCheckpoint(f"{key} resolves outside the checkpoint root")
+        return path
+
     def get(self, key: str) -> bytes:
+        path = self._inside(key)
         try:
-            return (self.root / key).read_bytes()
+            return path.read_bytes()
         except FileNotFoundError:
             raise CorruptCheckpoint(f"{key} is missing") from None
 
@@ -215,8 +246,15 @@ def read(store: Store, step: int) -> tuple[dict, dict[str, bytes]]:
         manifest = json.loads(store.get(f"{step_dir(step)}/{MANIFEST}"))
     except ValueError as exc:
         raise CorruptCheckpoint(f"{step_dir(step)}/{MANIFEST}: {exc}") from None
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, dict):
+        raise CorruptCheckpoint(f"{step_dir(step)}/{MANIFEST}: no files")
     shards = {}
-    for name, want in manifest["files"].items():
+    for name, want in files.items():
+        if not isinstance(name, str) or not SHARD_NAME.fullmatch(name) or name == MANIFEST:
+            raise CorruptCheckpoint(f"{step_dir(step)}/{MANIFEST}: unsafe shard name {name!r}")
+        if not isinstance(want, dict):
+            raise CorruptCheckpoint(f"{step_dir(step)}/{MANIFEST}: bad entry for {name}")
         data = store.get(f"{step_dir(step)}/{name}")
         if len(data) != want["bytes"] or hashlib.sha256(data).hexdigest() != want["sha256"]:
             raise CorruptCheckpoint(f"{step_dir(step)}/{name} does not match the manifest")

@@ -24,6 +24,8 @@ FSX_CSI_ROLE = "fsx-csi"
 S3_CSI_ROLE = "s3-csi"
 """The CSI drivers' Pod Identity roles (`components.data_drivers`): shorter than
 `TELEMETRY_ROLE`, so they fit wherever the environment's other roles fit."""
+CNI_ROLE = "vpc-cni"
+"""The VPC CNI's own role (the `aws-node` service account, through Pod Identity)."""
 SYSTEM_POOL = "system"
 """The system node group and its launch template."""
 POOL_NODE_GROUP = "ng"
@@ -77,7 +79,7 @@ def environment_resources(environment: str) -> list[NamedResource]:
                       aws_limits.CLUSTER_NAME_MAX),
         *(NamedResource(role, child(base, suffix), True, aws_limits.IAM_ROLE_NAME_MAX)
           for suffix in (CLUSTER_ROLE, NODE_ROLE, TRAINING_ROLE, FLOW_LOGS_ROLE,
-                         AUTOSCALER_ROLE, TELEMETRY_ROLE)),
+                         AUTOSCALER_ROLE, TELEMETRY_ROLE, CNI_ROLE)),
         NamedResource("EKS node group name", child(base, SYSTEM_POOL), True,
                       aws_limits.NODE_GROUP_NAME_MAX),
         NamedResource("launch template name", child(base, SYSTEM_POOL), False,

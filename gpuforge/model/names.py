@@ -223,3 +223,8 @@ def data_volume_name(environment: str, filesystem: str) -> str:
 def data_claim_name(filesystem: str) -> str:
     """The PersistentVolumeClaim (in the training namespace) jobs mount a file system by."""
     return f"data-{filesystem}"
+
+
+DATASETS_BUCKET = "datasets"
+"""The logical name of the bucket jobs read their training data from: an input every job
+shares, so pods never write it (GF-IAM-007), whatever its `training_access` says."""

@@ -228,6 +228,14 @@ class StorageSpec(_Strict):
         description="Shared file systems for training data: FSx for Lustre linked to buckets, "
         "or Mountpoint for S3 (docs/data.md).",
     )
+    admin_principals: list[str] = Field(
+        [],
+        description="IAM role/user ARNs of the environment's account that may read and write "
+        "objects in the buckets from outside the VPC (uploading datasets, `pulumi destroy` "
+        "emptying a bucket). Everyone else reaches the objects only through the VPC's S3 "
+        "endpoint. Bucket settings (policy, versioning, ...) stay with IAM, so the deployer "
+        "never needs to be listed to run `pulumi up`.",
+    )
 
 
 class EncryptionSpec(_Strict):

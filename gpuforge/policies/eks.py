@@ -93,6 +93,24 @@ def endpoint_public_access(cluster: Resource, ctx: RuleContext):
                 f"vpcConfig.publicAccessCidrs: {problem}: list only the CIDRs that need the "
                 "API server, or keep the endpoint private (reach it over a VPN or SSM)"
             )
+        yield from _ipv6_on_ipv4(cluster, cidrs)
+
+
+def _ipv6_on_ipv4(cluster: Resource, cidrs: list) -> Any:
+    """IPv6 blocks on an IPv4 cluster: EKS takes them only for dual-stack IPv6 clusters
+    (VpcConfigRequest, docs.aws.amazon.com/eks/latest/APIReference/API_VpcConfigRequest.html),
+    and an IPv4-mapped block such as `::ffff:0.0.0.0/96` would otherwise hide 0.0.0.0/0."""
+    v6 = [c for c in cidrs if isinstance(c, str) and ":" in c]
+    if not v6:
+        return
+    family = cluster.get("kubernetesNetworkConfig.ipFamily")
+    if family is UNKNOWN:
+        yield UNKNOWN
+    elif str(family).lower() != "ipv6":  # MISSING: EKS's default, ipv4
+        yield (
+            f"vpcConfig.publicAccessCidrs: {', '.join(v6)} is IPv6 on an IPv4 cluster, "
+            "which EKS refuses: list IPv4 ranges"
+        )
 
 
 key_rule(

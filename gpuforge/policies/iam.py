@@ -13,7 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gpuforge.model.names import NO_ACCESS, READ_ONLY, TRAINING_ACCESS_TAG
+from gpuforge.model.names import (
+    BUCKET_TAG,
+    DATASETS_BUCKET,
+    NO_ACCESS,
+    READ_ONLY,
+    READ_WRITE,
+    TRAINING_ACCESS_TAG,
+)
 
 from .context import RuleContext
 from .rule import rule
@@ -152,8 +159,13 @@ def no_inline_admin(res: Resource, ctx: RuleContext):
         resources = statement_list(st, "Resource", partial=True)
         if _names_everything(actions) and _names_everything(resources):
             yield f"{label} allows '*' on '*' (administrator): grant only what the role needs"
-        elif UNKNOWN in (actions, resources):
-            yield UNKNOWN
+        elif _may_name_everything(actions) and _may_name_everything(resources):
+            yield UNKNOWN  # an unknown item (or list) may still be '*'
+
+
+def _may_name_everything(values: Any) -> bool:
+    """A list that holds `*`, an unknown item, or is itself unknown."""
+    return values is UNKNOWN or "*" in values or any(v is UNKNOWN for v in values)
 
 
 @rule(
@@ -363,7 +375,8 @@ def _s3_writes(actions: list) -> list:
 
 @rule(
     "GF-IAM-007",
-    "Ensure roles that pods assume write only to buckets whose training access is read-write",
+    "Ensure roles that pods assume write only to buckets whose training access is read-write, "
+    "and never to the datasets bucket",
     severity="high",
     types=[ROLE],
     stack=True,
@@ -375,12 +388,15 @@ def pod_role_follows_bucket_access(role: Resource, stack: Stack, ctx: RuleContex
             yield UNKNOWN
         return
     access: dict[str, Any] = {}
+    datasets: set[str] = set()
     for bucket in stack.of_type(BUCKET):
         name, tags = bucket.get("bucket"), bucket.get("tags")
         if name is UNKNOWN or tags is UNKNOWN:
             yield UNKNOWN
         elif isinstance(name, str) and isinstance(tags, dict) and TRAINING_ACCESS_TAG in tags:
             access[name] = tags[TRAINING_ACCESS_TAG]
+            if tags.get(BUCKET_TAG) == DATASETS_BUCKET:
+                datasets.add(name)
     for label, st in _pod_role_statements(role, stack):
         if st is UNKNOWN:
             yield UNKNOWN
@@ -403,6 +419,13 @@ def pod_role_follows_bucket_access(role: Resource, stack: Stack, ctx: RuleContex
                     f"{label} lets pods {writes} on {resource}, a bucket tagged "
                     f"{TRAINING_ACCESS_TAG}=read-only: grant only Get/List there, or make the "
                     "bucket read-write in the spec (storage.buckets[].training_access)"
+                )
+            elif mode == READ_WRITE and writes and _bucket_of(resource) in datasets:
+                yield (
+                    f"{label} lets pods {writes} on {resource}, the {DATASETS_BUCKET} bucket: "
+                    "every job reads it, so a job that can write it can poison the others' "
+                    f"training data: make it read-only (storage.buckets[].training_access) and "
+                    "write derived data to the artifacts bucket"
                 )
 
 
@@ -445,4 +468,103 @@ def pod_role_kms_via_service(role: Resource, stack: Stack, ctx: RuleContext):
             yield (
                 f"{label} lets pods call {kms} directly: add Condition StringEquals "
                 "kms:ViaService=s3.<region>.amazonaws.com so the key works only through S3"
+            )
+
+
+# -- the node role and resource-less actions -----------------------------------------------
+
+EC2_SERVICE_PRINCIPAL = "ec2.amazonaws.com"
+CNI_POLICY_SUFFIX = ":policy/AmazonEKS_CNI_Policy"
+
+
+def _trusts_ec2(role: Resource) -> Any:
+    """Whether the role's trust policy lets EC2 instances assume it (a node role)."""
+    doc = parse_policy(role.get("assumeRolePolicy"))
+    if doc is UNKNOWN or doc is None:
+        return UNKNOWN
+    if doc is MISSING:
+        return False
+    for st in statements(doc):
+        if st is UNKNOWN or not isinstance(st, dict):
+            return UNKNOWN
+        principal = st.get("Principal")
+        if st.get("Effect") != "Allow" or not isinstance(principal, dict):
+            continue
+        services = statement_list(principal, "Service", partial=True)
+        if services is UNKNOWN:
+            return UNKNOWN
+        if EC2_SERVICE_PRINCIPAL in services:
+            return True
+    return False
+
+
+@rule(
+    "GF-IAM-009",
+    "Ensure the node role does not carry AmazonEKS_CNI_Policy (the VPC CNI gets it through "
+    "its aws-node service account)",
+    severity="medium",
+    types=[ROLE],
+    stack=True,
+)
+def cni_policy_not_on_node_role(role: Resource, stack: Stack, ctx: RuleContext):
+    """On the node role the CNI's network-interface permissions are every node process's;
+    the EKS guide recommends a separate role for aws-node (docs.aws.amazon.com/eks/latest/
+    userguide/cni-iam-role.html), which the vpc-cni add-on binds through Pod Identity."""
+    trusted = _trusts_ec2(role)
+    if trusted is not True:
+        if trusted is UNKNOWN:
+            yield UNKNOWN
+        return
+    managed = as_list(role.get("managedPolicyArns"))
+    attachments, ref_unknown = stack.children(role, ATTACHMENT, "role", name_prop="name")
+    arns = [] if managed is UNKNOWN else list(managed)
+    arns += [a.get("policyArn") for a in attachments]
+    if any(isinstance(a, str) and a.endswith(CNI_POLICY_SUFFIX) for a in arns):
+        yield (
+            "AmazonEKS_CNI_Policy is attached to the node role: give it to a role for the "
+            "aws-node service account (the vpc-cni add-on's podIdentityAssociations) instead"
+        )
+    elif managed is UNKNOWN or ref_unknown or UNKNOWN in arns:
+        yield UNKNOWN
+
+
+# Actions whose Service Authorization Reference entry has no resource type: a statement
+# can grant them only on Resource "*", and naming an ARN grants nothing
+# (docs.aws.amazon.com/service-authorization/latest/reference/: list_amazoncloudwatchlogs.html
+# for DescribeLogGroups, list_amazonelasticcontainerregistry.html for GetAuthorizationToken,
+# list_awssecuritytokenservice.html for GetCallerIdentity).
+RESOURCELESS_ACTIONS = ("logs:describeloggroups", "ecr:getauthorizationtoken", "sts:getcallerid")
+
+
+@rule(
+    "GF-IAM-010",
+    "Ensure actions that take no resource ARN (logs:DescribeLogGroups, ...) are granted on "
+    "Resource '*'",
+    severity="low",
+    enforcement="advisory",
+    types=POLICY_TYPES,
+)
+def resourceless_actions_on_star(res: Resource, ctx: RuleContext):
+    for label, st in _allow_statements(res):
+        if st is UNKNOWN:
+            yield UNKNOWN
+            continue
+        actions = statement_list(st, "Action", partial=True)
+        resources = statement_list(st, "Resource", partial=True)
+        if actions is UNKNOWN:
+            yield UNKNOWN
+            continue
+        named = [
+            a for a in actions if isinstance(a, str) and a.lower().startswith(RESOURCELESS_ACTIONS)
+        ]
+        if not named:
+            if UNKNOWN in actions:
+                yield UNKNOWN
+            continue
+        if resources is UNKNOWN or UNKNOWN in resources:
+            yield UNKNOWN
+        elif "*" not in resources:
+            yield (
+                f"{label} grants {named} on {resources}, but they take no resource ARN, so "
+                "that grants nothing: move them to a statement with Resource '*'"
             )

@@ -8,7 +8,7 @@ from .context import RuleContext
 from .declarative import key_rule
 from .rule import rule
 from .stack import Resource
-from .values import MISSING, UNKNOWN, as_list, parse_policy, statements
+from .values import MISSING, UNKNOWN, everyone, parse_policy, statement_list, statements
 
 KEY = "aws:kms/key:Key"
 
@@ -41,12 +41,9 @@ key_rule(
 )
 
 
-def _is_wildcard(principal) -> bool:
-    if principal == "*":
-        return True
-    if isinstance(principal, dict):
-        return any(p == "*" for p in as_list(principal.get("AWS", MISSING)))
-    return False
+def _is_wildcard(principal) -> Any:
+    """True, False or UNKNOWN (a Principal or `Principal.AWS` not known yet)."""
+    return everyone(principal)
 
 
 @rule(
@@ -64,13 +61,79 @@ def no_wildcard_principal(key: Resource, ctx: RuleContext):
         yield UNKNOWN
         return
     for i, st in enumerate(statements(doc)):
-        if (
-            isinstance(st, dict)
-            and st.get("Effect") == "Allow"
-            and _is_wildcard(st.get("Principal"))
-        ):
+        if st is UNKNOWN:
+            yield UNKNOWN
+            continue
+        if not isinstance(st, dict) or st.get("Effect") != "Allow":
+            continue
+        wildcard = _is_wildcard(st.get("Principal"))
+        if wildcard is UNKNOWN:
+            yield UNKNOWN
+        elif wildcard:
             sid = st.get("Sid") or f"#{i}"
             yield (
                 f"statement {sid} allows Principal '*': name the account root, roles or "
                 "services instead"
+            )
+
+
+# KMS operations that carry no encryption context: a `kms:EncryptionContext:*` condition on
+# them can never match ("kms:EncryptionContext:context-key" applies to cryptographic
+# operations that take an encryption context, and CreateGrant; docs.aws.amazon.com/kms/
+# latest/developerguide/conditions-kms.html).
+_NO_CONTEXT_PREFIXES = ("kms:describe", "kms:get", "kms:list")
+
+
+def _context_condition(st: dict) -> Any:
+    condition = st.get("Condition", MISSING)
+    if condition is MISSING:
+        return False
+    if condition is UNKNOWN or not isinstance(condition, dict):
+        return UNKNOWN
+    for block in condition.values():
+        if block is UNKNOWN or not isinstance(block, dict):
+            return UNKNOWN
+        if any(str(k).lower().startswith("kms:encryptioncontext") for k in block):
+            return True
+    return False
+
+
+@rule(
+    "GF-KMS-004",
+    "Ensure key policies do not put Describe/Get/List actions under an encryption-context "
+    "condition they can never match",
+    severity="low",
+    enforcement="advisory",
+    types=[KEY],
+)
+def no_context_condition_on_describe(key: Resource, ctx: RuleContext):
+    doc = parse_policy(key.get("policy"))
+    if doc is MISSING:
+        return
+    if doc is UNKNOWN or doc is None:
+        yield UNKNOWN
+        return
+    for i, st in enumerate(statements(doc)):
+        if st is UNKNOWN or not isinstance(st, dict):
+            yield UNKNOWN
+            continue
+        if st.get("Effect") != "Allow":
+            continue
+        actions = statement_list(st, "Action", partial=True)
+        if actions is UNKNOWN:
+            yield UNKNOWN
+            continue
+        never = [
+            a for a in actions if isinstance(a, str) and a.lower().startswith(_NO_CONTEXT_PREFIXES)
+        ]
+        if not never:
+            continue
+        context = _context_condition(st)
+        if context is UNKNOWN:
+            yield UNKNOWN
+        elif context:
+            yield (
+                f"statement {st.get('Sid') or '#' + str(i)} grants {never} under a "
+                "kms:EncryptionContext condition, which those calls never carry: move them to a "
+                "statement of their own (e.g. conditioned on aws:SourceAccount)"
             )

@@ -26,7 +26,16 @@ from .declarative import (
 )
 from .rule import rule
 from .stack import Resource, Stack
-from .values import MISSING, UNKNOWN, as_list, get, parse_policy, statement_list, statements
+from .values import (
+    MISSING,
+    UNKNOWN,
+    as_list,
+    everyone,
+    get,
+    parse_policy,
+    statement_list,
+    statements,
+)
 
 BUCKET = "aws:s3/bucket:Bucket"
 PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
@@ -163,23 +172,37 @@ def denies_insecure_transport(props: Mapping[str, Any]) -> Any:
         return UNKNOWN
     if doc is MISSING:
         return False
+    unknown = False  # a statement that may be the TLS deny once its unknowns resolve
     for st in statements(doc):
+        if st is UNKNOWN:
+            unknown = True
+            continue
         if not isinstance(st, dict) or st.get("Effect") != "Deny":
             continue
-        principal = st.get("Principal")
-        if principal not in ("*", {"AWS": "*"}, {"AWS": ["*"]}):
+        principal = everyone(st.get("Principal"))
+        if principal is False:
             continue
         actions = statement_list(st, "Action", partial=True)
+        if actions is UNKNOWN:
+            unknown = True
+            continue
         if not any(a in ("s3:*", "*") for a in actions):
+            unknown = unknown or UNKNOWN in actions
             continue
         cond = st.get("Condition")
+        if cond is UNKNOWN:
+            unknown = True
+            continue
         if not isinstance(cond, dict):
             continue
         for op in ("Bool", "BoolIfExists"):
             block = cond.get(op)
             if isinstance(block, dict) and _is_false(block.get("aws:SecureTransport")):
+                if principal is UNKNOWN:
+                    unknown = True
+                    break
                 return True
-    return False
+    return UNKNOWN if unknown else False
 
 
 companion_rule(
@@ -319,4 +342,65 @@ def bucket_access_logging(bucket: Resource, stack: Stack, ctx: RuleContext):
     yield (
         "no BucketLogging names this bucket: add one (bucket=<bucket>, targetBucket=<a log "
         "bucket>, targetPrefix='<bucket>/') so every request to its data is recorded"
+    )
+
+
+_PERIMETER_KEYS = ("aws:sourcevpc", "aws:sourcevpce")
+
+
+def _perimeter_deny(st: Any) -> Any:
+    """Is the statement a Deny, to everyone, of object access from outside a VPC or
+    endpoint (`StringNotEquals[IfExists]` on aws:SourceVpc / aws:SourceVpce)?"""
+    if st is UNKNOWN:
+        return UNKNOWN
+    if not isinstance(st, dict) or st.get("Effect") != "Deny":
+        return False
+    condition = st.get("Condition")
+    if condition is UNKNOWN:
+        return UNKNOWN
+    if not isinstance(condition, dict):
+        return False
+    for op, block in condition.items():
+        if not str(op).startswith("StringNotEquals"):
+            continue
+        if block is UNKNOWN:
+            return UNKNOWN
+        if isinstance(block, dict) and any(str(k).lower() in _PERIMETER_KEYS for k in block):
+            return everyone(st.get("Principal"))
+    return False
+
+
+@rule(
+    "GF-S3-015",
+    "Ensure data bucket policies deny object access from outside the VPC's endpoints "
+    "(aws:SourceVpc / aws:SourceVpce), except to named admin principals",
+    severity="medium",
+    enforcement="advisory",
+    types=[BUCKET],
+    stack=True,
+)
+def bucket_network_perimeter(bucket: Resource, stack: Stack, ctx: RuleContext):
+    """Server access log targets are exempt: S3's logging service writes them and auditors
+    read them from anywhere. Advisory: a VPC without an S3 endpoint reaches S3 through NAT,
+    where no request carries aws:SourceVpc, so the perimeter needs `network.endpoints: [s3]`."""
+    target = is_access_log_target(bucket, stack)
+    if target is True:
+        return
+    policies, ref_unknown = stack.children(bucket, POLICY, "bucket", "bucket")
+    verdicts = []
+    for policy in policies:
+        doc = parse_policy(policy.get("policy"))
+        if doc is UNKNOWN or doc is None:
+            verdicts.append(UNKNOWN)
+        elif doc is not MISSING:
+            verdicts += [_perimeter_deny(st) for st in statements(doc)]
+    if True in verdicts:
+        return
+    if UNKNOWN in verdicts or ref_unknown or target is UNKNOWN:
+        yield UNKNOWN
+        return
+    yield (
+        "no bucket policy denies object access from outside the VPC: add a Deny of s3:GetObject*, "
+        "s3:PutObject*, s3:DeleteObject*, s3:ListBucket* with StringNotEqualsIfExists "
+        "aws:SourceVpc=<vpc> (exempting admins with ArnNotLikeIfExists aws:PrincipalArn)"
     )

@@ -166,3 +166,23 @@ def statement_list(statement: Mapping[str, Any], key: str, *, partial: bool = Fa
     if not partial and items is not UNKNOWN and UNKNOWN in items:
         return UNKNOWN
     return items
+
+
+def everyone(principal: Any) -> Any:
+    """Is a statement's Principal everyone (`*` or `{"AWS": "*"}`)? True, False or UNKNOWN.
+
+    UNKNOWN when the Principal, its `AWS` list or an item of it is not known yet (and no
+    known item is `*`): such a principal may turn out to be `*`.
+    """
+    if is_unknown(principal):
+        return UNKNOWN
+    if principal == "*":
+        return True
+    if not isinstance(principal, Mapping):
+        return False
+    aws = as_list(principal.get("AWS", MISSING))
+    if aws is UNKNOWN:
+        return UNKNOWN
+    if "*" in aws:
+        return True
+    return UNKNOWN if any(is_unknown(a) for a in aws) else False

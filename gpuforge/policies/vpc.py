@@ -19,12 +19,13 @@ from __future__ import annotations
 from typing import Any
 
 from gpuforge.model import cidrs as cidr_math
+from gpuforge.model.endpoint_policies import ENDPOINT_POLICY_SERVICES, S3_DATA_PLANE_PREFIXES
 
 from .context import RuleContext
 from .declarative import Parent, companion_rule, empty, expect
 from .rule import rule
 from .stack import Resource, Stack
-from .values import MISSING, UNKNOWN, as_list, get, parse_policy, statements
+from .values import MISSING, UNKNOWN, as_list, get, parse_policy, statement_list, statements
 
 VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -337,3 +338,144 @@ for _id, _port, _what, _title, _ckv in (
         stack=True,
         checkov=[_ckv],
     )(_check)
+
+
+# -- endpoint policies: the data perimeter ------------------------------------------------
+
+_ACCOUNT_KEYS = ("aws:principalaccount", "aws:principalorgid")
+
+
+def _scoped_to_account(st: dict) -> Any:
+    """Does the statement's condition pin the caller to an account or organization
+    (`aws:PrincipalAccount` / `aws:PrincipalOrgID`, or AWS service principals only)?"""
+    condition = st.get("Condition", MISSING)
+    if condition is MISSING:
+        return False
+    if condition is UNKNOWN or not isinstance(condition, dict):
+        return UNKNOWN
+    for op, block in condition.items():
+        if block is UNKNOWN or not isinstance(block, dict):
+            return UNKNOWN
+        if not str(op).startswith(("StringEquals", "Bool", "ArnEquals", "ArnLike", "StringLike")):
+            continue
+        for key, value in block.items():
+            key = str(key).lower()
+            if value is UNKNOWN:
+                return UNKNOWN
+            if key in _ACCOUNT_KEYS or key == "aws:resourceaccount":
+                return True
+            if key == "aws:principalisawsservice" and str(value).lower() == "true":
+                return True
+    return False
+
+
+@rule(
+    "GF-VPC-010",
+    "Ensure interface VPC endpoints have a policy that admits only the account's (or "
+    "organization's) principals",
+    severity="medium",
+    types=[ENDPOINT],
+)
+def interface_endpoint_policy(endpoint: Resource, ctx: RuleContext):
+    """Services without endpoint-policy support (`ENDPOINT_POLICY_SERVICES` lists those that
+    have it) allow full access whatever is written, so they are not judged."""
+    found = _endpoint_service(endpoint)
+    if found is UNKNOWN:
+        yield UNKNOWN
+        return
+    if found is None or found[1] != "Interface" or found[0] not in ENDPOINT_POLICY_SERVICES:
+        return
+    doc = parse_policy(endpoint.get("policy"))
+    if doc is MISSING or endpoint.get("policy") == "":
+        yield (
+            f"this {found[0]} interface endpoint has no policy (AWS then allows every principal "
+            "of any account full access through it): allow only aws:PrincipalAccount=<account>"
+        )
+        return
+    if doc is UNKNOWN or doc is None:
+        yield UNKNOWN
+        return
+    for i, st in enumerate(statements(doc)):
+        if st is UNKNOWN or not isinstance(st, dict):
+            yield UNKNOWN
+            continue
+        if st.get("Effect") != "Allow":
+            continue
+        scoped = _scoped_to_account(st)
+        if scoped is UNKNOWN:
+            yield UNKNOWN
+        elif not scoped and _is_any(st.get("Principal")):
+            yield (
+                f"statement {st.get('Sid') or '#' + str(i)} allows any principal through the "
+                f"{found[0]} endpoint: add Condition StringEquals aws:PrincipalAccount=<account> "
+                "(or aws:PrincipalOrgID)"
+            )
+
+
+def _data_plane(action: Any) -> bool:
+    return isinstance(action, str) and action.lower().startswith(S3_DATA_PLANE_PREFIXES)
+
+
+def _read_only(action: Any) -> bool:
+    return isinstance(action, str) and action.lower().startswith(("s3:get", "s3:list"))
+
+
+@rule(
+    "GF-VPC-011",
+    "Ensure the S3 gateway endpoint allows only object (data-plane) actions, and writes only "
+    "to the account's (or organization's) principals",
+    severity="high",
+    types=[ENDPOINT],
+)
+def s3_gateway_data_plane(endpoint: Resource, ctx: RuleContext):
+    """Bucket configuration (PutBucketPolicy, s3:*) through the endpoint lets a workload in
+    the VPC reopen a bucket; writes by other accounts' principals are the exfiltration path
+    (a foreign bucket, foreign credentials). Reads without the account condition pass: ECR's
+    layer URLs are signed by ECR, and AWS's package mirrors are read anonymously."""
+    found = _endpoint_service(endpoint)
+    if found is UNKNOWN:
+        yield UNKNOWN
+        return
+    if found is None or found != ("s3", "Gateway"):
+        return
+    doc = parse_policy(endpoint.get("policy"))
+    if doc is MISSING:
+        return  # no policy at all: GF-VPC-008's finding
+    if doc is UNKNOWN or doc is None:
+        yield UNKNOWN
+        return
+    for i, st in enumerate(statements(doc)):
+        if st is UNKNOWN or not isinstance(st, dict):
+            yield UNKNOWN
+            continue
+        if st.get("Effect") != "Allow":
+            continue
+        sid = st.get("Sid") or f"#{i}"
+        actions = statement_list(st, "Action", partial=True)
+        if actions is UNKNOWN or "NotAction" in st:
+            yield (
+                UNKNOWN
+                if actions is UNKNOWN
+                else (f"statement {sid} uses NotAction: list the object actions it allows")
+            )
+            continue
+        config = [a for a in actions if a is not UNKNOWN and not _data_plane(a)]
+        if config:
+            yield (
+                f"statement {sid} allows {config} through the S3 endpoint: allow only object "
+                "actions (GetObject, PutObject, ListBucket, ...), never bucket configuration"
+            )
+            continue
+        if UNKNOWN in actions:
+            yield UNKNOWN
+            continue
+        if all(_read_only(a) for a in actions):
+            continue
+        scoped = _scoped_to_account(st)
+        if scoped is UNKNOWN:
+            yield UNKNOWN
+        elif not scoped:
+            yield (
+                f"statement {sid} lets any account's principals write through the S3 endpoint: "
+                "add Condition StringEquals aws:PrincipalAccount=<account> (or aws:PrincipalOrgID)"
+            )

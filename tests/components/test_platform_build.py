@@ -154,8 +154,23 @@ def test_endpoints_default_sg_and_flow_logs(env):
     role_policy = json.loads(
         b.named(T["role_policy"], f"gpuforge-{env}-flow-logs").inputs["policy"]
     )
-    for statement in role_policy["Statement"]:
-        assert all(res.startswith("arn:aws:cloudwatch:") for res in statement["Resource"])
+    by_sid = {st["Sid"]: st for st in role_policy["Statement"]}
+    assert set(by_sid) == {"WriteFlowLogs", "ListLogGroups"}
+    write = by_sid["WriteFlowLogs"]
+    assert all(res.startswith("arn:aws:cloudwatch:") for res in write["Resource"])
+    assert "logs:DescribeLogGroups" not in write["Action"]
+    # DescribeLogGroups takes no resource ARN (Service Authorization Reference): `*` only
+    assert by_sid["ListLogGroups"]["Action"] == "logs:DescribeLogGroups"
+    assert by_sid["ListLogGroups"]["Resource"] == "*"
+    # interface endpoints: this account's principals and AWS services, never full access
+    for name, ep in endpoints.items():
+        policy = json.loads(ep["policy"]) if ep.get("policy") else None
+        if name == "s3":
+            first = policy["Statement"][0]
+            assert first["Condition"] == {"StringEquals": {"aws:PrincipalAccount": "123456789012"}}
+            assert "s3:*" not in first["Action"] and "s3:PutBucketPolicy" not in first["Action"]
+        elif name != "eks-auth":
+            assert all(st.get("Condition") for st in policy["Statement"]), name
 
 
 def test_keys_rotate_with_windows_and_no_wildcard_principal(env):
@@ -182,6 +197,9 @@ def test_keys_rotate_with_windows_and_no_wildcard_principal(env):
     service = [s for s in logs["Statement"] if "Service" in s["Principal"]]
     assert service[0]["Principal"]["Service"] == f"logs.{spec.region}.amazonaws.com"
     assert "kms:EncryptionContext:aws:logs:arn" in service[0]["Condition"]["ArnLike"]
+    assert not any(a.startswith("kms:Describe") for a in service[0]["Action"])
+    assert service[1]["Action"] == "kms:DescribeKey"
+    assert service[1]["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
     aliases = {a.inputs["name"] for a in b.of(T["alias"])}
     assert aliases == {f"alias/gpuforge-{env}-{p}" for p in ("secrets", "storage", "logs", "ebs")}
     # the EBS key: what AWS documents for the Auto Scaling service-linked role, no more
@@ -239,8 +257,20 @@ def test_every_bucket_gets_its_five_companions(env):
         assert by_id["expire-noncurrent-versions"]["noncurrentVersionExpiration"] == {
             "noncurrentDays": bucket_spec.noncurrent_expiration_days
         }
-        deny = json.loads(pol["policy"])["Statement"][0]
+        by_sid = {st["Sid"]: st for st in json.loads(pol["policy"])["Statement"]}
+        deny = by_sid["DenyInsecureTransport"]
         assert deny["Effect"] == "Deny" and deny["Action"] == "s3:*"
+        # the data perimeter: objects only through the VPC's endpoints, bar named admins
+        perimeter = by_sid["DenyObjectsOutsideVpc"]
+        assert perimeter["Effect"] == "Deny" and perimeter["Principal"] == "*"
+        assert perimeter["Condition"]["StringNotEqualsIfExists"] == {
+            "aws:SourceVpc": b.of(T["vpc"])[0].id
+        }
+        exempt = perimeter["Condition"]["ArnNotLikeIfExists"]["aws:PrincipalArn"]
+        assert [*spec.storage.admin_principals] == exempt[:-1]
+        assert exempt[-1].endswith(":role/aws-service-role/*")
+        assert not any(a.startswith("s3:PutBucket") or a == "s3:*" for a in perimeter["Action"])
+        assert set(by_sid) == {"DenyInsecureTransport", "DenyObjectsOutsideVpc"}
         assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
         arn = f"arn:aws:s3:::{bucket.inputs['bucket']}"
         assert deny["Resource"] == [arn, f"{arn}/*"]
@@ -349,8 +379,17 @@ def test_roles_are_scoped(env):
     assert attached[f"gpuforge-{env}-node"] == {
         "AmazonEKSWorkerNodePolicy",
         "AmazonEC2ContainerRegistryReadOnly",
-        "AmazonEKS_CNI_Policy",
     }
+    # the CNI policy is aws-node's alone, through the vpc-cni add-on's Pod Identity association
+    assert attached[f"gpuforge-{env}-vpc-cni"] == {"AmazonEKS_CNI_Policy"}
+    cni_trust = json.loads(b.named(T["role"], f"gpuforge-{env}-vpc-cni").inputs["assumeRolePolicy"])
+    tags = cni_trust["Statement"][0]["Condition"]["StringEquals"]
+    assert tags["aws:RequestTag/kubernetes-namespace"] == "kube-system"
+    assert tags["aws:RequestTag/kubernetes-service-account"] == "aws-node"
+    (cni,) = [a.inputs for a in b.of(T["addon"]) if a.inputs["addonName"] == "vpc-cni"]
+    (association,) = cni["podIdentityAssociations"]
+    assert association["serviceAccount"] == "aws-node"
+    assert f"gpuforge-{env}-vpc-cni" in association["roleArn"]
     training = b.named(T["role"], f"gpuforge-{env}-training").inputs
     trust = json.loads(training["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "pods.eks.amazonaws.com"}
@@ -371,6 +410,10 @@ def test_roles_are_scoped(env):
                 continue
             resources = statement["Resource"]
             resources = resources if isinstance(resources, list) else [resources]
+            # The flow-log role lists log groups (an action with no resource type), nothing else
+            if r.name == f"gpuforge-{env}-flow-logs":
+                assert statement["Action"] == "logs:DescribeLogGroups"
+                continue
             # Only cluster-autoscaler's role: describe calls (which take no resource-level
             # scope), and writes on this account's groups that carry this cluster's tag.
             assert r.name == f"gpuforge-{env}-cluster-autoscaler-scaling", r.name
@@ -604,3 +647,20 @@ def test_written_access_modes_shape_the_training_policy():
     assert not b.of(T["role_policy"]) or all(
         not r.name.endswith("-training-data") for r in b.of(T["role_policy"])
     )
+
+
+def test_container_insights_log_groups_are_the_platforms(env):
+    """The four groups the add-on writes exist before it, encrypted, with a retention."""
+    spec, b = built(env)
+    groups = {
+        g.inputs["name"]: g.inputs
+        for g in b.of(T["log_group"])
+        if g.inputs["name"].startswith("/aws/containerinsights/")
+    }
+    assert set(groups) == {
+        f"/aws/containerinsights/{spec.cluster_name}/{kind}"
+        for kind in ("application", "dataplane", "host", "performance")
+    }
+    for group in groups.values():
+        assert group["kmsKeyId"].endswith(f"gpuforge-{env}-logs")
+        assert group["retentionInDays"] == spec.cluster.log_retention_days

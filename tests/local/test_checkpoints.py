@@ -99,3 +99,58 @@ def test_s3_access_denied_on_delete_is_delete_denied(ckpt):
         stub.add_client_error("delete_object", service_error_code="AccessDenied")
         with pytest.raises(ckpt.DeleteDenied, match="s3://b/team-a/job/step-00000001/x"):
             store.delete("step-00000001/x")
+
+
+def _forge(ckpt, store, step: int, files: dict) -> None:
+    """A manifest written by someone else, naming `files`."""
+    manifest = {"format": ckpt.FORMAT, "step": step, "files": files}
+    store.put(f"{ckpt.step_dir(step)}/{ckpt.MANIFEST}", json.dumps(manifest).encode())
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../../secret", "../step-00000010/model.pt", "/etc/passwd", "sub/model.pt", ".hidden", ""],
+)
+def test_a_manifest_naming_a_shard_outside_its_directory_is_never_read(ckpt, tmp_path, name):
+    outside = tmp_path / "secret"
+    outside.write_bytes(b"not a checkpoint")
+    store = ckpt.FileStore(tmp_path / "ckpt")
+    ckpt.save(store, 10, {"model.pt": b"ten"})
+    digest = {"bytes": 16, "sha256": __import__("hashlib").sha256(b"not a checkpoint").hexdigest()}
+    _forge(ckpt, store, 20, {name: digest})
+    with pytest.raises(ckpt.CorruptCheckpoint, match="unsafe shard name"):
+        ckpt.read(store, 20)
+    warnings = []
+    assert ckpt.latest(store, warn=warnings.append) == 10
+    assert "unsafe shard name" in warnings[0]
+
+
+def test_a_symlinked_shard_that_leaves_the_root_is_refused(ckpt, tmp_path):
+    outside = tmp_path / "secret"
+    outside.write_bytes(b"ten")
+    store = ckpt.FileStore(tmp_path / "ckpt")
+    ckpt.save(store, 10, {"model.pt": b"ten"})
+    shard = tmp_path / "ckpt" / ckpt.step_dir(10) / "model.pt"
+    shard.unlink()
+    shard.symlink_to(outside)  # same bytes as the manifest says: only the path gives it away
+    with pytest.raises(ckpt.CorruptCheckpoint, match="outside the checkpoint root"):
+        ckpt.read(store, 10)
+    assert ckpt.latest(store, warn=lambda _: None) is None
+
+
+def test_a_symlink_inside_the_root_still_reads(ckpt, tmp_path):
+    store = ckpt.FileStore(tmp_path / "ckpt")
+    ckpt.save(store, 10, {"model.pt": b"ten"})
+    ckpt.save(store, 20, {"model.pt": b"ten"})
+    shard = tmp_path / "ckpt" / ckpt.step_dir(20) / "model.pt"
+    shard.unlink()
+    shard.symlink_to(tmp_path / "ckpt" / ckpt.step_dir(10) / "model.pt")
+    assert ckpt.read(store, 20)[1] == {"model.pt": b"ten"}
+
+
+def test_the_store_refuses_keys_outside_the_root(ckpt, tmp_path):
+    store = ckpt.FileStore(tmp_path / "ckpt")
+    (tmp_path / "secret").write_bytes(b"x")
+    for key in ("../secret", str(tmp_path / "secret")):
+        with pytest.raises(ckpt.CorruptCheckpoint, match="outside the checkpoint root"):
+            store.get(key)

@@ -36,13 +36,24 @@ def check_cluster(spec: EnvironmentSpec) -> None:
 def _check_endpoint_access(cluster: ClusterSpec) -> None:
     for i, cidr in enumerate(cluster.public_access_cidrs):
         try:
-            ipaddress.ip_network(cidr, strict=True)
+            network = ipaddress.ip_network(cidr, strict=True)
         except ValueError as exc:
             raise SpecError(
                 f"cluster.public_access_cidrs[{i}]",
                 f"{cidr!r} is not a valid CIDR: {exc}",
                 "e.g. 203.0.113.0/24",
             ) from None
+        # gpuforge's clusters are IPv4 (no ipFamily is sent), and EKS takes IPv6 blocks in
+        # publicAccessCidrs only for dual-stack IPv6 clusters ("The default value is 0.0.0.0/0
+        # and additionally ::/0 for dual-stack IPv6 clusters", VpcConfigRequest,
+        # docs.aws.amazon.com/eks/latest/APIReference/API_VpcConfigRequest.html). An
+        # IPv4-mapped block (::ffff:0.0.0.0/96) is IPv6 too, and would hide 0.0.0.0/0.
+        if network.version == 6:
+            raise SpecError(
+                f"cluster.public_access_cidrs[{i}]",
+                f"{cidr!r} is an IPv6 block, which EKS refuses for an IPv4 cluster",
+                "write the IPv4 ranges, e.g. 203.0.113.0/24",
+            )
     if cluster.public_endpoint and not cluster.public_access_cidrs:
         raise SpecError(
             "cluster.public_access_cidrs",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gpuforge.model import aws_limits, names
 from gpuforge.model.checks._common import check_unique
+from gpuforge.model.checks.cluster import check_principal
 from gpuforge.model.errors import SpecError
 from gpuforge.model.k8s_syntax import dns1123_label_problem
 from gpuforge.model.spec import EnvironmentSpec
@@ -35,6 +36,15 @@ def check_storage(spec: EnvironmentSpec) -> None:
                 f"S3 allows {aws_limits.BUCKET_NAME_MAX}: shorten the bucket or environment name",
             )
     check_unique("storage.buckets", [b.name for b in spec.storage.buckets], "bucket")
+    for i, arn in enumerate(spec.storage.admin_principals):
+        path = f"storage.admin_principals[{i}]"
+        account = check_principal(path, arn)
+        if spec.account_id is not None and account != spec.account_id:
+            raise SpecError(
+                path,
+                f"{arn} is in account {account}, not the environment's account {spec.account_id}",
+                "give a role of the environment's account",
+            )
 
 
 def check_encryption(spec: EnvironmentSpec) -> None:
