@@ -27,8 +27,9 @@ from gpuforge.model import pools, teams
 from gpuforge.model.errors import SpecError
 from gpuforge.model.spec import EnvironmentSpec, GpuPoolSpec
 
-LOCAL_IMAGE = "local"
-"""The job's image field for `--local` runs, which run here and pull nothing."""
+LOCAL_IMAGE = "local:this-machine"
+"""The job's image field for `--local` runs, which run here and pull nothing (a tag, so the
+spec's refusal of moving tags does not apply to an image never pulled)."""
 TIMEOUT = "30m"
 PROGRAM = "burnin.py"
 PROGRAM_DIR = "/opt/gpuforge-burnin"

@@ -24,6 +24,9 @@ from gpuforge.jobs.spec import JobSpec
 from gpuforge.model.loader import load_env
 from tests.conftest import ROOT
 
+TRAINING_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/training/gpuforge-trainer:2026.12.1"
+"""The burn-in runs the training image (`validate-pool --image`)."""
+
 PINNED = {
     "pod-security.kubernetes.io/enforce": "restricted",
     "pod-security.kubernetes.io/enforce-version": "v1.35",
@@ -65,7 +68,7 @@ def rendered_pods() -> list[tuple[str, dict]]:
         for m in backends.render(check_fit(job, spec)):
             out += [(backend, t) for t in _pod_templates(m)]
     pool = burnin_job.pool_of(spec, "h100")
-    burnin = burnin_job.burnin_job(spec, pool, nodes=1)
+    burnin = burnin_job.burnin_job(spec, pool, nodes=1, image=TRAINING_IMAGE)
     for m in burnin_job.render(check_fit(burnin, spec)):
         out += [("burn-in", t) for t in _pod_templates(m)]
     return out

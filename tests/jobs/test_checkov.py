@@ -30,6 +30,9 @@ from gpuforge.jobs.spec import load_job
 from gpuforge.model import names, network_policy, training_namespace, training_runtimes
 from tests.jobs.conftest import EXAMPLE_ENVS, EXAMPLES, env_spec, offering
 
+TRAINING_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/training/gpuforge-trainer:2026.12.1"
+"""The burn-in runs the training image (`validate-pool --image`)."""
+
 REQUIRED = {
     "CKV_K8S_22",  # read-only root file system
     "CKV_K8S_23",  # no root containers
@@ -137,7 +140,7 @@ def rendered() -> dict[str, list[dict]]:
             out[f"{Path(example).stem}-{backend}.yaml"] = [_pin_images(o) for o in objs]
     env = env_spec("prod")
     pool = burnin_job.pool_of(env, "h100")
-    fit = check_fit(burnin_job.burnin_job(env, pool, nodes=2), env)
+    fit = check_fit(burnin_job.burnin_job(env, pool, nodes=2, image=TRAINING_IMAGE), env)
     out["burnin.yaml"] = [_pin_images(o) for o in burnin_job.render(fit)]
     ns = env.training.namespace
     out["namespace.yaml"] = [

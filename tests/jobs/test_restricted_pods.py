@@ -14,6 +14,9 @@ from gpuforge.jobs.spec import JobSpec
 from gpuforge.model import training_runtimes
 from tests.jobs.conftest import env_spec, offering
 
+TRAINING_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/training/gpuforge-trainer:2026.12.1"
+"""The burn-in runs the training image (`validate-pool --image`)."""
+
 CACHE_VARS = {
     "XDG_CACHE_HOME", "TORCH_HOME", "TORCHINDUCTOR_CACHE_DIR", "TRITON_CACHE_DIR",
     "TORCH_EXTENSIONS_DIR", "CUDA_CACHE_PATH", "HOME",
@@ -45,7 +48,7 @@ def pod_specs(backend: str) -> list[dict]:
 
 def burnin_specs() -> list[dict]:
     env = env_spec("prod")
-    job = burnin_job.burnin_job(env, burnin_job.pool_of(env, "h100"), nodes=1)
+    job = burnin_job.burnin_job(env, burnin_job.pool_of(env, "h100"), nodes=1, image=TRAINING_IMAGE)
     return [
         m["spec"]["template"]["spec"]
         for m in burnin_job.render(check_fit(job, env))
