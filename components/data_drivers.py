@@ -63,16 +63,17 @@ class DataDrivers(pulumi.ComponentResource):
         spec = args.spec
         self.addons = {}
         if args.filesystem_arns:
-            arns = list(args.filesystem_arns.values())
-            policy = pulumi.Output.all(*arns).apply(
-                lambda v: _aws.policy_json(
-                    {
-                        "Sid": "DescribeOwnFileSystems",
-                        "Effect": "Allow",
-                        "Action": ["fsx:DescribeFileSystems"],
-                        "Resource": list(v),
-                    }
-                )
+            # fsx:DescribeFileSystems takes no resource ARN (the Service Authorization
+            # Reference lists no resource type for it; parliament's RESOURCE_MISMATCH), so
+            # it is granted on "*", as the driver's own example policy does; it reads
+            # metadata only.
+            policy = _aws.policy_json(
+                {
+                    "Sid": "DescribeFileSystems",
+                    "Effect": "Allow",
+                    "Action": ["fsx:DescribeFileSystems"],
+                    "Resource": "*",
+                }
             )
             self._driver(name, args, FSX_ADDON, FSX_SERVICE_ACCOUNT, rn.FSX_CSI_ROLE, policy)
         mounts = fsf.s3_mounts(spec)

@@ -414,6 +414,10 @@ def test_roles_are_scoped(env):
             if r.name == f"gpuforge-{env}-flow-logs":
                 assert statement["Action"] == "logs:DescribeLogGroups"
                 continue
+            # The FSx CSI driver's role describes file systems (no resource type), nothing else
+            if r.name == f"gpuforge-{env}-fsx-csi":
+                assert statement["Action"] == ["fsx:DescribeFileSystems"]
+                continue
             # Only cluster-autoscaler's role: describe calls (which take no resource-level
             # scope), and writes on this account's groups that carry this cluster's tag.
             assert r.name == f"gpuforge-{env}-cluster-autoscaler-scaling", r.name
