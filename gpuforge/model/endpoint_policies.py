@@ -6,6 +6,8 @@ interface endpoint of these services to one. Pure: no pulumi.
 
 from __future__ import annotations
 
+from gpuforge.model.spec import ENDPOINTS
+
 # Interface endpoints whose service documents VPC endpoint policies (each service's own
 # PrivateLink page has "endpoint policy" examples; the VPC guide says a service without
 # support allows full access whatever the policy, "Control access to VPC endpoints using
@@ -30,17 +32,10 @@ from __future__ import annotations
 # Not here: eks-auth. Its PrivateLink page documents no endpoint policy and the Pod
 # Identity agent is its only caller; it gets none (AWS's default, full access), and
 # GF-VPC-010 names it as a service that does not support one rather than failing it.
-ENDPOINT_POLICY_SERVICES = (
-    "ecr.api",
-    "ecr.dkr",
-    "sts",
-    "logs",
-    "ec2",
-    "elasticloadbalancing",
-    "autoscaling",
-    "ssm",
-    "eks",
-)
+WITHOUT_ENDPOINT_POLICY = ("s3", "eks-auth")
+"""s3 is a gateway endpoint (its policy is `S3_DATA_PLANE_PREFIXES`'); eks-auth, above."""
+ENDPOINT_POLICY_SERVICES = tuple(e for e in ENDPOINTS if e not in WITHOUT_ENDPOINT_POLICY)
+"""Every interface endpoint the spec offers (`spec.ENDPOINTS`) but eks-auth."""
 
 S3_DATA_PLANE_PREFIXES = (
     "s3:getobject",

@@ -8,7 +8,15 @@ from .context import RuleContext
 from .declarative import key_rule
 from .rule import rule
 from .stack import Resource
-from .values import MISSING, UNKNOWN, everyone, parse_policy, statement_list, statements
+from .values import (
+    MISSING,
+    UNKNOWN,
+    allow_statements,
+    everyone,
+    parse_policy,
+    statement_list,
+    statements,
+)
 
 KEY = "aws:kms/key:Key"
 
@@ -110,14 +118,9 @@ def no_context_condition_on_describe(key: Resource, ctx: RuleContext):
     doc = parse_policy(key.get("policy"))
     if doc is MISSING:
         return
-    if doc is UNKNOWN or doc is None:
-        yield UNKNOWN
-        return
-    for i, st in enumerate(statements(doc)):
-        if st is UNKNOWN or not isinstance(st, dict):
+    for i, st in allow_statements(doc):
+        if st is UNKNOWN:
             yield UNKNOWN
-            continue
-        if st.get("Effect") != "Allow":
             continue
         actions = statement_list(st, "Action", partial=True)
         if actions is UNKNOWN:

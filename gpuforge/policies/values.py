@@ -9,7 +9,7 @@ key paths, lists and policy documents out of them. Nothing here imports pulumi.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 
@@ -153,6 +153,22 @@ def statements(doc: Mapping[str, Any]) -> list[Any]:
         return []
     found = as_list(doc.get("Statement", MISSING))
     return [UNKNOWN] if found is UNKNOWN else found
+
+
+def allow_statements(doc: Any) -> Iterator[tuple[int, Any]]:
+    """(index, statement) for each Allow statement of a parsed policy document, and
+    (index, UNKNOWN) for a document or statement that is not known or not valid.
+    A MISSING document has none."""
+    if doc is MISSING:
+        return
+    if doc is UNKNOWN or doc is None:
+        yield -1, UNKNOWN
+        return
+    for i, st in enumerate(statements(doc)):
+        if st is UNKNOWN or not isinstance(st, dict):
+            yield i, UNKNOWN
+        elif st.get("Effect") == "Allow":
+            yield i, st
 
 
 def statement_list(statement: Mapping[str, Any], key: str, *, partial: bool = False) -> Any:

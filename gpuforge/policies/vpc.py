@@ -25,7 +25,16 @@ from .context import RuleContext
 from .declarative import Parent, companion_rule, empty, expect
 from .rule import rule
 from .stack import Resource, Stack
-from .values import MISSING, UNKNOWN, as_list, get, parse_policy, statement_list, statements
+from .values import (
+    MISSING,
+    UNKNOWN,
+    allow_statements,
+    as_list,
+    get,
+    parse_policy,
+    statement_list,
+    statements,
+)
 
 VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -392,14 +401,9 @@ def interface_endpoint_policy(endpoint: Resource, ctx: RuleContext):
             "of any account full access through it): allow only aws:PrincipalAccount=<account>"
         )
         return
-    if doc is UNKNOWN or doc is None:
-        yield UNKNOWN
-        return
-    for i, st in enumerate(statements(doc)):
-        if st is UNKNOWN or not isinstance(st, dict):
+    for i, st in allow_statements(doc):
+        if st is UNKNOWN:
             yield UNKNOWN
-            continue
-        if st.get("Effect") != "Allow":
             continue
         scoped = _scoped_to_account(st)
         if scoped is UNKNOWN:
@@ -441,14 +445,9 @@ def s3_gateway_data_plane(endpoint: Resource, ctx: RuleContext):
     doc = parse_policy(endpoint.get("policy"))
     if doc is MISSING:
         return  # no policy at all: GF-VPC-008's finding
-    if doc is UNKNOWN or doc is None:
-        yield UNKNOWN
-        return
-    for i, st in enumerate(statements(doc)):
-        if st is UNKNOWN or not isinstance(st, dict):
+    for i, st in allow_statements(doc):
+        if st is UNKNOWN:
             yield UNKNOWN
-            continue
-        if st.get("Effect") != "Allow":
             continue
         sid = st.get("Sid") or f"#{i}"
         actions = statement_list(st, "Action", partial=True)
