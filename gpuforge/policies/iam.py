@@ -191,8 +191,9 @@ POD_SERVICE_PRINCIPAL = "pods.eks.amazonaws.com"
 BROAD_S3_MANAGED = (":policy/AmazonS3FullAccess", ":policy/AmazonS3ReadOnlyAccess")
 
 
-def _trusts_pods(role: Resource) -> Any:
-    """Whether the role's trust policy lets pods assume it (Pod Identity or IRSA)."""
+def _trusts(role: Resource, admits) -> Any:
+    """Whether the role's trust policy has an Allow statement whose principal mapping
+    `admits` (True, False or UNKNOWN); UNKNOWN where the policy cannot be read."""
     doc = parse_policy(role.get("assumeRolePolicy"))
     if doc is UNKNOWN or doc is None:
         return UNKNOWN
@@ -202,17 +203,27 @@ def _trusts_pods(role: Resource) -> Any:
         if st is UNKNOWN or not isinstance(st, dict):
             return UNKNOWN
         principal = st.get("Principal")
-        if not isinstance(principal, dict) or st.get("Effect") != "Allow":
+        if st.get("Effect") != "Allow" or not isinstance(principal, dict):
             continue
-        services = statement_list(principal, "Service", partial=True)
-        federated = statement_list(principal, "Federated", partial=True)
-        if UNKNOWN in (services, federated):
-            return UNKNOWN
-        if POD_SERVICE_PRINCIPAL in services or any(
-            isinstance(f, str) and ":oidc-provider/" in f for f in federated
-        ):
-            return True
+        found = admits(principal)
+        if found is UNKNOWN or found:
+            return found
     return False
+
+
+def _pods_principal(principal: dict) -> Any:
+    services = statement_list(principal, "Service", partial=True)
+    federated = statement_list(principal, "Federated", partial=True)
+    if UNKNOWN in (services, federated):
+        return UNKNOWN
+    return POD_SERVICE_PRINCIPAL in services or any(
+        isinstance(f, str) and ":oidc-provider/" in f for f in federated
+    )
+
+
+def _trusts_pods(role: Resource) -> Any:
+    """Whether the role's trust policy lets pods assume it (Pod Identity or IRSA)."""
+    return _trusts(role, _pods_principal)
 
 
 def _any_bucket(resource: Any) -> bool:
@@ -477,25 +488,14 @@ EC2_SERVICE_PRINCIPAL = "ec2.amazonaws.com"
 CNI_POLICY_SUFFIX = ":policy/AmazonEKS_CNI_Policy"
 
 
+def _ec2_principal(principal: dict) -> Any:
+    services = statement_list(principal, "Service", partial=True)
+    return UNKNOWN if services is UNKNOWN else EC2_SERVICE_PRINCIPAL in services
+
+
 def _trusts_ec2(role: Resource) -> Any:
     """Whether the role's trust policy lets EC2 instances assume it (a node role)."""
-    doc = parse_policy(role.get("assumeRolePolicy"))
-    if doc is UNKNOWN or doc is None:
-        return UNKNOWN
-    if doc is MISSING:
-        return False
-    for st in statements(doc):
-        if st is UNKNOWN or not isinstance(st, dict):
-            return UNKNOWN
-        principal = st.get("Principal")
-        if st.get("Effect") != "Allow" or not isinstance(principal, dict):
-            continue
-        services = statement_list(principal, "Service", partial=True)
-        if services is UNKNOWN:
-            return UNKNOWN
-        if EC2_SERVICE_PRINCIPAL in services:
-            return True
-    return False
+    return _trusts(role, _ec2_principal)
 
 
 @rule(
