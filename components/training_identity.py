@@ -26,6 +26,7 @@ from gpuforge.model.grants import (
     LIST_BUCKET_ACTIONS,
     READ_OBJECT_ACTIONS,
     WRITE_OBJECT_ACTIONS,
+    storage_key_statement,
 )
 from gpuforge.model.names import TRAINING_SERVICE_ACCOUNT
 
@@ -107,15 +108,5 @@ def training_statements(
             }
         )
     if every:
-        statements.append(
-            {
-                "Sid": "UseStorageKeyThroughS3",
-                "Effect": "Allow",
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey"]
-                if write_bucket_arns
-                else ["kms:Decrypt"],
-                "Resource": key_arn,
-                "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
-            }
-        )
+        statements.append(storage_key_statement(key_arn, region, writes=bool(write_bucket_arns)))
     return statements

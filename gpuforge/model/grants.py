@@ -44,3 +44,16 @@ def read_only_buckets(spec: EnvironmentSpec) -> list[str]:
 def readable_buckets(spec: EnvironmentSpec) -> list[str]:
     """The logical names of the buckets training pods may read (read-only or read-write)."""
     return [name for name, mode in training_access(spec).items() if mode != NO_ACCESS]
+
+
+def storage_key_statement(key_arn, region: str, *, writes: bool) -> dict:
+    """The statement that lets a role use the storage key, only through S3 in `region`:
+    Decrypt to read, plus GenerateDataKey when it writes. One shape for the training role
+    and every team role."""
+    return {
+        "Sid": "UseStorageKeyThroughS3",
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey"] if writes else ["kms:Decrypt"],
+        "Resource": key_arn,
+        "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
+    }

@@ -28,7 +28,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gpuforge.model.grants import LIST_BUCKET_ACTIONS, READ_OBJECT_ACTIONS, read_only_buckets
+from gpuforge.model.grants import (
+    LIST_BUCKET_ACTIONS,
+    READ_OBJECT_ACTIONS,
+    read_only_buckets,
+    storage_key_statement,
+)
 from gpuforge.model.grants import writable_buckets as writable
 from gpuforge.model.spec import EnvironmentSpec
 from gpuforge.model.team_spec import TeamSpec
@@ -90,17 +95,7 @@ def team_statements(
             },
         ]
     if statements:
-        statements.append(
-            {
-                "Sid": "UseStorageKeyThroughS3",
-                "Effect": "Allow",
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey"]
-                if prefix_bucket_arns
-                else ["kms:Decrypt"],
-                "Resource": key_arn,
-                "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
-            }
-        )
+        statements.append(storage_key_statement(key_arn, region, writes=bool(prefix_bucket_arns)))
     return statements
 
 
