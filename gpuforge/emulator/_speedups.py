@@ -1,4 +1,6 @@
-"""Three cold-start shortcuts, active while an emulated account is open.
+"""Shortcuts through botocore and moto, active while an emulated account is open.
+
+Each gives the same answer as the code it replaces, with less work.
 
 1. Process-wide cache of botocore's endpoint data (and EC2's service model).
 
@@ -31,11 +33,23 @@ open, so one listing per search path serves every loader.
 1.5 MB among them: about 0.4 s. orjson gives the same keys, values and order in plain
 dicts (ordered since Python 3.7), in about a quarter of the time.
 
-``install``/``uninstall`` are reference-counted and undo all five.
+6. A bisection for moto's query-protocol parser. For every structure in an operation's
+input shape, moto's ``QueryParser`` asks whether any request parameter starts with the
+structure's prefix by scanning them all: quadratic in a LaunchTemplateData's members and
+parameters, about 15% of a 32-pool plan's per-resource cost (issue 23, py-spy). The
+parameter names are sorted once per request and each question is one bisection.
+
+7. Direct tag reads for moto's EC2 resources. Serialising any tagged EC2 resource reads
+its tags through ``describe_tags`` with a ``resource-id`` filter, which matches every
+tagged resource of the region against a regex: quadratic in a plan's subnets, launch
+templates and security groups. The resource's own tags are read directly instead.
+
+``install``/``uninstall`` are reference-counted and undo them all.
 """
 
 from __future__ import annotations
 
+import bisect
 import importlib
 import sys
 import threading
@@ -84,6 +98,8 @@ class _LazyPrivateKey:
 _MOTO_LOAD_RESOURCE = ("moto.utilities.utils", "load_resource")
 _MOTO_METHOD_NAMES = ("moto.core.responses", "method_names_from_class")
 _method_names: dict[Any, list[str]] = {}
+_MOTO_QUERY_PREFIX = ("moto.core.parse", "QueryParser._gonna_recurse")
+_MOTO_EC2_TAGS = ("moto.ec2.models.core", "TaggedEC2Resource.get_tags")
 _KMS_KEYGEN = ("moto.kms.models", "generate_private_key")
 _EKS_SESSION = ("moto.eks.utils", "Session")
 
@@ -129,6 +145,13 @@ def install() -> None:
     # moto lists a response class's methods (inspect.getmembers) on every request to
     # find the action's handler; the methods of a class do not change while it serves.
     _patch_once(_MOTO_METHOD_NAMES, _cached_method_names)
+    # moto's query-protocol parser asks, for every structure of the input shape, whether
+    # any request parameter starts with its prefix, scanning them all each time: quadratic
+    # in a LaunchTemplateData's hundreds of members and its parameters (issue 23).
+    _patch_once(_MOTO_QUERY_PREFIX, _has_no_parameter_under)
+    # Every EC2 resource moto serialises reads its tags by filtering all the region's
+    # tags with a regex per resource id: quadratic in the tagged resources of a plan.
+    _patch_once(_MOTO_EC2_TAGS, _tags_of_one_resource)
 
 
 def uninstall() -> None:
@@ -148,18 +171,28 @@ def uninstall() -> None:
 
 
 def _patch_once(target: tuple[str, str], replacement: Any) -> None:
-    """Replace a moto module attribute while an account is open; uninstall restores it."""
+    """Replace a moto module attribute (or `Class.attribute`) while an account is open;
+    uninstall restores it."""
     with _lock:
         if target in _patched or not _users:
             return
-        module = importlib.import_module(target[0])
-        _patched[target] = getattr(module, target[1])
-        setattr(module, target[1], replacement)
+        owner, attr = _owner(importlib.import_module(target[0]), target[1])
+        _patched[target] = getattr(owner, attr)
+        setattr(owner, attr, replacement)
+
+
+def _owner(module: Any, dotted: str) -> tuple[Any, str]:
+    *path, attr = dotted.split(".")
+    owner = module
+    for name in path:
+        owner = getattr(owner, name)
+    return owner, attr
 
 
 def _unpatch_all() -> None:
-    for (module, attr), original in _patched.items():
-        setattr(sys.modules[module], attr, original)
+    for (module, dotted), original in _patched.items():
+        owner, attr = _owner(sys.modules[module], dotted)
+        setattr(owner, attr, original)
     _patched.clear()
 
 
@@ -238,3 +271,46 @@ def _cached_method_names(clazz: Any) -> list[str]:
     if names is None:
         names = _method_names.setdefault(clazz, _patched[_MOTO_METHOD_NAMES](clazz))
     return list(names)
+
+
+def _has_no_parameter_under(self: Any, query_params: Any, prefix: str) -> bool:
+    """moto.core.parse.QueryParser._gonna_recurse (moto 5.2): True when no parameter name
+    starts with `prefix`. The names, sorted once per request, answer with one bisection:
+    every name starting with `prefix` sorts at or after it, the first of them first."""
+    if prefix == "":
+        return False
+    cached = self.__dict__.get("_gpuforge_sorted_names")
+    if cached is None or cached[0] is not query_params:
+        cached = (query_params, sorted(query_params))
+        self._gpuforge_sorted_names = cached
+    names = cached[1]
+    at = bisect.bisect_left(names, prefix)
+    return not (at < len(names) and names[at].startswith(prefix))
+
+
+_GLOB = frozenset("*?[")
+
+
+def _tags_of_one_resource(self: Any) -> list[dict[str, str]]:
+    """moto.ec2.models.core.TaggedEC2Resource.get_tags (moto 5.2): the same list.
+
+    There, `describe_tags(filters={"resource-id": [id]})` tests every tagged resource
+    against `fnmatch.translate(id)`, which (anchored, and with no glob character in an
+    EC2 id) matches only that id; so its tags are read directly, in the same order and
+    shape. An id with a glob character takes moto's own path.
+    """
+    resource_id = self.id
+    if not resource_id:
+        return []
+    if _GLOB.intersection(resource_id):
+        return _patched[_MOTO_EC2_TAGS](self)
+    from moto.ec2.utils import EC2_PREFIX_TO_RESOURCE, get_prefix
+
+    tags = self.ec2_backend.tags.get(resource_id)
+    if not tags:
+        return []
+    kind = EC2_PREFIX_TO_RESOURCE.get(get_prefix(resource_id), "")
+    return [
+        {"resource_id": resource_id, "key": key, "value": value, "resource_type": kind}
+        for key, value in tags.items()
+    ]

@@ -168,6 +168,7 @@ def _run(
     from pulumi.runtime.config import set_all_config
     from pulumi.runtime.stack import massage, run_pulumi_func
 
+    from . import pulumi_shortcuts
     from .handlers import Emulation
     from .mocks import MotoMocks, RecordingMonitor
 
@@ -191,6 +192,7 @@ def _run(
             default_provider_tags=_config_default_tags(config),
         )
         mocks.monitor = RecordingMonitor(mocks)
+        pulumi_shortcuts.install()
         pulumi.runtime.set_mocks(
             mocks, project=project, stack=stack, preview=False, monitor=mocks.monitor
         )

@@ -1,0 +1,94 @@
+"""moto's request parser and EC2 tag reads give the same answers with gpuforge's shortcuts.
+
+gpuforge/emulator/_speedups.py replaces two of moto's hot paths while an account is
+open; each answer is compared here with moto's own code on the same input.
+"""
+
+from __future__ import annotations
+
+import moto.core.parse as moto_parse
+import moto.ec2.models.core as ec2_core
+import pytest
+
+from gpuforge.emulator import EmulatedAccount, _speedups
+
+
+def _moto_gonna_recurse(query_params, prefix):
+    # moto 5.2's QueryParser._gonna_recurse, verbatim
+    if prefix == "":
+        return False
+    return not any(param_key.startswith(prefix) for param_key in query_params)
+
+
+PARAMS = {
+    "Action": "CreateLaunchTemplate",
+    "LaunchTemplateName": "lt",
+    "LaunchTemplateData.BlockDeviceMapping.1.DeviceName": "/dev/xvda",
+    "LaunchTemplateData.BlockDeviceMapping.1.Ebs.VolumeSize": "200",
+    "LaunchTemplateData.MetadataOptions.HttpTokens": "required",
+    "LaunchTemplateData.TagSpecification.1.ResourceType": "instance",
+    "LaunchTemplateData.TagSpecification.10.Tag.1.Key": "k",
+}
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        "",
+        "LaunchTemplateData",
+        "LaunchTemplateData.",
+        "LaunchTemplateData.BlockDeviceMapping.1",
+        "LaunchTemplateData.BlockDeviceMapping.2",
+        "LaunchTemplateData.BlockDeviceMapping.1.Ebs",
+        "LaunchTemplateData.Placement",
+        "LaunchTemplateData.TagSpecification.1",  # a prefix of ...TagSpecification.10 too
+        "LaunchTemplateData.TagSpecification.2",
+        "LaunchTemplateDat",
+        "Launch",
+        "Zzz",
+        "A",
+        "Action",
+        "Actio",
+        "Actions",
+    ],
+)
+def test_the_prefix_check_answers_as_moto_does(prefix):
+    with EmulatedAccount(region="us-east-1"):
+        parser = moto_parse.QueryParser.__new__(moto_parse.QueryParser)
+        assert moto_parse.QueryParser._gonna_recurse is _speedups._has_no_parameter_under
+        ours = parser._gonna_recurse(PARAMS, prefix)
+    assert ours == _moto_gonna_recurse(PARAMS, prefix)
+
+
+def test_the_prefix_check_resorts_when_the_request_changes():
+    with EmulatedAccount(region="us-east-1"):
+        parser = moto_parse.QueryParser.__new__(moto_parse.QueryParser)
+        assert parser._gonna_recurse({"A.B": "1"}, "A") is False
+        assert parser._gonna_recurse({"C.D": "1"}, "A") is True  # not the last request's names
+
+
+def test_ec2_tags_read_as_moto_reads_them_and_moto_gets_its_own_back():
+    original = ec2_core.TaggedEC2Resource.get_tags
+    with EmulatedAccount(region="us-east-1") as account:
+        ec2 = account.client("ec2")
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        other = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+        ec2.create_tags(
+            Resources=[vpc], Tags=[{"Key": "b", "Value": "2"}, {"Key": "a", "Value": "1"}]
+        )
+        ec2.create_tags(Resources=[other], Tags=[{"Key": "a", "Value": "x"}])
+        backend = account.backend("ec2")
+        assert ec2_core.TaggedEC2Resource.get_tags is not original
+        for vpc_id in (vpc, other):
+            model = backend.vpcs[vpc_id]
+            assert model.get_tags() == original(model)
+            assert [t["key"] for t in model.get_tags()] == [
+                t["Key"]
+                for t in ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])[
+                    "Tags"
+                ]
+            ]
+        untagged = ec2.create_security_group(GroupName="g", Description="d", VpcId=vpc)["GroupId"]
+        assert backend.groups[vpc][untagged].get_tags() == []
+    assert ec2_core.TaggedEC2Resource.get_tags is original
+    assert moto_parse.QueryParser._gonna_recurse is not _speedups._has_no_parameter_under
