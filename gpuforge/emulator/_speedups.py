@@ -44,6 +44,10 @@ its tags through ``describe_tags`` with a ``resource-id`` filter, which matches 
 tagged resource of the region against a regex: quadratic in a plan's subnets, launch
 templates and security groups. The resource's own tags are read directly instead.
 
+8. Instance type offerings read per region on first use. Importing moto's EC2 models
+reads every region's offerings (90 gzipped JSON files, about 0.1 s of a cold plan);
+moto only ever looks up its own region's. See ``_DeferredOfferings``.
+
 ``install``/``uninstall`` are reference-counted and undo them all.
 """
 
@@ -51,8 +55,10 @@ from __future__ import annotations
 
 import bisect
 import importlib
+import re
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 _SHARED_NAMES = frozenset({"endpoints", "partitions", "sdk-default-configuration"})
@@ -251,7 +257,15 @@ def _unpatch_json_loader() -> None:
 
 
 def _orjson_load_resource(resource: str) -> Any:
-    """moto.utilities.utils.load_resource (moto 5.1), parsed by orjson."""
+    """moto.utilities.utils.load_resource (moto 5.1), parsed by orjson; a region's instance
+    type offerings are read when first used (shortcut 8)."""
+    match = _OFFERINGS.fullmatch(resource)
+    if match and _offerings_loop_as_expected():
+        return _DeferredOfferings(resource, match.group(1))
+    return _parse_resource(resource)
+
+
+def _parse_resource(resource: str) -> Any:
     import gzip
 
     import orjson
@@ -314,3 +328,90 @@ def _tags_of_one_resource(self: Any) -> list[dict[str, str]]:
         {"resource_id": resource_id, "key": key, "value": value, "resource_type": kind}
         for key, value in tags.items()
     ]
+
+
+_OFFERINGS = re.compile(
+    r"ec2/resources/instance_type_offerings/([a-z-]+)/[a-z0-9-]+\.json(?:\.gz)?"
+)
+# moto.ec2.models.instance_types (moto 5.2), the loop that reads every region's file
+_OFFERINGS_LOOP = """        res = load_resource(full_path)
+        for instance in res:
+            instance["LocationType"] = _location_type
+        INSTANCE_TYPE_OFFERINGS[_location_type][_region] = res
+"""
+_loop_checked: list[bool] = []
+
+
+def _offerings_loop_as_expected() -> bool:
+    if not _loop_checked:
+        import importlib.util
+
+        spec = importlib.util.find_spec("moto.ec2.models.instance_types")
+        try:
+            source = Path(spec.origin).read_text(encoding="utf-8") if spec and spec.origin else ""
+        except OSError:
+            source = ""
+        _loop_checked.append(_OFFERINGS_LOOP in source)
+    return _loop_checked[0]
+
+
+class _DeferredOfferings(list):
+    """One region's instance type offerings, read from moto's data on first use.
+
+    Importing moto.ec2.models reads the offerings of every region and location type (90
+    gzipped JSON files, about 0.1 s of a cold plan) to fill INSTANCE_TYPE_OFFERINGS,
+    whose readers only ever look up their own region. The loop that fills it iterates
+    each file's list once, right after reading it, to stamp each entry's
+    `LocationType` (checked against moto's source above, else nothing is deferred):
+    that first iteration sees an empty list, and the list stamps its entries itself
+    when it is read for real. Any later use (iteration, length, indexing, membership,
+    truth) reads the file first.
+    """
+
+    def __init__(self, resource: str, location_type: str) -> None:
+        super().__init__()
+        self._resource = resource
+        self._location_type = location_type
+        self._filled = False
+        self._import_pass = True
+        self._fill_lock = threading.Lock()
+
+    def _fill(self) -> None:
+        with self._fill_lock:
+            if self._filled:
+                return
+            entries = _parse_resource(self._resource)
+            for entry in entries:
+                entry["LocationType"] = self._location_type
+            list.extend(self, entries)
+            self._filled = True
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        if self._import_pass:
+            self._import_pass = False
+            return iter(())
+        self._fill()
+        return list.__iter__(self)
+
+    def __len__(self) -> int:
+        self._fill()
+        return list.__len__(self)
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        self._fill()
+        return list.__getitem__(self, index)
+
+    def __contains__(self, item: object) -> bool:
+        self._fill()
+        return list.__contains__(self, item)
+
+    def __reversed__(self):  # type: ignore[no-untyped-def]
+        self._fill()
+        return list.__reversed__(self)
+
+    def copy(self) -> list:  # type: ignore[override]
+        self._fill()
+        return list(list.__iter__(self))

@@ -92,3 +92,42 @@ def test_ec2_tags_read_as_moto_reads_them_and_moto_gets_its_own_back():
         assert backend.groups[vpc][untagged].get_tags() == []
     assert ec2_core.TaggedEC2Resource.get_tags is original
     assert moto_parse.QueryParser._gonna_recurse is not _speedups._has_no_parameter_under
+
+
+def _offerings_file(location_type, region):
+    import gzip
+    import json
+    from pathlib import Path
+
+    import moto.ec2
+
+    path = Path(moto.ec2.__file__).parent / "resources/instance_type_offerings" / location_type
+    data = json.loads(gzip.decompress((path / f"{region}.json.gz").read_bytes()))
+    return [{**entry, "LocationType": location_type} for entry in data]
+
+
+def test_deferred_offerings_skip_the_import_pass_then_read_the_file_stamped():
+    resource = "ec2/resources/instance_type_offerings/availability-zone/eu-west-1.json.gz"
+    with EmulatedAccount(region="us-east-1"):
+        deferred = _speedups._orjson_load_resource(resource)
+    assert isinstance(deferred, _speedups._DeferredOfferings)
+    assert list(deferred) == []  # the import loop's pass: nothing to stamp
+    expected = _offerings_file("availability-zone", "eu-west-1")
+    assert len(deferred) == len(expected) > 100
+    assert list(deferred) == expected
+    assert deferred[0] == expected[0] and bool(deferred)
+
+
+def test_moto_answers_offerings_queries_from_the_real_data():
+    with EmulatedAccount(region="us-east-1") as account:
+        ec2 = account.client("ec2")
+        found = ec2.describe_instance_type_offerings(
+            LocationType="availability-zone",
+            Filters=[{"Name": "instance-type", "Values": ["p5.48xlarge"]}],
+        )["InstanceTypeOfferings"]
+    expected = [
+        o["Location"]
+        for o in _offerings_file("availability-zone", "us-east-1")
+        if o["InstanceType"] == "p5.48xlarge"
+    ]
+    assert sorted(o["Location"] for o in found) == sorted(expected) and expected
