@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import importlib.util
 import marshal
+import mmap
 import os
 import re
 import sys
@@ -48,7 +49,7 @@ from typing import Any
 ENV = "GPUFORGE_LAZY_TYPES"
 ROOTS = ("pulumi_aws.", "pulumi_kubernetes.")
 TYPED = ("_inputs", "outputs", "_enums")
-_FORMAT = 1
+_FORMAT = 2
 _MARK = "__gpuforge_typed__"
 _IDENT = re.compile(r"[A-Za-z_]\w*")
 _ALL = re.compile(r"^__all__\s*=\s*\[([^\]]*)\]", re.MULTILINE)
@@ -62,7 +63,7 @@ def cache_dir() -> Path:
 
 
 # A split: (header code, units [(names, refs, marshalled code)], exports, star sources)
-Split = tuple[Any, list[tuple[tuple[str, ...], tuple[str, ...], bytes]], tuple[str, ...], tuple]
+Split = tuple[Any, list[tuple[tuple[str, ...], tuple[str, ...], Any]], tuple[str, ...], tuple]
 
 
 def load_split(origin: str) -> Split | None:
@@ -78,9 +79,16 @@ def load_split(origin: str) -> Split | None:
         folder = cache_dir()
         path = folder / f"{digest}-{Path(origin).stem}.split"
         try:
-            stored = marshal.loads(path.read_bytes())
+            with open(path, "rb") as file:  # the index; a unit's code is read when it runs
+                view = memoryview(mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ))
+            size = int.from_bytes(view[:8], "little")
+            stored = marshal.loads(view[8 : 8 + size])
             if stored[0] == key:
-                header, units, exports, stars = stored[1:]
+                header, index, exports, stars = stored[1:]
+                base = 8 + size
+                if base + (index[-1][3] if index else 0) != len(view):
+                    raise ValueError(path)  # cut short: build it again
+                units = [(n, r, view[base + a : base + b]) for n, r, a, b in index]
                 return marshal.loads(header), units, exports, stars
         except (OSError, ValueError, EOFError, TypeError, IndexError):
             pass
@@ -92,7 +100,13 @@ def load_split(origin: str) -> Split | None:
         if built is None:
             return None
         header, units, exports, stars = built
-        data = marshal.dumps((key, marshal.dumps(header), units, exports, stars))
+        index, offset = [], 0
+        for names, refs, code in units:
+            index.append((names, refs, offset, offset + len(code)))
+            offset += len(code)
+        head = marshal.dumps((key, marshal.dumps(header), index, exports, stars))
+        blobs = b"".join(code for _, _, code in units)
+        data = len(head).to_bytes(8, "little") + head + blobs  # offsets count from blobs
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as out:
@@ -290,7 +304,8 @@ class _TypedLoader(Loader):
                 return typed.star(sys._getframe(1))
             if name in typed.index:
                 typed.ensure([name])
-                return namespace[name]
+                if name in namespace:  # an annotation-only unit may bind nothing
+                    return namespace[name]
             for source in typed.sources():  # what the module's own star imports bound
                 value = lookup(source, name)
                 if value is not MISSING:
