@@ -36,10 +36,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from gpuforge import lazy_types
+
 PULUMI = ("pulumi_aws.", "pulumi_kubernetes.")
 KUBERNETES = ("kubernetes.client",)
 
 _STAR = re.compile(r"^from \.([A-Za-z][A-Za-z0-9_]*) import \*$")
+_SHARED_STAR = re.compile(r"^from \.(_?\w+) import \*$", re.MULTILINE)
 _ONE = re.compile(r"^from ([\w.]+)\.(\w+) import (\w+)$")
 _CONSTANT = re.compile(r"^__\w+__ = (\"[^\"]*\"|'[^']*')$")
 _ALL = re.compile(r"^__all__\s*=\s*\[([^\]]*)\]", re.MULTILINE)
@@ -47,6 +50,8 @@ _ALLOWED = re.compile(r"^(#.*|\s*|import [\w. ]+( as \w+)?|from [\w.]+ import [\
 
 
 class _LazyInitLoader(Loader):
+    typed_stars_lazy = True  # lazy_types: `from ._inputs import *` here binds nothing
+
     def __init__(self, origin: str, source: str, lazy: list[str], named: dict[str, str]) -> None:
         self._origin = origin
         self._source = source
@@ -59,10 +64,12 @@ class _LazyInitLoader(Loader):
     def exec_module(self, module: ModuleType) -> None:
         code = compile(self._source, self._origin, "exec")
         exec(code, module.__dict__)
-        _make_lazy(module, Path(self._origin).parent, self._lazy, self._named)
+        _make_lazy(module, Path(self._origin).parent, self._lazy, self._named, self._source)
 
 
-def _make_lazy(module: ModuleType, folder: Path, lazy: list[str], named: dict[str, str]) -> None:
+def _make_lazy(
+    module: ModuleType, folder: Path, lazy: list[str], named: dict[str, str], source: str = ""
+) -> None:
     index: dict[str, str] = dict(named)
     unindexed: list[str] = []
     for name in lazy:
@@ -81,6 +88,7 @@ def _make_lazy(module: ModuleType, folder: Path, lazy: list[str], named: dict[st
                 index.setdefault(item, name)
     lock = threading.RLock()
     package = module.__name__
+    typed = [m for m in reversed(_SHARED_STAR.findall(source)) if m in lazy_types.TYPED]
     stars = set(lazy)
     pending = stars | set(named.values())
 
@@ -99,6 +107,11 @@ def _make_lazy(module: ModuleType, folder: Path, lazy: list[str], named: dict[st
         with lock:
             if name in module.__dict__:
                 return module.__dict__[name]
+            for shared in typed:  # a lazy_types module's names, the last star import first
+                value = lazy_types.lookup(sys.modules.get(f"{package}.{shared}"), name)
+                if value is not lazy_types.MISSING:
+                    module.__dict__[name] = value
+                    return value
             submodule = index.get(name)
             if submodule is not None:
                 load(submodule)
@@ -113,7 +126,8 @@ def _make_lazy(module: ModuleType, folder: Path, lazy: list[str], named: dict[st
         raise AttributeError(f"module {package!r} has no attribute {name!r}")
 
     def __dir__() -> list[str]:
-        return sorted(set(module.__dict__) | set(index))
+        shared = [lazy_types.exports(sys.modules.get(f"{package}.{m}")) for m in typed]
+        return sorted(set(module.__dict__).union(index, *shared))
 
     module.__dict__["__getattr__"] = __getattr__
     module.__dict__["__dir__"] = __dir__

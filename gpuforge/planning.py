@@ -172,10 +172,11 @@ def plan(spec: EnvironmentSpec, *, account: Any = None, mode: str = "inprocess")
     Without `account`, a fresh one is started and stopped around the run; pass a
     started `emulator.EmulatedAccount` to inspect it afterwards through boto3.
     """
-    from gpuforge import lazy_packages
+    from gpuforge import lazy_packages, lazy_types
     from gpuforge.emulator import collector
 
     lazy_packages.install()  # before pulumi_aws: only the provider modules the program touches
+    lazy_types.install()  # and only the typed classes (args, outputs, enums) it uses
     from gpuforge import policies
     from gpuforge.emulator import EmulatedAccount, run_program
     from gpuforge.program import main as program
