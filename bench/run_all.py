@@ -41,7 +41,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import Case, interleave, ratio, run_once  # noqa: E402
+from harness import Case, interleave, process_env, ratio, run_once  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "latest.json"
@@ -126,22 +126,33 @@ POOLS = (1, 4, 16, 32)
 
 def scaling(before: Path | None, repeats: int) -> dict:
     trees = {"after": ROOT, **({"before": before} if before else {})}
+    runs: dict[tuple[str, int], list[dict]] = {(label, n): [] for label in trees for n in POOLS}
+
+    def one(tree: Path, n: int) -> dict:
+        proc = subprocess.run(
+            [str(tree / ".venv/bin/python"), "-c", SCALING_CHILD, str(n)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=tree,
+            env=process_env(),
+        )
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+    for tree in trees.values():  # warm-up: bytecode written, page cache filled
+        one(tree, POOLS[0])
+    # interleaved, as the plan figures are: each round runs every tree at every size
+    for _ in range(repeats):
+        for n in POOLS:
+            for label, tree in trees.items():
+                runs[(label, n)].append(one(tree, n))
     out: dict = {}
-    for label, tree in trees.items():
+    for label in trees:
         rows = []
         for n in POOLS:
-            runs = []
-            for _ in range(repeats):
-                proc = subprocess.run(
-                    [str(tree / ".venv/bin/python"), "-c", SCALING_CHILD, str(n)],
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                    cwd=tree,
-                )
-                runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-            cold = statistics.median(r["cold"] for r in runs)
-            rows.append({"pools": n, "resources": runs[0]["resources"], "cold_s": round(cold, 3)})
+            cold = statistics.median(r["cold"] for r in runs[(label, n)])
+            resources = runs[(label, n)][0]["resources"]
+            rows.append({"pools": n, "resources": resources, "cold_s": round(cold, 3)})
         extra = rows[-1]["resources"] - rows[0]["resources"]
         per = (rows[-1]["cold_s"] - rows[0]["cold_s"]) / extra * 1000
         out[label] = {"rows": rows, "ms_per_extra_resource": round(per, 2)}

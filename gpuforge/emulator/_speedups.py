@@ -48,6 +48,15 @@ templates and security groups. The resource's own tags are read directly instead
 reads every region's offerings (90 gzipped JSON files, about 0.1 s of a cold plan);
 moto only ever looks up its own region's. See ``_DeferredOfferings``.
 
+9. One routing per moto request: ``BaseResponse._get_action`` matched the request against
+the service's routes each time it was asked (four times a request); the answer, and
+the URI parameters it sets, are kept for that request.
+
+10. moto's random strings and hex ids with the same draws and fewer calls: ``choice``
+is ``seq[self._randbelow(len(seq))]`` (CPython 3.11 ``random.py``), so calling
+``_randbelow`` directly gives the same characters from the same generator state, and
+every id of a plan stays what it was.
+
 ``install``/``uninstall`` are reference-counted and undo them all.
 """
 
@@ -56,6 +65,7 @@ from __future__ import annotations
 import bisect
 import importlib
 import re
+import string
 import sys
 import threading
 from pathlib import Path
@@ -106,6 +116,9 @@ _MOTO_METHOD_NAMES = ("moto.core.responses", "method_names_from_class")
 _method_names: dict[Any, list[str]] = {}
 _MOTO_QUERY_PREFIX = ("moto.core.parse", "QueryParser._gonna_recurse")
 _MOTO_EC2_TAGS = ("moto.ec2.models.core", "TaggedEC2Resource.get_tags")
+_MOTO_ACTION = ("moto.core.responses", "BaseResponse._get_action")
+_MOTO_RANDOM_STRING = ("moto.moto_api._internal.moto_random", "MotoRandom.get_random_string")
+_MOTO_RANDOM_HEX = ("moto.moto_api._internal.moto_random", "MotoRandom.get_random_hex")
 _KMS_KEYGEN = ("moto.kms.models", "generate_private_key")
 _EKS_SESSION = ("moto.eks.utils", "Session")
 
@@ -158,6 +171,12 @@ def install() -> None:
     # Every EC2 resource moto serialises reads its tags by filtering all the region's
     # tags with a regex per resource id: quadratic in the tagged resources of a plan.
     _patch_once(_MOTO_EC2_TAGS, _tags_of_one_resource)
+    # moto routes each request to its operation four times (parameters, operation
+    # model, response protocol, the handler's name): once is enough per request.
+    _patch_once(_MOTO_ACTION, _action_once_per_request)
+    # Every response draws a 52-character request id, one `choice` call per character.
+    _patch_once(_MOTO_RANDOM_STRING, _random_string)
+    _patch_once(_MOTO_RANDOM_HEX, _random_hex)
 
 
 def uninstall() -> None:
@@ -415,3 +434,37 @@ class _DeferredOfferings(list):
     def copy(self) -> list:  # type: ignore[override]
         self._fill()
         return list(list.__iter__(self))
+
+
+def _action_once_per_request(self: Any) -> str:
+    """moto.core.responses.BaseResponse._get_action (moto 5.2), routed once per request:
+    the same operation name, and on a match the same `uri_match` set again."""
+    request = self.normalized_request
+    kept = self.__dict__.get("_gpuforge_action")
+    if kept is not None and kept[0] is request:
+        _, action, uri_match = kept
+        if action is not None:
+            self.uri_match = uri_match
+        return action
+    action = _patched[_MOTO_ACTION](self)
+    self._gpuforge_action = (request, action, self.__dict__.get("uri_match"))
+    return action
+
+
+def _random_string(
+    self: Any, length: int = 20, include_digits: bool = True, lower_case: bool = False
+) -> str:
+    """MotoRandom.get_random_string (moto 5.2): the same characters from the same draws."""
+    pool = string.ascii_letters + (string.digits if include_digits else "")
+    below, size = self._randbelow, len(pool)
+    text = "".join([pool[below(size)] for _ in range(length)])
+    return text.lower() if lower_case else text
+
+
+_HEX = [str(c) for c in (*range(10), "a", "b", "c", "d", "e", "f")]  # moto's HEX_CHARS
+
+
+def _random_hex(self: Any, length: int = 8) -> str:
+    """MotoRandom.get_random_hex (moto 5.2): the same digits from the same draws."""
+    below = self._randbelow
+    return "".join([_HEX[below(16)] for _ in range(length)])

@@ -131,3 +131,44 @@ def test_moto_answers_offerings_queries_from_the_real_data():
         if o["InstanceType"] == "p5.48xlarge"
     ]
     assert sorted(o["Location"] for o in found) == sorted(expected) and expected
+
+
+def test_random_strings_and_hex_ids_draw_what_moto_draws():
+    from moto.moto_api._internal.moto_random import MotoRandom
+
+    original_string, original_hex = MotoRandom.get_random_string, MotoRandom.get_random_hex
+    ours, theirs = MotoRandom(), MotoRandom()
+    with EmulatedAccount(region="us-east-1"):
+        assert MotoRandom.get_random_string is not original_string
+        for seed in (1, 7, 2026):
+            ours.seed(seed)
+            theirs.seed(seed)
+            for kwargs in ({}, {"length": 52}, {"include_digits": False}, {"lower_case": True}):
+                assert ours.get_random_string(**kwargs) == original_string(theirs, **kwargs)
+            assert ours.get_random_hex(17) == original_hex(theirs, 17)
+            assert ours.getrandbits(64) == theirs.getrandbits(64)  # the states stayed in step
+    assert MotoRandom.get_random_string is original_string
+
+
+def test_a_request_is_routed_once_and_answers_with_its_uri_parameters():
+    import moto.core.responses as responses
+
+    original = responses.BaseResponse._get_action
+    calls = []
+
+    def counting(self):
+        calls.append(self.normalized_request)
+        return original(self)
+
+    with EmulatedAccount(region="us-east-1") as account:
+        assert responses.BaseResponse._get_action is _speedups._action_once_per_request
+        _speedups._patched[_speedups._MOTO_ACTION] = counting
+        try:
+            eks = account.client("eks")
+            with pytest.raises(eks.exceptions.ResourceNotFoundException) as refused:
+                eks.describe_cluster(name="absent-cluster")  # the name is a URI parameter
+        finally:
+            _speedups._patched[_speedups._MOTO_ACTION] = original
+    assert "absent-cluster" in str(refused.value)
+    assert len(calls) == 1  # one request, routed once however often it was asked
+    assert responses.BaseResponse._get_action is original
