@@ -1,10 +1,11 @@
 """Pulumi's mock monitor answered by the emulated AWS account.
 
 ``MotoMocks.new_resource`` dispatches on the type token to a handler (see
-``emulator.handlers``), merges the computed outputs over the inputs (the Pulumi
-mocks convention), and records every resource. A failing handler raises
-:class:`~emulator.errors.EmulationError`, which Pulumi's runtime propagates out of
-the program run; the mocks also keep it, so the runner can report the first one.
+``emulator.handlers``) through the account side (``emulator.account_side``), merges
+the computed outputs over the inputs (the Pulumi mocks convention), and records every
+resource. A failing handler raises :class:`~emulator.errors.EmulationError`, which
+Pulumi's runtime propagates out of the program run; the mocks also keep it, so the
+runner can report the first one.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from typing import Any
 import pulumi
 from pulumi.runtime.mocks import MockMonitor
 
-from .errors import AwsError, EmulationError
-from .handlers import Context, Emulation, invoke_handlers, resource_handlers
+from .account_side import emulation_error
+from .errors import EmulationError
+from .handlers import invoke_handlers, resource_handlers
 from .k8s_record import KubernetesRecord
 
 EMULATED, ECHOED, COMPONENT, PROVIDER = "emulated", "echoed", "component", "provider"
@@ -84,9 +86,14 @@ class RecordingMonitor(MockMonitor):
 
 @dataclass
 class MotoMocks(pulumi.runtime.Mocks):
-    """Pulumi mocks backed by the moto account in ``emulation``."""
+    """Pulumi mocks backed by the emulated AWS account on `side`.
 
-    emulation: Emulation
+    `side` is the account side (`emulator.account_side.InProcessSide`, or
+    `emulator.worker.WorkerSide` for an account held by a worker process): it draws
+    ids and runs handlers. Kubernetes declarations are recorded here.
+    """
+
+    side: Any
     records: list[ResourceRecord] = field(default_factory=list)
     errors: list[EmulationError] = field(default_factory=list)
     emulated_types: set[str] = field(default_factory=set)
@@ -100,22 +107,16 @@ class MotoMocks(pulumi.runtime.Mocks):
     kubernetes: KubernetesRecord = field(default_factory=KubernetesRecord)
     """The Kubernetes objects and Helm releases the program declared."""
 
+    project: str = "gpuforge"
+    stack: str = ""
+
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._provider_tags: dict[str, dict[str, str]] = {}
-        self._handlers = resource_handlers()
-        self._invokes = invoke_handlers()
+        self._handled = frozenset(resource_handlers())
+        self._invokes = frozenset(invoke_handlers())
 
     # -- resources --------------------------------------------------------------------
-
-    def _create(self, typ: str, name: str, inputs: dict, provider: Any) -> tuple[str, dict, str]:
-        """(id, computed outputs, kind) of a resource the emulation creates: a Kubernetes
-        declaration is recorded, an AWS resource made by its type's handler."""
-        if typ.startswith("kubernetes:"):
-            return (*self.kubernetes.record(typ, inputs), KUBERNETES)
-        ctx = Context(self.emulation, self._default_tags(provider))
-        _check_region(ctx, inputs)
-        return (*self._handlers[typ](ctx, name, inputs), EMULATED)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         pending = self.monitor.pending() if self.monitor else _Pending()
@@ -123,20 +124,27 @@ class MotoMocks(pulumi.runtime.Mocks):
         typ, name = args.typ, args.name
         # The ids a resource gets depend on what it is (stack, type, name), never on
         # when Pulumi registered it; the stack keeps two stacks in one account apart.
-        em = self.emulation
-        with em.account.ids_for(f"{em.project}::{em.stack}::{typ}::{name}"):
-            if typ.startswith("pulumi:providers:"):
-                res_id, outputs, kind = self._provider(typ, name, inputs), inputs, PROVIDER
-            elif args.custom is False:
-                res_id, outputs, kind = "", inputs, COMPONENT
-            elif typ.startswith("kubernetes:") or typ in self._handlers:
-                try:
-                    res_id, computed, kind = self._create(typ, name, inputs, args.provider)
-                except Exception as exc:  # noqa: BLE001 (every failure becomes an EmulationError)
-                    raise self._fail(typ, name, exc) from exc
-                outputs = {**inputs, **computed}
-            else:
-                res_id, outputs, kind = f"{name}-{self._suffix()}", inputs, ECHOED
+        key = f"{self.project}::{self.stack}::{typ}::{name}"
+        if typ.startswith("pulumi:providers:"):
+            res_id, outputs, kind = self._provider(key, typ, name, inputs), inputs, PROVIDER
+        elif args.custom is False:
+            res_id, outputs, kind = "", inputs, COMPONENT
+        elif typ.startswith("kubernetes:"):
+            try:
+                res_id, computed = self.kubernetes.record(typ, inputs)
+            except Exception as exc:  # noqa: BLE001 (every failure becomes an EmulationError)
+                raise self._fail(emulation_error(typ, name, exc)) from exc
+            outputs, kind = {**inputs, **computed}, KUBERNETES
+        elif typ in self._handled:
+            try:
+                res_id, computed = self.side.create(
+                    key, typ, name, inputs, self._default_tags(args.provider)
+                )
+            except EmulationError as error:
+                raise self._fail(error) from error
+            outputs, kind = {**inputs, **computed}, EMULATED
+        else:
+            res_id, outputs, kind = f"{name}-{self.side.suffix(key)}", inputs, ECHOED
         record = ResourceRecord(
             urn=pending.urn,
             type=typ,
@@ -156,8 +164,8 @@ class MotoMocks(pulumi.runtime.Mocks):
                 self.echoed_types.add(typ)
         return res_id, outputs
 
-    def _provider(self, typ: str, name: str, inputs: dict) -> str:
-        provider_id = f"{name}-{self._suffix()}"
+    def _provider(self, key: str, typ: str, name: str, inputs: dict) -> str:
+        provider_id = f"{name}-{self.side.suffix(key)}"
         if typ == "pulumi:providers:aws":
             raw = inputs.get("defaultTags")
             if isinstance(raw, str):  # provider inputs travel as JSON text
@@ -170,22 +178,12 @@ class MotoMocks(pulumi.runtime.Mocks):
                 self._provider_tags[provider_id] = dict(tags or {})
         return provider_id
 
-    def _suffix(self) -> str:
-        """Eight hex digits from the account's seeded generator (ids of echoed resources)."""
-        return self.emulation.account.random.get_random_hex(8)
-
     def _default_tags(self, provider_ref: str | None) -> dict[str, str]:
         if not provider_ref:
             return self.default_provider_tags
         return self._provider_tags.get(provider_ref.rsplit("::", 1)[-1], {})
 
-    def _fail(self, typ: str, name: str, exc: Exception) -> EmulationError:
-        if isinstance(exc, EmulationError):
-            error = exc
-        elif isinstance(exc, AwsError):
-            error = EmulationError(typ, name, exc.code, exc.message)
-        else:
-            error = _from_botocore(typ, name, exc)
+    def _fail(self, error: EmulationError) -> EmulationError:
         with self._lock:
             self.errors.append(error)
         return error
@@ -193,38 +191,14 @@ class MotoMocks(pulumi.runtime.Mocks):
     # -- invokes ----------------------------------------------------------------------
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
-        handler = self._invokes.get(args.token)
         call_args = dict(args.args or {})
-        if handler is None:
+        if args.token not in self._invokes:
             with self._lock:
                 self.echoed_invokes.add(args.token)
             return call_args
-        ctx = Context(self.emulation)
         key = f"{args.token}::{json.dumps(call_args, sort_keys=True, default=str)}"
+        label = str(call_args.get("name") or args.token.rsplit(":", 1)[-1])
         try:
-            with self.emulation.account.ids_for(key):
-                return handler(ctx, call_args)
-        except Exception as exc:  # noqa: BLE001 (every failure becomes an EmulationError)
-            label = str(call_args.get("name") or args.token.rsplit(":", 1)[-1])
-            raise self._fail(args.token, label, exc) from exc
-
-
-def _check_region(ctx: Context, inputs: dict) -> None:
-    """pulumi-aws v7 takes a per-resource ``region``; the account emulates one region."""
-    region = inputs.get("region")
-    if region and region != ctx.region:
-        raise AwsError(
-            "InvalidRegion",
-            f"the emulated account serves {ctx.region} only; this resource asks for {region}",
-        )
-
-
-def _from_botocore(typ: str, name: str, exc: Exception) -> EmulationError:
-    from botocore.exceptions import ClientError, ParamValidationError
-
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        return EmulationError(typ, name, error.get("Code", "Unknown"), error.get("Message", ""))
-    if isinstance(exc, ParamValidationError):
-        return EmulationError(typ, name, "ValidationError", str(exc.kwargs.get("report", exc)))
-    return EmulationError(typ, name, "InternalError", f"{type(exc).__name__}: {exc}")
+            return self.side.invoke(key, args.token, call_args, label)
+        except EmulationError as error:
+            raise self._fail(error) from error

@@ -127,6 +127,18 @@ def _run_in_thread(
         box["error"] = exc
 
 
+def _account_side(account: Any, project: str, stack: str) -> Any:
+    """What the mocks ask for ids and handlers: a worker's side when `account` is a
+    worker process's (`emulator.worker.WorkerAccount`), else the handlers here."""
+    opened = getattr(account, "open_side", None)
+    if opened is not None:
+        return opened(project, stack)
+    from .account_side import InProcessSide
+    from .handlers import Emulation
+
+    return InProcessSide(Emulation(account, account.state, project, stack))
+
+
 def _config_default_tags(config: Mapping[str, str]) -> dict[str, str]:
     """The `tags` of `aws:defaultTags` in the (string-valued) stack config."""
     raw = config.get("aws:defaultTags")
@@ -169,7 +181,6 @@ def _run(
     from pulumi.runtime.stack import massage, run_pulumi_func
 
     from . import pulumi_shortcuts
-    from .handlers import Emulation
     from .mocks import MotoMocks, RecordingMonitor
 
     loop = asyncio.new_event_loop()
@@ -188,8 +199,10 @@ def _run(
         config = {"aws:region": account.region, **config}
         set_all_config(config, secret_keys=[])
         mocks = MotoMocks(
-            Emulation(account, account.state, project, stack),
+            _account_side(account, project, stack),
             default_provider_tags=_config_default_tags(config),
+            project=project,
+            stack=stack,
         )
         mocks.monitor = RecordingMonitor(mocks)
         pulumi_shortcuts.install()
