@@ -14,7 +14,6 @@ Every failure leaves as an `EmulationError` naming the resource.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from .errors import AwsError, EmulationError
 from .handlers import Context, Emulation, invoke_handlers, resource_handlers
