@@ -37,11 +37,13 @@ def plan(env: str, output: str, tree: bool) -> None:
       gpuforge plan -e prod -o json | jq '.findings'
     """
     from gpuforge.model.loader import load_env
+    from gpuforge.planning import prestart_worker
 
     if tree and output == "json":
         raise BadInput("plan: --tree draws a table; it cannot go with -o json (drop one of them)")
-    path, spec = load_env(env)
-    report = _run(spec, show_progress=output == "table")
+    with prestart_worker():  # the emulated account's process imports while the spec loads
+        path, spec = load_env(env)
+        report = _run(spec, show_progress=output == "table")
     if output == "json":
         click.echo(json.dumps(report.as_dict(), indent=2, default=str))
     else:

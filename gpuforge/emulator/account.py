@@ -305,6 +305,22 @@ def _shared_client(service: str, region: str, endpoint_url: str | None) -> Any:
     return client
 
 
+def preload_service_models(services: tuple[str, ...]) -> None:
+    """Parse these services' models into the shared session's loader now, before any
+    account exists (a worker does it while its parent loads the spec): the clients
+    `EmulatedAccount.client` builds later find them parsed."""
+    global _session
+    import boto3
+
+    with _client_lock:
+        if _session is None:
+            _session = boto3.session.Session(
+                aws_access_key_id=FAKE_KEY, aws_secret_access_key=FAKE_KEY
+            )
+        for service in services:
+            _session._session.get_service_model(service)
+
+
 def _drop_clients(endpoint_url: str | None) -> None:
     with _client_lock:
         for key in [k for k in _clients if k[2] == endpoint_url]:

@@ -1,0 +1,107 @@
+"""A plan whose emulated account lives in a worker process (gpuforge/emulator/worker.py)
+is the plan an in-process account gives, and the worker never outlives its parent."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gpuforge.emulator import EmulationError, worker
+from gpuforge.model.loader import load_env
+from gpuforge.planning import plan
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _plan_json(env: str, worker_on: bool) -> str:
+    out = subprocess.run(
+        [sys.executable, "-m", "gpuforge", "plan", "-e", env, "-o", "json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**_env(), "GPUFORGE_PLAN_WORKER": "1" if worker_on else "0"},
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    del doc["seconds"]
+    return json.dumps(doc, indent=2, sort_keys=True)
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return dict(os.environ)
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_a_plan_through_the_worker_is_the_in_process_plan_byte_for_byte(env):
+    assert _plan_json(env, worker_on=True) == _plan_json(env, worker_on=False)
+
+
+def test_a_refusal_in_the_worker_names_the_resource(monkeypatch):
+    """Without the admins' roles the account refuses their access entries, as AWS would."""
+    _, spec = load_env("prod", ROOT)
+    monkeypatch.setattr("gpuforge.planning.seed_preexisting", lambda account, spec: None)
+    with pytest.raises(EmulationError) as refused:
+        plan(spec, worker=True)
+    assert refused.value.resource_type == "aws:eks/accessEntry:AccessEntry"
+    assert refused.value.name.startswith("gpuforge-prod-admin-")
+
+
+def test_a_worker_that_died_is_one_clear_error():
+    with worker.WorkerAccount(region="us-east-1") as account:
+        account.open_side("gpuforge", "dev").suffix("k")
+        account._process.kill()
+        account._process.wait()
+        with pytest.raises(RuntimeError, match="worker process ended unexpectedly"):
+            account.request("suffix", "k")
+
+
+def test_a_request_the_worker_cannot_serve_is_raised_with_its_traceback():
+    with worker.WorkerAccount(region="us-east-1") as account:
+        side = account.open_side("gpuforge", "dev")
+        with pytest.raises(RuntimeError, match="unknown request 'nonsense'"):
+            account.request("nonsense")
+        assert len(side.suffix("k")) == 8  # and it goes on serving
+
+
+def test_a_failed_request_sent_without_waiting_surfaces_at_the_next_one():
+    with worker.WorkerAccount(region="us-east-1") as account:
+        account._send_only("nonsense")
+        with pytest.raises(RuntimeError, match="unknown request 'nonsense'"):
+            account.request("suffix", "k")
+
+
+def test_the_worker_exits_when_its_parent_is_gone():
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gpuforge.emulator.worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdin.close()  # what the parent's exit does to the worker's stdin
+    assert proc.wait(60) == 0
+    assert proc.stderr.read() == b""  # quietly
+
+
+def test_a_prestarted_worker_nobody_takes_is_stopped(tmp_path):
+    """`gpuforge plan` starts the worker before it reads the spec; bad input stops it."""
+    from gpuforge.planning import prestart_worker
+
+    with pytest.raises(RuntimeError), prestart_worker():
+        assert len(worker._prestarted) == 1
+        process = worker._prestarted[0]
+        raise RuntimeError("the spec did not load")
+    assert worker._prestarted == []
+    assert process.poll() is not None
+
+
+def test_the_worker_reports_its_peak_memory():
+    with worker.WorkerAccount(region="us-east-1") as account:
+        account.open_side("gpuforge", "dev").suffix("k")
+    assert worker.last_peak_mib is not None and worker.last_peak_mib > 50
