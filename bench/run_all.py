@@ -93,7 +93,40 @@ def plan(before: Path | None, n: int) -> dict:
         out["ratio_wall"] = ratio(cases[0], cases[1], "wall")
         out["ratio_cpu"] = ratio(cases[0], cases[1], "cpu")
         out["before_commit"] = commit(before)
+    out["after_memory"] = plan_memory(ROOT)
     return out
+
+
+MEMORY_CHILD = r"""
+import contextlib, io, json, resource, sys
+from gpuforge.cli.main import cli
+sys.argv = ["gpuforge", "plan", "-e", "prod", "-o", "json"]
+with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):
+    cli.main(prog_name="gpuforge")
+try:
+    from gpuforge.emulator import worker
+    worker_mib = worker.last_peak_mib or 0.0
+except ImportError:
+    worker_mib = 0.0
+own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"plan_mib": round(own, 1), "worker_mib": round(worker_mib, 1)}))
+"""
+
+
+def plan_memory(tree: Path) -> dict:
+    """Peak resident memory of the plan's process and of its worker, each (a run's
+    rusage gives only the largest of the two; together they are what a plan holds)."""
+    proc = subprocess.run(
+        [str(tree / ".venv/bin/python"), "-c", MEMORY_CHILD],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tree,
+        env=process_env(),
+    )
+    found = json.loads(proc.stdout.strip().splitlines()[-1])
+    found["total_mib"] = round(found["plan_mib"] + found["worker_mib"], 1)
+    return found
 
 
 SCALING_CHILD = r"""

@@ -75,6 +75,13 @@ def plan(res: dict) -> str:
             f"\nafter / before, run by run: wall {_ratio(p['ratio_wall'])}, "
             f"CPU {_ratio(p['ratio_cpu'])}{_from(p)}"
         )
+    memory = p.get("after_memory")
+    if memory and memory.get("worker_mib"):
+        lines.append(
+            f"\nThis tree's plan runs in two processes (peak MiB above: the larger); "
+            f"together they peak at {memory['total_mib']:.0f} MiB "
+            f"(plan {memory['plan_mib']:.0f} + worker {memory['worker_mib']:.0f})."
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -151,6 +158,9 @@ def readme(res: dict) -> str:
     line = f"a cold `gpuforge plan -e prod` took {_s(p['after']['wall_median'])} s"
     if "ratio_wall" in p:
         line += f", {p['ratio_wall']['median']:.2f}× the time of {p['before_commit']}"
+    memory = p.get("after_memory") or {}
+    if memory.get("total_mib"):
+        line += f", at {memory['total_mib']:.0f} MiB peak across its two processes"
     parts.append(f"- {line};")
     per = res["scaling"]["after"]["ms_per_extra_resource"]
     parts.append(f"- per extra AWS resource a plan costs {per:.1f} ms;")

@@ -26,6 +26,8 @@ def plan(env: str, output: str, tree: bool) -> None:
     The same spec gives the same JSON, byte for byte, apart from `seconds`: ids,
     ARNs, endpoints and timestamps come from a seeded emulated account. CI can
     keep a golden file: `gpuforge plan -e prod -o json | jq 'del(.seconds)'`.
+    The account runs in a second process, so a plan uses two cores
+    (GPUFORGE_PLAN_WORKER=0 keeps it in this one).
 
     Exit 0 when no mandatory rule fails, 1 when one does, 2 on bad input,
     130 when interrupted (Ctrl-C).

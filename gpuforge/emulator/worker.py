@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import select
 import signal
 import struct
 import subprocess
@@ -159,14 +160,23 @@ class WorkerAccount:
         process, self._process = self._process, None
         if process is None:
             return
-        try:
-            with self._lock:
+        # A worker stuck in a request (or a caller's thread stuck waiting on one) is
+        # killed after STOP_TIMEOUT_S rather than waited for.
+        if self._lock.acquire(timeout=STOP_TIMEOUT_S):
+            try:
                 _send(process.stdin, ("stop",))
                 for _ in range(self._unanswered + 1):  # what was sent without waiting, then stop
+                    if not select.select([process.stdout], [], [], STOP_TIMEOUT_S)[0]:
+                        process.kill()
+                        break
                     _receive(process.stdout)
                 self._unanswered = 0
-        except (BrokenPipeError, OSError):
-            pass
+            except (BrokenPipeError, OSError):
+                pass
+            finally:
+                self._lock.release()
+        else:
+            process.kill()
         for stream in (process.stdin, process.stdout):
             with contextlib.suppress(OSError):
                 stream.close()
