@@ -84,14 +84,38 @@ def run_once(argv: list[str], cwd: Path | None = None, env: dict[str, str] | Non
     )
 
 
+class CommandFailed(RuntimeError):
+    """A measured command exited non-zero: its time measures an error path, not the work."""
+
+
+def check_runs(case: Case) -> None:
+    """Raise CommandFailed, with the command's stderr, if `case` has a failed run."""
+    codes = sorted({r.rc for r in case.runs} - {0})
+    if not codes:
+        return
+    again = subprocess.run(
+        case.argv,
+        cwd=case.cwd,
+        env={**process_env(), **(case.env or {})},
+        capture_output=True,
+        text=True,
+    )
+    tail = (again.stderr or again.stdout).strip().splitlines()[-5:]
+    raise CommandFailed(f"{case.label}: exit {codes} ({' '.join(case.argv)}):\n" + "\n".join(tail))
+
+
 def interleave(cases: list[Case], n: int, warmup: int = 1) -> list[Case]:
     for case in cases:
         for _ in range(warmup):
-            run_once(case.argv, case.cwd, case.env)
+            warm = run_once(case.argv, case.cwd, case.env)
+            case.runs.append(warm)
+            check_runs(case)  # a command that fails is an error here, never a figure
+            case.runs.clear()
     for i in range(n):
         order = cases if i % 2 == 0 else list(reversed(cases))
         for case in order:
             case.runs.append(run_once(case.argv, case.cwd, case.env))
+            check_runs(case)
     return cases
 
 

@@ -277,7 +277,9 @@ def launch(n: int) -> dict:
 # -- light paths and local runs --------------------------------------------------------
 
 
-TORCHX_DRYRUN = ["run", "--dryrun", "-s", "kubernetes", "--workspace", ""]
+# `-cfg queue=default`: TorchX's kubernetes scheduler refuses to render without a Volcano
+# queue (without it the run exited 1 before rendering, and that error path was timed).
+TORCHX_DRYRUN = ["run", "--dryrun", "-s", "kubernetes", "-cfg", "queue=default", "--workspace", ""]
 TORCHX_DRYRUN += ["dist.ddp", "-j", "2x8", "--gpu", "8", "--script", "train.py"]
 
 
@@ -310,7 +312,7 @@ def local(n: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp_name:
         job = Path(tmp_name) / "bench.yaml"
         job.write_text(
-            f"name: bench\nimage: local\npool: l4\ncommand: [{trainer}, --steps, '20']\n",
+            f"name: bench\nimage: trainer:bench\npool: l4\ncommand: [{trainer}, --steps, '20']\n",
             encoding="utf-8",
         )
         env = {"OMP_NUM_THREADS": "1"}
