@@ -271,19 +271,23 @@ _clients: dict[tuple[str, str, str | None], Any] = {}
 _session: Any = None
 
 
-def _shared_client(service: str, region: str, endpoint_url: str | None) -> Any:
+def _shared_session() -> Any:
+    """The one boto3 session every shared client comes from (call with _client_lock held)."""
     global _session
+    if _session is None:
+        import boto3
+
+        _session = boto3.session.Session(aws_access_key_id=FAKE_KEY, aws_secret_access_key=FAKE_KEY)
+    return _session
+
+
+def _shared_client(service: str, region: str, endpoint_url: str | None) -> Any:
     key = (service, region, endpoint_url)
     with _client_lock:
         client = _clients.get(key)
         if client is None:
-            import boto3
             from botocore.config import Config
 
-            if _session is None:
-                _session = boto3.session.Session(
-                    aws_access_key_id=FAKE_KEY, aws_secret_access_key=FAKE_KEY
-                )
             options: dict[str, Any] = {
                 "retries": {"total_max_attempts": 1},
                 "max_pool_connections": 16,
@@ -298,7 +302,7 @@ def _shared_client(service: str, region: str, endpoint_url: str | None) -> Any:
                 from botocore import UNSIGNED
 
                 options["signature_version"] = UNSIGNED
-            client = _session.client(
+            client = _shared_session().client(
                 service, region_name=region, endpoint_url=endpoint_url, config=Config(**options)
             )
             _clients[key] = client
@@ -309,16 +313,10 @@ def preload_service_models(services: tuple[str, ...]) -> None:
     """Parse these services' models into the shared session's loader now, before any
     account exists (a worker does it while its parent loads the spec): the clients
     `EmulatedAccount.client` builds later find them parsed."""
-    global _session
-    import boto3
-
     with _client_lock:
-        if _session is None:
-            _session = boto3.session.Session(
-                aws_access_key_id=FAKE_KEY, aws_secret_access_key=FAKE_KEY
-            )
+        session = _shared_session()
         for service in services:
-            _session._session.get_service_model(service)
+            session._session.get_service_model(service)
 
 
 def _drop_clients(endpoint_url: str | None) -> None:
