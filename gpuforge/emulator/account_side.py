@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .errors import AwsError, EmulationError
-from .handlers import Context, Emulation, invoke_handlers, resource_handlers
+from .handlers import Context, Emulation, batch_handlers, invoke_handlers, resource_handlers
 
 
 class InProcessSide:
@@ -25,6 +25,7 @@ class InProcessSide:
     def __init__(self, emulation: Emulation) -> None:
         self.emulation = emulation
         self._handlers = resource_handlers()
+        self._batches = batch_handlers()
         self._invokes = invoke_handlers()
 
     def suffix(self, key: str) -> str:
@@ -44,6 +45,37 @@ class InProcessSide:
                 return self._handlers[typ](ctx, name, inputs)
             except Exception as exc:  # noqa: BLE001 (every failure becomes an EmulationError)
                 raise emulation_error(typ, name, exc) from exc
+
+    def create_many(self, items: list[tuple[str, str, str, dict, Mapping[str, str]]]) -> None:
+        """Create each of `items` (`create`'s arguments) as `create` would, answers
+        unneeded: the caller knew them ahead (`handlers.answers_ahead`). Items of one
+        type with a batch handler go in one call under the first one's `ids_for`; where
+        that is refused, each is created alone. The first refusal is raised after all
+        were tried, as one at a time would have gone on past it."""
+        types = {typ for _, typ, _, _, _ in items}
+        batch = self._batches.get(next(iter(types))) if len(types) == 1 else None
+        if batch is not None and len(items) > 1:
+            key, _, _, _, default_tags = items[0]
+            with self.emulation.account.ids_for(key):
+                ctx = Context(self.emulation, default_tags)
+                try:
+                    for _, _, _, inputs, _ in items:
+                        _check_region(ctx, inputs)
+                    batch(ctx, [inputs for _, _, _, inputs, _ in items])
+                    return
+                except Exception:  # noqa: BLE001,S110 (refused whole: each alone names it)
+                    pass
+        first: EmulationError | None = None
+        for item in items:
+            try:
+                self.create(*item)
+            except EmulationError as error:
+                first = first or error
+        if first is not None:
+            raise first
+
+    def settle(self) -> None:
+        """Nothing is answered later here (the worker's side waits for what it sent ahead)."""
 
     def invoke(self, key: str, token: str, args: dict, label: str) -> dict:
         """The answer of the invoke `token`'s handler."""

@@ -183,6 +183,14 @@ class MotoMocks(pulumi.runtime.Mocks):
             return self.default_provider_tags
         return self._provider_tags.get(provider_ref.rsplit("::", 1)[-1], {})
 
+    def settle(self) -> None:
+        """After the program: what the account side created without answering first
+        (the worker's Tags) is done, and the first one refused is raised and kept."""
+        try:
+            self.side.settle()
+        except EmulationError as error:
+            raise self._fail(error) from None
+
     def _fail(self, error: EmulationError) -> EmulationError:
         with self._lock:
             self.errors.append(error)

@@ -216,6 +216,7 @@ def _run(
         root = settings.get_root_resource()
         try:
             loop.run_until_complete(run_pulumi_func(program))
+            mocks.settle()
         except BaseException as exc:
             quiet.failed = True
             if mocks.errors and not isinstance(exc, EmulationError):

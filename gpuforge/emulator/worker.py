@@ -24,6 +24,11 @@ Each request gets one answer, in order:
   `("create", key, type, name, inputs, default_tags)`, `("invoke", key, token, args,
   label)`: `("ok", value)`, `("refused", type, name, code, message)` for what AWS
   refuses (raised as `EmulationError`), or `("crashed", traceback)`;
+- `("create_many", [create's arguments, ...])`: creates whose answers the parent knew
+  ahead (`handlers.answers_ahead`: a pool's Auto Scaling group tags), so it sent them
+  without waiting, several at once; answered `("ok", None)` or the first refusal, which
+  the parent raises at its next request or at `settle`, the end of the program run.
+  A batch handler creates them in one boto3 call (`account_side.create_many`);
 - `("stop",)`: the account is stopped and the worker exits; it also exits when its
   stdin closes (the parent ended), and it ignores Ctrl-C, which the parent handles.
 """
@@ -48,6 +53,7 @@ from .errors import EmulationError
 
 _LENGTH = struct.Struct("!I")
 STOP_TIMEOUT_S = 10.0
+QUEUE_LIMIT = 64
 
 
 def _send(stream: BinaryIO, message: Any) -> None:
@@ -78,6 +84,7 @@ class WorkerAccount:
         self._process: subprocess.Popen | None = None
         self._lock = threading.Lock()
         self._unanswered = 0  # requests sent without waiting (`create_principals`)
+        self._queued: list[tuple] = []  # creates answered ahead, not sent yet (`queue`)
 
     def __enter__(self) -> WorkerAccount:
         self.start()
@@ -105,6 +112,7 @@ class WorkerAccount:
             raise RuntimeError("WorkerAccount is not started (use it as a context manager)")
         with self._lock:
             try:
+                self._flush_queued()
                 _send(self._process.stdin, message)
                 earlier = [self._answer() for _ in range(self._unanswered)]
                 self._unanswered = 0
@@ -115,6 +123,41 @@ class WorkerAccount:
         for kept in earlier:  # a request sent without waiting failed: that comes first
             self._value(kept)
         return self._value(answer)
+
+    def queue(self, *create: Any) -> None:
+        """Keep a create whose answer the caller knew ahead, to send with the next
+        request (or `settle`) as one `create_many`; QUEUE_LIMIT kept sends them at once.
+        Nothing else is sent in between, so the worker creates in registration order."""
+        if self._process is None:
+            raise RuntimeError("WorkerAccount is not started (use it as a context manager)")
+        with self._lock:
+            self._queued.append(create)
+            if len(self._queued) >= QUEUE_LIMIT:
+                with contextlib.suppress(BrokenPipeError, OSError):  # the next request says
+                    self._flush_queued()
+
+    def _flush_queued(self) -> None:
+        """Send what `queue` kept (the lock held)."""
+        if self._queued:
+            assert self._process is not None
+            queued, self._queued = self._queued, []
+            _send(self._process.stdin, ("create_many", queued))
+            self._unanswered += 1
+
+    def settle(self) -> None:
+        """Wait for every request sent without waiting; raise the first one refused
+        (the end of a program run: a refused Tag is reported like any resource)."""
+        if self._process is None:
+            return
+        with self._lock:
+            try:
+                self._flush_queued()
+                answers = [self._answer() for _ in range(self._unanswered)]
+                self._unanswered = 0
+            except (BrokenPipeError, OSError):
+                answers = [None]
+        for answer in answers:
+            self._value(answer)
 
     def _answer(self) -> Any:
         assert self._process is not None
@@ -210,7 +253,10 @@ class WorkerSide:
     """`account_side.InProcessSide`'s three questions, answered by the worker."""
 
     def __init__(self, account: WorkerAccount) -> None:
+        from .handlers import answers_ahead
+
         self._account = account
+        self._ahead = answers_ahead()
 
     def suffix(self, key: str) -> str:
         return self._account.request("suffix", key)
@@ -218,10 +264,18 @@ class WorkerSide:
     def create(
         self, key: str, typ: str, name: str, inputs: dict, default_tags: Mapping[str, str]
     ) -> tuple[str, dict]:
+        answer_ahead = self._ahead.get(typ)
+        answer = answer_ahead(name, inputs) if answer_ahead else None
+        if answer is not None:  # sent later, refused at the next request or `settle`
+            self._account.queue(key, typ, name, inputs, dict(default_tags))
+            return answer
         return self._account.request("create", key, typ, name, inputs, dict(default_tags))
 
     def invoke(self, key: str, token: str, args: dict, label: str) -> dict:
         return self._account.request("invoke", key, token, args, label)
+
+    def settle(self) -> None:
+        self._account.settle()
 
 
 _prestarted: list[subprocess.Popen] = []
@@ -296,7 +350,8 @@ HANDLER_SERVICES = ("ec2", "iam", "sts", "kms", "s3", "logs", "fsx", "eks", "aut
 
 
 def serve(requests: BinaryIO, answers: BinaryIO) -> None:
-    """Answer requests until `("stop",)` or the end of `requests`."""
+    """Answer requests until `("stop",)` or the end of `requests`; the account is left
+    started, for the process to exit with (`main`)."""
     import gc
 
     gc.disable()  # a short-lived process: the collector only walks moto's module graph
@@ -316,44 +371,45 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
     except BaseException:  # noqa: BLE001 (kept, and given as the answer to every request)
         failure = traceback.format_exc()
     side: Any = None
-    try:
-        while True:
-            message = _receive(requests)
-            if message is None or message[0] == "stop":
-                if message is not None:
-                    _send(answers, ("ok", None))
-                return
-            if failure:
-                _send(answers, ("crashed", failure))
-                continue
-            try:
-                if message[0] == "open":
-                    from .account_side import InProcessSide
-                    from .handlers import Emulation
+    # No account.stop() on the way out: the process exits right after (`main`), and
+    # moto's reset rebuilds every backend it touched (0.2-0.3 s) for nobody to use.
+    while True:
+        message = _receive(requests)
+        if message is None or message[0] == "stop":
+            if message is not None:
+                _send(answers, ("ok", None))
+            return
+        if failure:
+            _send(answers, ("crashed", failure))
+            continue
+        try:
+            if message[0] == "open":
+                from .account_side import InProcessSide
+                from .handlers import Emulation
 
-                    side = InProcessSide(Emulation(account, account.state, message[1], message[2]))
-                    answer: Any = ("ok", None)
-                elif message[0] == "principals":
-                    from .principals import create_principals
+                side = InProcessSide(Emulation(account, account.state, message[1], message[2]))
+                answer: Any = ("ok", None)
+            elif message[0] == "principals":
+                from .principals import create_principals
 
-                    create_principals(account, message[1])
-                    answer = ("ok", None)
-                elif message[0] == "suffix":
-                    answer = ("ok", side.suffix(message[1]))
-                elif message[0] == "create":
-                    answer = ("ok", side.create(*message[1:]))
-                elif message[0] == "invoke":
-                    answer = ("ok", side.invoke(*message[1:]))
-                else:
-                    answer = ("crashed", f"unknown request {message[0]!r}")
-            except EmulationError as error:
-                answer = ("refused", error.resource_type, error.name, error.aws_code, error.message)
-            except BaseException:  # noqa: BLE001 (the parent raises it)
-                answer = ("crashed", traceback.format_exc())
-            _send(answers, answer)
-    finally:
-        if account is not None and account.started:
-            account.stop()
+                create_principals(account, message[1])
+                answer = ("ok", None)
+            elif message[0] == "suffix":
+                answer = ("ok", side.suffix(message[1]))
+            elif message[0] == "create":
+                answer = ("ok", side.create(*message[1:]))
+            elif message[0] == "create_many":
+                side.create_many(message[1])
+                answer = ("ok", None)
+            elif message[0] == "invoke":
+                answer = ("ok", side.invoke(*message[1:]))
+            else:
+                answer = ("crashed", f"unknown request {message[0]!r}")
+        except EmulationError as error:
+            answer = ("refused", error.resource_type, error.name, error.aws_code, error.message)
+        except BaseException:  # noqa: BLE001 (the parent raises it)
+            answer = ("crashed", traceback.format_exc())
+        _send(answers, answer)
 
 
 def main() -> None:

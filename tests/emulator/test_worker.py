@@ -105,3 +105,115 @@ def test_the_worker_reports_its_peak_memory():
     with worker.WorkerAccount(region="us-east-1") as account:
         account.open_side("gpuforge", "dev").suffix("k")
     assert worker.last_peak_mib is not None and worker.last_peak_mib > 50
+
+
+# -- Tags answered ahead and created in batches -------------------------------------------
+
+TAG = "aws:autoscaling/tag:Tag"
+
+
+def _tag(group: str, key: str) -> tuple:
+    inputs = {"autoscalingGroupName": group, "tag": {"key": key, "value": "v"}}
+    return (f"gpuforge::dev::{TAG}::{group}-{key}", TAG, f"{group}-{key}", inputs, {})
+
+
+def _group(account, name: str) -> None:
+    ec2 = account.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.0.0/24", AvailabilityZone="us-east-1a")
+    template = ec2.create_launch_template(
+        LaunchTemplateName=name, LaunchTemplateData={"InstanceType": "t3.medium"}
+    )["LaunchTemplate"]["LaunchTemplateId"]
+    account.client("autoscaling").create_auto_scaling_group(
+        AutoScalingGroupName=name,
+        LaunchTemplate={"LaunchTemplateId": template, "Version": "$Latest"},
+        MinSize=0,
+        MaxSize=1,
+        VPCZoneIdentifier=subnet["Subnet"]["SubnetId"],
+    )
+
+
+def _side(account):
+    from gpuforge.emulator.account_side import InProcessSide
+    from gpuforge.emulator.handlers import Emulation
+
+    return InProcessSide(Emulation(account, account.state, "gpuforge", "dev"))
+
+
+def _tag_keys(account, group: str) -> list[str]:
+    found = account.client("autoscaling").describe_tags(
+        Filters=[{"Name": "auto-scaling-group", "Values": [group]}]
+    )
+    return sorted(t["Key"] for t in found["Tags"])
+
+
+def test_tags_created_together_take_one_boto3_call_and_all_land():
+    from gpuforge.emulator import EmulatedAccount
+
+    with EmulatedAccount(region="us-east-1") as account:
+        _group(account, "pool")
+        calls = []
+        account.client("autoscaling").meta.events.register(
+            "before-call.auto-scaling.CreateOrUpdateTags", lambda **kw: calls.append(kw)
+        )
+        _side(account).create_many([_tag("pool", k) for k in ("a", "b", "c")])
+        assert len(calls) == 1
+        assert _tag_keys(account, "pool") == ["a", "b", "c"]
+
+
+def test_a_refused_tag_in_a_batch_is_named_and_the_others_still_land():
+    from gpuforge.emulator import EmulatedAccount
+
+    with EmulatedAccount(region="us-east-1") as account:
+        _group(account, "pool")
+        with pytest.raises(EmulationError) as refused:
+            _side(account).create_many([_tag("pool", "a"), _tag("gone", "b"), _tag("pool", "c")])
+        assert (refused.value.resource_type, refused.value.name) == (TAG, "gone-b")
+        assert refused.value.aws_code == "ValidationError"
+        assert "gone" in refused.value.message
+        assert _tag_keys(account, "pool") == ["a", "c"]  # as one at a time would have
+
+
+def test_a_tag_is_answered_ahead_and_its_refusal_comes_at_settle():
+    with worker.WorkerAccount(region="us-east-1") as account:
+        side = account.open_side("gpuforge", "dev")
+        key, typ, name, inputs, tags = _tag("gone", "k")
+        assert side.create(key, typ, name, inputs, tags) == ("gone,k", {})  # not waited for
+        with pytest.raises(EmulationError) as refused:
+            side.settle()
+        assert (refused.value.resource_type, refused.value.name) == (TAG, "gone-k")
+        side.settle()  # raised once
+
+
+def test_a_tag_refused_ahead_surfaces_at_the_next_request():
+    with worker.WorkerAccount(region="us-east-1") as account:
+        side = account.open_side("gpuforge", "dev")
+        side.create(*_tag("gone", "k"))
+        with pytest.raises(EmulationError) as refused:
+            side.suffix("next")
+        assert refused.value.name == "gone-k"
+
+
+def test_a_tag_whose_inputs_lack_a_group_waits_for_the_refusal():
+    with worker.WorkerAccount(region="us-east-1") as account:
+        side = account.open_side("gpuforge", "dev")
+        key, typ, name, inputs, tags = _tag("x", "k")
+        with pytest.raises(EmulationError, match="autoscalingGroupName"):
+            side.create(key, typ, name, {"tag": inputs["tag"]}, tags)
+
+
+def test_a_program_whose_last_resource_is_a_refused_tag_fails_through_the_worker():
+    import pulumi_aws as aws
+
+    from gpuforge.emulator import run_program
+
+    def program():
+        aws.autoscaling.Tag(
+            "orphan", autoscaling_group_name="no-such-group", tag={"key": "k", "value": "v"}
+        )
+
+    account = worker.WorkerAccount(region="us-east-1")
+    with account, pytest.raises(EmulationError) as refused:
+        run_program(program, stack="bad", account=account)
+    assert (refused.value.resource_type, refused.value.name) == (TAG, "orphan")
+    assert "no-such-group" in refused.value.message

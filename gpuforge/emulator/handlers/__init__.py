@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from ._base import Context, Emulation, Handler, Invoke
+from ._base import AnswerAhead, Batch, Context, Emulation, Handler, Invoke
 
 
 @cache
@@ -37,6 +37,26 @@ def resource_handlers() -> dict[str, Handler]:
     for module in (ec2, iam, kms, s3, eks, logs, autoscaling, fsx):
         table.update(module.HANDLERS)
     return table
+
+
+@cache
+def batch_handlers() -> dict[str, Batch]:
+    """Types whose resources one call can create together: ``batch(ctx, [inputs, ...])``
+    does what each one's handler would, in one boto3 call, or raises (and then each is
+    created alone, to name the one refused)."""
+    from . import autoscaling
+
+    return dict(autoscaling.BATCHED)
+
+
+@cache
+def answers_ahead() -> dict[str, AnswerAhead]:
+    """Types whose handler's answer follows from the inputs alone:
+    ``answer(name, inputs) -> (id, outputs)``, or None where it cannot tell (then the
+    handler answers). Light: the parent of `emulator.worker` imports it."""
+    from . import autoscaling
+
+    return dict(autoscaling.ANSWERED_AHEAD)
 
 
 @cache
@@ -62,10 +82,14 @@ def invoke_handlers() -> dict[str, Invoke]:
 
 
 __all__ = [
+    "AnswerAhead",
+    "Batch",
     "Context",
     "Emulation",
     "Handler",
     "Invoke",
+    "answers_ahead",
+    "batch_handlers",
     "invoke_handlers",
     "resource_handlers",
     "state_backed_types",

@@ -98,6 +98,8 @@ class Context:
 
 Handler = Callable[[Context, str, dict], tuple[str, dict]]
 Invoke = Callable[[Context, dict], dict]
+Batch = Callable[[Context, list[dict]], None]
+AnswerAhead = Callable[[str, dict], "tuple[str, dict] | None"]
 
 
 def require(inputs: Mapping[str, Any], key: str) -> Any:

@@ -14,22 +14,43 @@ from ._base import Context, boolish, require
 
 
 def tag(ctx: Context, name: str, inputs: dict) -> tuple[str, dict]:
-    group = require(inputs, "autoscalingGroupName")
-    spec = require(inputs, "tag")
-    key, value = require(spec, "key"), spec.get("value", "")
-    client = ctx.client("autoscaling")
-    ctx.lookup("asg", group, lambda: _existing_group(client, group))
-    client.create_or_update_tags(
-        Tags=[
+    tags(ctx, [inputs])
+    answer = tag_answer(name, inputs)
+    assert answer is not None  # tags() required both
+    return answer
+
+
+def tags(ctx: Context, many: list[dict]) -> None:
+    """Put the tags of several Tag resources with one ``create_or_update_tags`` call
+    (the API takes a list; AWS applies it whole or refuses it whole), each group
+    checked to exist first. `emulator.worker` batches the tags a node group's pool
+    registers in a row this way: one boto3 call validates them all."""
+    requests = []
+    for inputs in many:
+        group = require(inputs, "autoscalingGroupName")
+        spec = require(inputs, "tag")
+        requests.append(
             {
                 "ResourceId": group,
                 "ResourceType": "auto-scaling-group",
-                "Key": key,
-                "Value": value,
+                "Key": require(spec, "key"),
+                "Value": spec.get("value", ""),
                 "PropagateAtLaunch": bool(boolish(spec.get("propagateAtLaunch", False))),
             }
-        ]
-    )
+        )
+    client = ctx.client("autoscaling")
+    for group in dict.fromkeys(r["ResourceId"] for r in requests):
+        ctx.lookup("asg", group, lambda group=group: _existing_group(client, group))
+    client.create_or_update_tags(Tags=requests)
+
+
+def tag_answer(name: str, inputs: dict) -> tuple[str, dict] | None:
+    """What `tag` answers when it succeeds, known from the inputs alone (None when they
+    lack what it needs): the worker's parent answers a Tag with it without waiting."""
+    group, spec = inputs.get("autoscalingGroupName"), inputs.get("tag")
+    key = spec.get("key") if isinstance(spec, dict) else None
+    if not (isinstance(group, str) and group and isinstance(key, str) and key):
+        return None
     return f"{group},{key}", {}
 
 
@@ -56,4 +77,6 @@ def get_groups(ctx: Context, args: dict) -> dict:
 INVOKES = {"aws:autoscaling/getAmiIds:getAmiIds": get_groups}
 
 HANDLERS = {"aws:autoscaling/tag:Tag": tag}
+BATCHED = {"aws:autoscaling/tag:Tag": tags}
+ANSWERED_AHEAD = {"aws:autoscaling/tag:Tag": tag_answer}
 STATE_BACKED: set[str] = set()
