@@ -20,7 +20,9 @@
   `model.pools.wants_placement_group`), the one private subnet of `az`, and an
   EFA security group that allows all traffic from and to itself. The interfaces carry the EFA
   group and the cluster security group (a template with interfaces replaces
-  the security groups EKS would otherwise attach).
+  the security groups EKS would otherwise attach). Its launch template's user data
+  is a NodeConfig that gives containers an unlimited memlock rlimit, which
+  libfabric's EFA provider needs (`gpuforge.model.nodeadm`).
 - Capacity: SPOT, CAPACITY_BLOCK (market type `capacity-block` plus the
   reservation as target) or ON_DEMAND (targeting an ODCR when one is given).
 - Tags: the environment's tags, `gpuforge.dev/pool`, the cluster-autoscaler
@@ -47,6 +49,7 @@ from pulumi_aws import autoscaling, ec2, vpc
 from gpuforge.components.managed_node_group import ManagedNodeGroupArgs, managed_node_group
 from gpuforge.model import aws_naming as rn
 from gpuforge.model.names import POOL_KEY
+from gpuforge.model.nodeadm import efa_node_config, user_data
 from gpuforge.model.pools import (
     EFA_INTERFACE,
     EFA_ONLY_INTERFACE,
@@ -200,6 +203,8 @@ class GpuNodePool(pulumi.ComponentResource):
         self.efa_security_group_id = sg.id
         extras: dict[str, Any] = {
             "network_interfaces": _efa_interfaces(pool.instance.network_cards, groups),
+            # libfabric pins its buffers: unlimited memlock in containers (model.nodeadm)
+            "user_data": user_data(efa_node_config()),
         }
         if wants_placement_group(pool):
             pg = ec2.PlacementGroup(f"{name}-pg", strategy="cluster", opts=child)

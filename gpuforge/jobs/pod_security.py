@@ -27,7 +27,8 @@ no field for them: the container gets what the node's runtime gives it. amazon-e
 (awslabs/amazon-eks-ami@81fec2e895854f599974fe4d3d72f61c0a9aaffa
 :nodeadm/internal/containerd/base-runtime-spec.json:159-165) sets only RLIMIT_NOFILE, so
 RLIMIT_MEMLOCK is containerd's own; nodeadm's `containerd.baseRuntimeSpec` sets it
-(nodeadm/doc/examples.md:198-215). `IPC_LOCK` would also lift the limit, but `restricted`
+(nodeadm/doc/examples.md:198-215), and an EFA pool's launch template does
+(`gpuforge.model.nodeadm`). `IPC_LOCK` would also lift the limit, but `restricted`
 allows adding only NET_BIND_SERVICE (check_capabilities_restricted.go) and a non-root
 process has no effective capabilities anyway, so gpuforge does not add it: the default
 stays restricted. docs/security.md says the same.

@@ -75,12 +75,18 @@ EKS_AMI_ARCH = {"x86_64": "x86_64", "arm64": "ARM_64"}
 """EC2 architecture -> how EKS AMI type names spell it (`AL2023_ARM_64_NVIDIA`)."""
 
 
+AL2023_AMI_TYPES = "AL2023_"
+"""How every EKS AL2023 AMI type name starts (the images nodeadm bootstraps)."""
+AL2_AMI_TYPES = "AL2_"
+"""How every EKS Amazon Linux 2 AMI type name starts."""
+
+
 def eks_ami_type(arch: str, variant: str) -> str:
     """The EKS AL2023 AMI type `AL2023_<arch>_<variant>` (`STANDARD`, `NVIDIA`, `NEURON`).
 
     Any architecture other than `arm64` gets the x86_64 image, as EKS offers no other.
     """
-    return f"AL2023_{EKS_AMI_ARCH.get(arch, 'x86_64')}_{variant}"
+    return f"{AL2023_AMI_TYPES}{EKS_AMI_ARCH.get(arch, 'x86_64')}_{variant}"
 
 
 def ami_type(pool: GpuPoolSpec) -> str:

@@ -516,10 +516,30 @@ def test_prod_efa_capacity_block_pool():
     target = lt["capacityReservationSpecification"]["capacityReservationTarget"]
     assert target == {"capacityReservationId": pool.capacity_reservation_id}
     assert ng["tags"]["k8s.io/cluster-autoscaler/node-template/resources/vpc.amazonaws.com/efa"]
+    # containers on EFA nodes get an unlimited memlock rlimit (model/nodeadm.py)
+    assert _container_rlimits(lt["userData"]) == {
+        "RLIMIT_NOFILE": (65536, 1048576),  # nodeadm's own, restated: mergo replaces lists
+        "RLIMIT_MEMLOCK": (2**63, 2**63),
+    }
     # the non-EFA pool spans every private subnet and has no EFA parts
     l40s = b.named(T["node_group"], "gpuforge-prod-l40s-ng").inputs
     assert len(l40s["subnetIds"]) == 3
-    assert "networkInterfaces" not in b.named(T["lt"], "gpuforge-prod-l40s-lt").inputs
+    l40s_lt = b.named(T["lt"], "gpuforge-prod-l40s-lt").inputs
+    assert "networkInterfaces" not in l40s_lt and "userData" not in l40s_lt
+
+
+def _container_rlimits(user_data: str) -> dict[str, tuple[int, int]]:
+    """The rlimits of the NodeConfig parts of base64 MIME user data, as nodeadm finds them."""
+    import base64
+    from email import message_from_bytes
+
+    archive = message_from_bytes(base64.b64decode(user_data))
+    assert archive.get_content_type() == "multipart/mixed"
+    (part,) = [p for p in archive.walk() if p.get_content_type() == "application/node.eks.aws"]
+    config = json.loads(part.get_payload())
+    assert (config["apiVersion"], config["kind"]) == ("node.eks.aws/v1alpha1", "NodeConfig")
+    rlimits = config["spec"]["containerd"]["baseRuntimeSpec"]["process"]["rlimits"]
+    return {r["type"]: (r["soft"], r["hard"]) for r in rlimits}
 
 
 def test_on_demand_efa_pool_gets_a_cluster_placement_group():
@@ -533,6 +553,7 @@ def test_on_demand_efa_pool_gets_a_cluster_placement_group():
     assert lt["placement"]["groupName"] == pg.name
     nics = lt["networkInterfaces"]
     assert [n["interfaceType"] for n in nics] == ["efa"] + ["efa-only"] * (len(nics) - 1)
+    assert _container_rlimits(lt["userData"])["RLIMIT_MEMLOCK"] == (2**63, 2**63)
 
 
 def test_gpu_nodes_carry_the_autoscaler_gpu_label():

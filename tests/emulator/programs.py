@@ -111,9 +111,12 @@ def storage(key: aws.kms.Key):
     return bucket
 
 
-def platform() -> None:
+def platform(user_data: str | None = None) -> None:
     """VPC + subnets + route table, KMS key + alias, a secure bucket, IAM roles, an EKS
-    cluster with a node group, two add-ons and an access entry; exports a few outputs."""
+    cluster with a node group, two add-ons and an access entry; exports a few outputs.
+
+    The node group's template names the NVIDIA AMI; with `user_data` it names none and
+    carries that user data instead, for EKS to merge (AL2023_x86_64_NVIDIA)."""
     vpc, subnets, rtb = network()
     key = aws.kms.Key(
         "key", description="gpuforge", enable_key_rotation=True, deletion_window_in_days=7
@@ -150,9 +153,10 @@ def platform() -> None:
         access_config=aws.eks.ClusterAccessConfigArgs(authentication_mode="API"),
     )
     ami = aws.ssm.get_parameter_output(name=f"{NVIDIA_AMI}/image_id")
+    own_ami = {"image_id": ami.value} if user_data is None else {"user_data": user_data}
     template = aws.ec2.LaunchTemplate(
         "gpu-lt",
-        image_id=ami.value,
+        **own_ami,
         metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
             http_tokens="required", http_put_response_hop_limit=1, http_endpoint="enabled"
         ),
@@ -171,6 +175,7 @@ def platform() -> None:
         node_role_arn=node_role.arn,
         subnet_ids=[s.id for s in subnets],
         instance_types=["p5.48xlarge"],
+        ami_type=None if user_data is None else "AL2023_x86_64_NVIDIA",
         scaling_config=aws.eks.NodeGroupScalingConfigArgs(desired_size=0, min_size=0, max_size=2),
         launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
             id=template.id, version=template.latest_version.apply(str)

@@ -15,6 +15,7 @@ from gpuforge.model.names import CONTROL_PLANE_LOG_TYPES
 
 from ...errors import AwsError
 from .._base import Context, check_kms_key, check_role, num, require
+from . import user_data
 
 LOG_TYPES = CONTROL_PLANE_LOG_TYPES  # what AWS accepts: every type there is
 TAINT_EFFECTS = ("NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE")
@@ -159,6 +160,15 @@ def node_repair(inputs: dict) -> dict | None:
                 f"{list(REPAIR_ACTIONS)}",
             )
     return {k: v for k, v in config.items() if v is not None}
+
+
+def launch_template_user_data(ctx: Context, template: dict, ami_type: str | None) -> None:
+    """The version's user data is what a node group of `ami_type` can use (`user_data`)."""
+    found = ctx.client("ec2").describe_launch_template_versions(
+        LaunchTemplateId=template["id"], Versions=[template["version"]]
+    )["LaunchTemplateVersions"]
+    data = found[0].get("LaunchTemplateData") or {} if found else {}
+    user_data.check(ami_type, data.get("ImageId"), data.get("UserData"))
 
 
 def launch_template(ctx: Context, template: dict) -> dict:

@@ -44,6 +44,8 @@ def node_group(ctx: Context, name: str, inputs: dict) -> tuple[str, dict]:
     repair = checks.node_repair(inputs)
     template = inputs.get("launchTemplate")
     launch_template = checks.launch_template(ctx, template) if template else None
+    if launch_template:
+        checks.launch_template_user_data(ctx, launch_template, inputs.get("amiType"))
 
     request = requests.create_nodegroup(
         cluster_name,
