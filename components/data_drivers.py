@@ -8,11 +8,13 @@
   charts/aws-fsx-csi-driver/values.yaml:91). Mounting itself is the node's Lustre
   client and needs no AWS credentials.
 - `aws-mountpoint-s3-csi-driver` (Mountpoint for S3 CSI driver v2) when an s3-mount
-  exists. Its node service account `s3-csi-driver-sa` (kube-system) gets its own role,
-  limited to the mounted buckets and to what training may do there (read-only or
-  read-write, the same statements as the training role), the storage key only through S3
-  (awslabs/mountpoint-s3-csi-driver@57c6bedb46e2c1281883b80dad4d5d54b438b0de:
-  charts/aws-mountpoint-s3-csi-driver/values.yaml:34).
+  exists. Its node service account `s3-csi-driver-sa` (kube-system;
+  awslabs/mountpoint-s3-csi-driver@57c6bedb46e2c1281883b80dad4d5d54b438b0de:
+  charts/aws-mountpoint-s3-csi-driver/values.yaml:34) gets its own role, limited to the
+  buckets the default team's volumes mount and to what training may do there (read-only
+  or read-write, the same statements as the training role), the storage key only
+  through S3. A team's volumes sign as the team's pods (pod-level credentials,
+  `gpuforge.model.data_volumes`), so with `teams:` the driver gets no role at all.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from pulumi_aws import eks, iam
 from gpuforge.components import _aws
 from gpuforge.components.training_identity import training_statements
 from gpuforge.model import aws_naming as rn
+from gpuforge.model import data_volumes
 from gpuforge.model import filesystems as fsf
+from gpuforge.model.filesystem_spec import S3_MOUNT
 from gpuforge.model.names import READ_WRITE
 from gpuforge.model.spec import EnvironmentSpec
 
@@ -76,15 +80,24 @@ class DataDrivers(pulumi.ComponentResource):
                 }
             )
             self._driver(name, args, FSX_ADDON, FSX_SERVICE_ACCOUNT, rn.FSX_CSI_ROLE, policy)
-        mounts = fsf.s3_mounts(spec)
-        if mounts:
+        if fsf.s3_mounts(spec):
             access = {b.name: b.training_access for b in spec.storage.buckets}
-            buckets = sorted({m.bucket for m in mounts if m.bucket})
-            read = [args.bucket_arns[b] for b in buckets if access[b] != READ_WRITE]
-            write = [args.bucket_arns[b] for b in buckets if access[b] == READ_WRITE]
-            policy = pulumi.Output.all(args.storage_key_arn, read, write).apply(
-                lambda v: _aws.policy_json(*training_statements(v[0], spec.region, v[1], v[2]))
+            # a team's volumes sign as the team's pods (`data_volumes.team_access`): the
+            # driver reads only what the default team's volumes mount, with teams nothing
+            buckets = sorted(
+                {
+                    fs.bucket
+                    for fs, how in data_volumes.volumes(spec)
+                    if fs.kind == S3_MOUNT and fs.bucket and not how.pod_credentials
+                }
             )
+            policy = None
+            if buckets:
+                read = [args.bucket_arns[b] for b in buckets if access[b] != READ_WRITE]
+                write = [args.bucket_arns[b] for b in buckets if access[b] == READ_WRITE]
+                policy = pulumi.Output.all(args.storage_key_arn, read, write).apply(
+                    lambda v: _aws.policy_json(*training_statements(v[0], spec.region, v[1], v[2]))
+                )
             self._driver(name, args, S3_ADDON, S3_SERVICE_ACCOUNT, rn.S3_CSI_ROLE, policy)
         self.register_outputs({"addons": self.addons})
 
@@ -95,9 +108,22 @@ class DataDrivers(pulumi.ComponentResource):
         addon: str,
         service_account: str,
         suffix: str,
-        policy: pulumi.Input[str],
+        policy: pulumi.Input[str] | None,
     ) -> None:
+        """The add-on, and (unless `policy` is None: it needs no AWS access of its own) its
+        service account's role through Pod Identity."""
         child = pulumi.ResourceOptions(parent=self)
+        if policy is None:
+            found = eks.Addon(
+                f"{name}-{addon}",
+                cluster_name=args.cluster_name,
+                addon_name=addon,
+                resolve_conflicts_on_create="OVERWRITE",
+                resolve_conflicts_on_update="PRESERVE",
+                opts=child,
+            )
+            self.addons[addon] = found.arn
+            return
         role = iam.Role(
             rn.child(name, suffix),
             description=f"{addon} of {args.spec.cluster_name} (EKS Pod Identity)",

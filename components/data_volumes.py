@@ -25,13 +25,14 @@ def declare(
     cluster_opts: pulumi.ResourceOptions,
     namespace_opts: pulumi.ResourceOptions,
 ) -> None:
-    """One PV (cluster-scoped) and one PVC (training namespace) per file system.
+    """One PV (cluster-scoped) and one PVC per file system and team that may mount it
+    (`data_volumes.volumes`: the training namespace's, or each team's namespace).
 
     A lustre file system whose FSx outputs are not in `volumes` (a runtime applied from a
     second stack) gets none: its PV needs the file system's id.
     """
     account = _aws.account_id(parent)
-    for fs in spec.storage.filesystems:
+    for fs, access in data_volumes.volumes(spec):
         if fs.kind == LUSTRE:
             if fs.name not in volumes:
                 continue
@@ -42,16 +43,18 @@ def declare(
                     "bucket": bucket_name(acct, spec.region, spec.environment, b)
                 }
             )
-        pv = source.apply(lambda s, fs=fs: data_volumes.persistent_volume(spec, fs, s))
-        volume = k8s.core.v1.PersistentVolume(
-            f"{name}-data-{fs.name}",
-            metadata=pv["metadata"],
-            spec=pv["spec"],
-            opts=cluster_opts,
+        pv = source.apply(
+            lambda s, fs=fs, access=access: data_volumes.persistent_volume(spec, fs, s, access)
         )
-        pvc = data_volumes.persistent_volume_claim(spec, fs)
+        resource_name = f"{name}-data-{fs.name}"
+        if access.team is not None:
+            resource_name = f"{name}-data-{access.team.name}-{fs.name}"
+        volume = k8s.core.v1.PersistentVolume(
+            resource_name, metadata=pv["metadata"], spec=pv["spec"], opts=cluster_opts
+        )
+        pvc = data_volumes.persistent_volume_claim(spec, fs, access)
         k8s.core.v1.PersistentVolumeClaim(
-            f"{name}-data-{fs.name}",
+            resource_name,
             metadata=pvc["metadata"],
             spec=pvc["spec"],
             opts=pulumi.ResourceOptions.merge(

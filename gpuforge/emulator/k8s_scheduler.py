@@ -270,6 +270,36 @@ def fit_message(reasons_by_node: dict[str, list[str]]) -> str:
     )
 
 
+def missing_claim(pod: dict, claims: dict[str, dict]) -> str | None:
+    """VolumeBinding's PreFilter: the reason no node can take a pod whose claim is not in
+    its namespace, or not bound (kubernetes pkg/scheduler/framework/plugins/volumebinding
+    `PreFilter`: the claim lister's `persistentvolumeclaim "<name>" not found`, and "pod
+    has unbound immediate PersistentVolumeClaims"); None when every claim is bound.
+    `claims` are the pod's namespace's, by name."""
+    for volume in (pod.get("spec") or {}).get("volumes") or []:
+        name = (volume.get("persistentVolumeClaim") or {}).get("claimName")
+        if not name:
+            continue
+        claim = claims.get(name)
+        if claim is None:
+            return f'persistentvolumeclaim "{name}" not found'
+        if (claim.get("status") or {}).get("phase") != "Bound":
+            return "pod has unbound immediate PersistentVolumeClaims"
+    return None
+
+
+def prefilter_message(reason: str, nodes: int) -> str:
+    """`FitError.Error` for a PreFilter refusal: its message alone (every node carries
+    the same status, so no histogram), then DefaultPreemption's, which no victim helps."""
+    if nodes == 0:
+        return "no nodes available to schedule pods"
+    return (
+        f"0/{nodes} nodes are available: {reason}. "
+        f"preemption: 0/{nodes} nodes are available: {nodes} Preemption is not helpful for "
+        "scheduling."
+    )
+
+
 # -- the scheduler and autoscaler ---------------------------------------------------
 
 
@@ -442,7 +472,16 @@ class Scheduler:
             ):
                 pending.append(pod)
         unschedulable = []
+        claims: dict[str, dict[str, dict]] = {}
+        for claim in self._objects(resources.PERSISTENT_VOLUME_CLAIM, None) if pending else []:
+            meta = claim["metadata"]
+            claims.setdefault(meta.get("namespace", ""), {})[meta["name"]] = claim
         for pod in pending:
+            namespace = pod["metadata"].get("namespace", "")
+            refused = missing_claim(pod, claims.get(namespace, {}))
+            if refused:  # no node and no new node helps: the autoscaler skips it too
+                changes += self._unschedulable(pod, prefilter_message(refused, len(nodes)))
+                continue
             reasons_by_node = {}
             for node in nodes:
                 pool = self._pool_of(node)

@@ -283,11 +283,16 @@ class EmulatedKubernetes:
     def admit_namespace(self, spec: Any) -> None:
         """Admit pods in `spec`'s training namespace (each team's, with teams) as EKS does:
         the LimitRange, ResourceQuota and Pod Security labels the runtime declares
-        (`gpuforge.emulator.k8s_admission`)."""
+        (`gpuforge.emulator.k8s_admission`); and store the data claims the runtime
+        declares there (`gpuforge.model.data_volumes`), bound, for the scheduler to find."""
         from gpuforge.emulator.k8s_admission import team_namespace_objects
+        from gpuforge.model import data_volumes
 
         for declared in team_namespace_objects(spec):
             self.call(lambda d=declared: self.emulator.gpuforge_namespaces.__setitem__(d.name, d))
+        for fs, access in data_volumes.volumes(spec):
+            claim = data_volumes.persistent_volume_claim(spec, fs, access)
+            self.put({**claim, "status": {"phase": "Bound", **_claim_capacity(claim)}})
 
     # -- kubeconfig ----------------------------------------------------------------
 
@@ -315,6 +320,12 @@ class EmulatedKubernetes:
         path = Path(path)
         write_private(path, yaml.safe_dump(self.kubeconfig(context), sort_keys=False))
         return path
+
+
+def _claim_capacity(claim: dict) -> dict:
+    """A bound claim's status fields beside its phase (its PV's modes and capacity)."""
+    spec = claim["spec"]
+    return {"accessModes": spec["accessModes"], "capacity": spec["resources"]["requests"]}
 
 
 def _kmock_resource(resource: resources.Resource) -> Any:

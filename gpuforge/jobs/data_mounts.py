@@ -1,10 +1,11 @@
 """A job's `data:` mounts: checked against the environment's file systems, then rendered.
 
-`check_mounts(job, env)` (called by `fit.check_fit`) resolves each mount to a file
+`check_mounts(job, env, team)` (called by `fit.check_fit`) resolves each mount to a file
 system of the environment (`storage.filesystems`; a bucket name means the `s3-mount`
-that mounts it) and refuses one the environment does not have, or a write mount of a
-file system training may not write (`gpuforge.model.filesystems.writable`). The pods
-mount the file system's PersistentVolumeClaim in the training namespace
+that mounts it) and refuses one the environment does not have, one the job's team may
+not see, or a write mount of a file system the team may not write
+(`gpuforge.model.data_volumes.team_access`, the rule the runtime's volumes follow). The
+pods mount the file system's PersistentVolumeClaim in the team's namespace
 (`names.data_claim_name`, made by the platform: `gpuforge.model.data_volumes`).
 """
 
@@ -15,10 +16,12 @@ from dataclasses import dataclass
 from gpuforge.jobs import contract
 from gpuforge.jobs.spec import JobSpec
 from gpuforge.model import filesystems as fsf
+from gpuforge.model.data_volumes import DataAccess, team_access
 from gpuforge.model.errors import SpecError
 from gpuforge.model.filesystem_spec import S3_MOUNT
 from gpuforge.model.names import READ_ONLY, READ_WRITE, data_claim_name
 from gpuforge.model.spec import EnvironmentSpec
+from gpuforge.model.teams import Team
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,8 @@ class Mount:
         return f"data-{self.filesystem}"
 
 
-def check_mounts(job: JobSpec, env: EnvironmentSpec) -> tuple[Mount, ...]:
+def check_mounts(job: JobSpec, env: EnvironmentSpec, team: Team) -> tuple[Mount, ...]:
+    """The job's mounts for `team` (`teams.team_of_job`), checked (module docstring)."""
     out = []
     for i, mount in enumerate(job.data):
         fs = fsf.filesystem(env, mount.name) or next(
@@ -57,7 +61,15 @@ def check_mounts(job: JobSpec, env: EnvironmentSpec) -> tuple[Mount, ...]:
                 if known
                 else "the environment needs storage.filesystems (docs/data.md)",
             )
-        if not mount.read_only and not fsf.writable(env, fs):
+        access = team_access(env, team, fs)
+        if not isinstance(access, DataAccess):
+            raise SpecError(
+                f"data[{i}].name",
+                access,
+                "mount a file system of a bucket the team reads (teams[].datasets) or writes "
+                "(docs/data.md, Teams)",
+            )
+        if not mount.read_only and access.read_only:
             raise SpecError(
                 f"data[{i}].read_only",
                 f"training may not write {fs.name} (its buckets are not all read-write)",

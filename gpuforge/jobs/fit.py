@@ -196,7 +196,7 @@ def check_fit(job: JobSpec, env: EnvironmentSpec, *, priority_settable: bool = T
         hourly_usd=None if price is None else price * job.nodes,
         price_source=pricing.citation(),
         team=team,
-        mounts=check_mounts(job, env),
+        mounts=check_mounts(job, env, team),
     )
 
 

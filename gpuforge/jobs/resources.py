@@ -23,6 +23,7 @@ EVENT = Resource("v1", "Event", "events")
 CONFIG_MAP = Resource("v1", "ConfigMap", "configmaps")
 NODE = Resource("v1", "Node", "nodes", namespaced=False)
 BATCH_JOB = Resource("batch/v1", "Job", "jobs")
+PERSISTENT_VOLUME_CLAIM = Resource("v1", "PersistentVolumeClaim", "persistentvolumeclaims")
 
 KNOWN = (
     SERVICE,
@@ -31,6 +32,7 @@ KNOWN = (
     CONFIG_MAP,
     NODE,
     BATCH_JOB,
+    PERSISTENT_VOLUME_CLAIM,
     JOBSET,
     TRAINJOB,
     LOCAL_QUEUE,

@@ -215,13 +215,18 @@ FILESYSTEM_TAG = f"{TAG_PREFIX}/filesystem"
 """The `storage.filesystems[].name` of an FSx file system, its security group and links."""
 
 
-def data_volume_name(environment: str, filesystem: str) -> str:
-    """The cluster-scoped PersistentVolume of a file system."""
-    return f"gpuforge-{environment}-{filesystem}"
+def data_volume_name(environment: str, filesystem: str, team: str | None = None) -> str:
+    """The cluster-scoped PersistentVolume of a file system (one per team with teams)."""
+    return (
+        f"gpuforge-{environment}-{team}-{filesystem}"
+        if team
+        else (f"gpuforge-{environment}-{filesystem}")
+    )
 
 
 def data_claim_name(filesystem: str) -> str:
-    """The PersistentVolumeClaim (in the training namespace) jobs mount a file system by."""
+    """The PersistentVolumeClaim (in the training namespace, or each team's) jobs mount a
+    file system by."""
     return f"data-{filesystem}"
 
 

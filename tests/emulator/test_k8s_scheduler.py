@@ -227,3 +227,37 @@ def test_the_controllers_hand_their_pods_to_the_scheduler(api, prod):
             e for e in _events(api, pod["metadata"]["name"]) if e["reason"] == "TriggeredScaleUp"
         ]  # fmt: skip
         assert "0->2 (max: " in up["message"]
+
+
+def _with_claim(pod: dict, claim: str) -> dict:
+    volume = {"name": "data", "persistentVolumeClaim": {"claimName": claim, "readOnly": True}}
+    return {**pod, "spec": {**pod["spec"], "volumes": [*pod["spec"]["volumes"], volume]}}
+
+
+def test_a_pod_whose_claim_is_not_in_its_namespace_stays_pending_without_a_scale_up(api, prod):
+    """VolumeBinding's PreFilter refuses it before any node is tried, so neither a node nor
+    a new one helps (the autoscaler runs the same PreFilter)."""
+    scheduler = Scheduler(api, prod)
+    api.put(_with_claim(_pod(prod, "orphan"), "data-nowhere"))
+    scheduler.step()
+    scheduler.step()
+    reasons = _reasons(api, "orphan")
+    assert "TriggeredScaleUp" not in reasons and "Scheduled" not in reasons
+    (failed,) = [e for e in _events(api, "orphan") if e["reason"] == "FailedScheduling"]
+    assert failed["message"] == (
+        '0/2 nodes are available: persistentvolumeclaim "data-nowhere" not found. '
+        "preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."
+    )
+    assert _get(api, "orphan")["status"]["phase"] == "Pending"
+
+
+def test_a_pod_mounting_the_runtimes_claim_is_scheduled(prod):
+    """The emulated cluster of an environment holds the claims its runtime declares."""
+    from gpuforge.emulator.kubernetes import EmulatedKubernetes
+
+    with EmulatedKubernetes(spec=prod) as api:
+        scheduler = Scheduler(api, prod)
+        api.put(_with_claim(_pod(prod, "reader"), "data-datasets-fsx"))
+        for _ in range(4):
+            scheduler.step()
+        assert "Scheduled" in _reasons(api, "reader")
