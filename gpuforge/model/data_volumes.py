@@ -26,8 +26,10 @@ its own PV and claim `data-<fs>` in its namespace, for the file systems it may s
   `allow-delete` (a team role has no DeleteObject, `model.team_grants`);
 - a team's s3-mounts authenticate as the pod, the team's Pod Identity role, not as the
   driver (`authenticationSource: pod`, docs/CONFIGURATION.md:325-396, "Pod-Level
-  Credentials": "a multi-tenant architecture is possible using EKS Pod Identity"), so
-  IAM, not the mount, decides what a team reads;
+  Credentials": "a multi-tenant architecture is possible using EKS Pod Identity"; the
+  driver asks for the pod's `pods.eks.amazonaws.com` token,
+  charts/aws-mountpoint-s3-csi-driver/templates/csidriver.yaml:10-14), so IAM, not the
+  mount, decides what a team reads;
 - a Lustre file system only read-only, and only when every bucket it links is one the
   team reads: Lustre has no IAM, so one that links a writable bucket (every team's
   prefix) or none (shared scratch) is no team's.
