@@ -102,19 +102,14 @@ def scale_from_zero_tags(ng: Resource, stack: Stack, ctx: RuleContext):
     if is_unknown(pool):
         yield UNKNOWN
         return
-    tags = stack.of_type(ASG_TAG)
-    groups: set[str] = set()
-    unknown = False
-    for tag in tags:
-        key, value = tag.get("tag.key"), tag.get("tag.value")
-        group = tag.get("autoscalingGroupName", computed=True)
-        if UNKNOWN in (key, value, group):
-            unknown = True
-        elif key == POOL_LABEL_TAG and value == pool:
-            groups.add(group)
-    on_group = [
-        t.get("tag.key") for t in tags if t.get("autoscalingGroupName", computed=True) in groups
-    ]
+    tags = stack.derived("asg-tags", _asg_tags)
+    unknown = any(UNKNOWN in tag for tag in tags)
+    groups = {
+        group
+        for key, value, group in tags
+        if UNKNOWN not in (key, value, group) and key == POOL_LABEL_TAG and value == pool
+    }
+    on_group = [key for key, _, group in tags if group in groups]
     needed = {f"{NODE_TEMPLATE_TAG_PREFIX}resources/", f"{NODE_TEMPLATE_TAG_PREFIX}taint/"}
     if groups and all(any(str(k).startswith(n) for k in on_group) for n in needed):
         return
@@ -127,6 +122,14 @@ def scale_from_zero_tags(ng: Resource, stack: Stack, ctx: RuleContext):
         "the node group, so tag the group (aws.autoscaling.Tag) with its labels, taints and "
         "nvidia.com/gpu count or it never scales up from zero"
     )
+
+
+def _asg_tags(stack: Stack) -> list[tuple[Any, Any, Any]]:
+    """(key, value, group) of every Auto Scaling group tag of the stack."""
+    return [
+        (t.get("tag.key"), t.get("tag.value"), t.get("autoscalingGroupName", computed=True))
+        for t in stack.of_type(ASG_TAG)
+    ]
 
 
 @rule(

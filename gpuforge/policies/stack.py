@@ -8,7 +8,7 @@ BucketVersioning of a Bucket, the FlowLog of a Vpc) and the resource a reference
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,10 +47,18 @@ class Stack:
 
     resources: list[Resource]
     _by_type: dict[str, list[Resource]] = field(default_factory=dict, init=False, repr=False)
+    _derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         for r in self.resources:
             self._by_type.setdefault(r.type, []).append(r)
+
+    def derived(self, key: str, compute: Callable[[Stack], Any]) -> Any:
+        """`compute(self)`, once per stack: what a rule reads for each of many resources
+        (each node group's scan of every Auto Scaling group tag was quadratic)."""
+        if key not in self._derived:
+            self._derived[key] = compute(self)
+        return self._derived[key]
 
     def of_type(self, *types: str) -> list[Resource]:
         """The resources of these type tokens, in stack order."""
