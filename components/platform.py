@@ -38,7 +38,7 @@ from gpuforge.components.runtime import TrainingRuntime, TrainingRuntimeArgs
 from gpuforge.components.storage import ObjectStore, ObjectStoreArgs, planned_bucket_arns
 from gpuforge.components.team_access import TeamAccess, TeamAccessArgs
 from gpuforge.components.telemetry import GpuTelemetry, GpuTelemetryArgs
-from gpuforge.model import catalog, cluster_autoscaler, grants
+from gpuforge.model import catalog, cluster_autoscaler, grants, teams
 from gpuforge.model.names import TRAINING_SERVICE_ACCOUNT
 from gpuforge.model.resource_tags import default_tags
 from gpuforge.model.spec import EnvironmentSpec
@@ -78,7 +78,9 @@ class Platform(pulumi.ComponentResource):
     autoscaling_groups: dict[str, pulumi.Output[str]]
     """Auto Scaling group (made by EKS, tagged by gpuforge) by GPU pool name."""
     training_namespace: str
-    """Kubernetes namespace for training jobs."""
+    """Kubernetes namespace for training jobs (without `teams:`; with them, each team's)."""
+    team_namespaces: dict[str, str]
+    """Namespace by team (`default` without `teams:`)."""
     training_service_account: str
     """Service account in `training_namespace` bound to the training role."""
     vpc_id: pulumi.Output[str]
@@ -263,13 +265,16 @@ class Platform(pulumi.ComponentResource):
         }
         self.autoscaling_groups = {pool: p.autoscaling_group_name for pool, p in pools.items()}
         self.training_namespace = spec.training.namespace
+        self.team_namespaces = {t.name: t.namespace for t in teams.teams(spec)}
+        self._has_teams = teams.has_teams(spec)
         self.training_service_account = TRAINING_SERVICE_ACCOUNT
         self.vpc_id = network.vpc_id
         self.register_outputs(self.exports())
 
     def exports(self) -> dict[str, object]:
-        """The stack outputs the CLI reads, by export name."""
-        return {
+        """The stack outputs the CLI reads, by export name. With `teams:` there is no
+        training namespace: `teamNamespaces` names each team's."""
+        found = {
             "clusterName": self.cluster_name,
             "clusterEndpoint": self.cluster_endpoint,
             "clusterCertificateAuthority": self.cluster_certificate_authority,
@@ -279,9 +284,13 @@ class Platform(pulumi.ComponentResource):
             "nodeGroups": self.node_groups,
             "autoscalingGroups": self.autoscaling_groups,
             "trainingNamespace": self.training_namespace,
+            "teamNamespaces": self.team_namespaces,
             "trainingServiceAccount": self.training_service_account,
             "vpcId": self.vpc_id,
         }
+        if self._has_teams:
+            del found["trainingNamespace"]
+        return found
 
 
 def _instance_arch(instance_type: str) -> str:

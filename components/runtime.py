@@ -127,13 +127,14 @@ class TrainingRuntime(pulumi.ComponentResource):
         }
         if "kueue" in releases:
             self._queues(name, spec, after=[releases["kueue"], *namespaces])
-        # the claims go in the training namespace (teams' namespaces get none yet)
+        # each namespace's data claims (the training one, or every team's)
         in_ns = pulumi.ResourceOptions.merge(
             self._opts, pulumi.ResourceOptions(depends_on=namespaces)
         )
         data_volumes.declare(self, name, spec, args.data_volumes, self._opts, in_ns)
 
         self.namespace = ns
+        self.team_namespaces = {t.name: t.namespace for t in teams.teams(spec)}
         self.service_account = TRAINING_SERVICE_ACCOUNT
         self.charts = {c.release: c.version for c in helm_charts.charts_for(spec)}
         self.priority_classes = dict(PRIORITY_CLASSES)

@@ -34,7 +34,9 @@ def build(spec: EnvironmentSpec, layer: str = "all") -> pulumi.ComponentResource
         from gpuforge.components.runtime import runtime_for_cluster
 
         runtime = runtime_for_cluster(spec)
-        pulumi.export("trainingNamespace", runtime.namespace)
+        if not spec.teams:  # with teams there is no training namespace
+            pulumi.export("trainingNamespace", runtime.namespace)
+        pulumi.export("teamNamespaces", runtime.team_namespaces)
         pulumi.export("trainingServiceAccount", runtime.service_account)
         pulumi.export("charts", runtime.charts)
         return runtime

@@ -70,7 +70,14 @@ def test_platform_builds_and_exports(env):
     assert set(b.exports["roleArns"]) == {"cluster", "node", "training"}
     assert set(b.exports["nodeGroups"]) == {"system", *(p.name for p in spec.gpu_pools)}
     assert b.exports["trainingNamespace"] == spec.training.namespace
+    assert b.exports["teamNamespaces"] == {"default": spec.training.namespace}
     assert b.exports["trainingServiceAccount"] == "training"
+
+
+def test_with_teams_the_outputs_name_each_teams_namespace_and_no_training_one():
+    spec, b = built("shared")
+    assert b.exports["teamNamespaces"] == {t.name: t.name for t in spec.teams}
+    assert "trainingNamespace" not in b.exports  # no such namespace exists with teams
 
 
 def test_every_child_has_a_gpuforge_parent(env):
