@@ -22,13 +22,26 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from . import cost, eks, fsx, iam, kms, logs, netpol, nodes, runtime, s3, vpc  # noqa: F401  (registers rules)
+from . import (  # noqa: F401  (registers rules)
+    cost,
+    eks,
+    fsx,
+    iam,
+    kms,
+    logs,
+    netpol,
+    nodes,
+    runtime,
+    s3,
+    volumes,
+    vpc,
+)
 from .context import RuleContext
 from .rule import SEVERITIES, Outcome, Result, Rule, registered
 from .stack import Resource, Stack
 from .values import MISSING, UNKNOWN, is_unknown, normalize
 
-AREAS = ("S3", "KMS", "EKS", "NODE", "VPC", "IAM", "LOG", "RUN", "COST", "FSX", "NETPOL")
+AREAS = ("S3", "KMS", "EKS", "NODE", "VPC", "IAM", "LOG", "RUN", "COST", "FSX", "DATA", "NETPOL")
 RULES: tuple[Rule, ...] = tuple(
     sorted(registered(), key=lambda r: (AREAS.index(r.id.split("-")[1]), r.id))
 )

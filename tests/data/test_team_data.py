@@ -210,3 +210,22 @@ def test_the_platform_declares_each_teams_volumes_and_claims(env):
     ]
     associations = built.of("aws:eks/podIdentityAssociation:PodIdentityAssociation")
     assert "s3-csi-driver-sa" not in {a.inputs["serviceAccount"] for a in associations}
+
+
+def test_the_policy_pack_passes_the_teams_volumes_and_catches_a_leaky_one(env):
+    """GF-DATA-001 on what the platform declares, and on one volume made to sign as the
+    driver."""
+    from gpuforge import policies
+    from tests.components.mocks import build_platform
+
+    built = build_platform(env)
+    triples = [(r.urn, r.type, {**r.inputs, "id": r.id}) for r in built.resources]
+    assert policies.evaluate(triples, {"environment": "shared"}) == []
+    leaky = []
+    for urn, typ, props in triples:
+        if props.get("metadata", {}).get("name") == "gpuforge-shared-nlp-ckpt":
+            csi = {**props["spec"]["csi"], "volumeAttributes": {"bucketName": "b"}}
+            props = {**props, "spec": {**props["spec"], "csi": csi}}
+        leaky.append((urn, typ, props))
+    (finding,) = policies.evaluate(leaky, {"environment": "shared"})
+    assert finding.rule == "GF-DATA-001" and "signs as the driver" in finding.message
