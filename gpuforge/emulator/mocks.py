@@ -144,7 +144,7 @@ class MotoMocks(pulumi.runtime.Mocks):
                 raise self._fail(error) from error
             outputs, kind = {**inputs, **computed}, EMULATED
         else:
-            res_id, outputs, kind = f"{name}-{self.side.suffix(key)}", inputs, ECHOED
+            res_id, outputs, kind = f"{name}-{self._suffix(key)}", inputs, ECHOED
         record = ResourceRecord(
             urn=pending.urn,
             type=typ,
@@ -165,7 +165,7 @@ class MotoMocks(pulumi.runtime.Mocks):
         return res_id, outputs
 
     def _provider(self, key: str, typ: str, name: str, inputs: dict) -> str:
-        provider_id = f"{name}-{self.side.suffix(key)}"
+        provider_id = f"{name}-{self._suffix(key)}"
         if typ == "pulumi:providers:aws":
             raw = inputs.get("defaultTags")
             if isinstance(raw, str):  # provider inputs travel as JSON text
@@ -182,6 +182,13 @@ class MotoMocks(pulumi.runtime.Mocks):
         if not provider_ref:
             return self.default_provider_tags
         return self._provider_tags.get(provider_ref.rsplit("::", 1)[-1], {})
+
+    def _suffix(self, key: str) -> str:
+        # a Tag the worker's side created without answering first may be refused here
+        try:
+            return self.side.suffix(key)
+        except EmulationError as error:
+            raise self._fail(error) from error
 
     def settle(self) -> None:
         """After the program: what the account side created without answering first

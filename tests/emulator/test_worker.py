@@ -217,3 +217,22 @@ def test_a_program_whose_last_resource_is_a_refused_tag_fails_through_the_worker
         run_program(program, stack="bad", account=account)
     assert (refused.value.resource_type, refused.value.name) == (TAG, "orphan")
     assert "no-such-group" in refused.value.message
+
+
+def test_a_refused_tag_surfacing_at_an_echoed_resource_still_names_the_tag():
+    """The next request after a Tag may be an id suffix for a type nothing emulates."""
+    import pulumi
+    import pulumi_aws as aws
+
+    from gpuforge.emulator import run_program
+
+    def program():
+        tag = aws.autoscaling.Tag(
+            "orphan", autoscaling_group_name="no-such-group", tag={"key": "k", "value": "v"}
+        )
+        aws.sqs.Queue("after", opts=pulumi.ResourceOptions(depends_on=[tag]))
+
+    account = worker.WorkerAccount(region="us-east-1")
+    with account, pytest.raises(EmulationError) as refused:
+        run_program(program, stack="bad", account=account)
+    assert (refused.value.resource_type, refused.value.name) == (TAG, "orphan")
