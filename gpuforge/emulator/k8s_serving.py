@@ -177,9 +177,11 @@ class KubernetesServing:
             served = self.served(resource)
             if served is None:
                 raise kmock.KubernetesResourceNotFoundError()
-            _check_media_type(request)
+            strategic = _check_media_type(request, served, self.kubernetes_version)
             if request.action == kmock.action.CREATE:
                 self._check_fields(request, served)
+            if strategic:
+                request = self._as_merge_patch(request, served)
         try:
             return await super()._handle(request)  # type: ignore[misc]
         except kmock.KubernetesObjectNotFoundError:
@@ -190,6 +192,33 @@ class KubernetesServing:
             assert served is not None
             name = ((request.data or {}).get("metadata") or {}).get("name", "")
             raise _error(shapes.already_exists(served.group, served.plural, name)) from None
+
+    def _as_merge_patch(self, request: Any, served: shapes.ApiResource) -> Any:
+        """A strategic merge patch of a stored built-in object, applied as the API server
+        applies it (`k8s_strategic_merge`), handed to kmock as the JSON merge patch that
+        gives the same object. kmock serves no copy of a request (no reaction matched an
+        `attrs.evolve`d one), so the body is swapped in place: `_requests` then shows the
+        JSON merge patch."""
+        from gpuforge.emulator import k8s_strategic_merge
+
+        key = (request.resource, request.namespace, request.name)
+        objects = self._objects  # type: ignore[attr-defined]
+        if key not in objects or objects[key].deleted or not isinstance(request.data, dict):
+            return request  # kmock answers the 404
+        stored = objects[key]
+        original = stored.raw
+        merged = k8s_strategic_merge.apply(
+            original,
+            request.data,
+            self.kubernetes_version,
+            served.group,
+            served.version,
+            served.kind,
+        )
+        object.__setattr__(  # a frozen attrs Request
+            request, "data", k8s_strategic_merge.merge_patch(original, merged)
+        )
+        return request
 
     def _check_fields(self, request: Any, served: shapes.ApiResource) -> None:
         """`fieldValidation=Strict` (kubectl's default): refuse unknown fields."""
@@ -283,22 +312,38 @@ class KubernetesServing:
 
 
 JSON = "application/json"
-PATCH_TYPES = ("application/merge-patch+json", "application/strategic-merge-patch+json")
-"""The patches kmock applies (a merge of the JSON body: dicts merge, lists replace; a
-strategic merge patch's list directives are not interpreted). JSON Patch, server-side
-apply and protobuf bodies (kubectl's typed commands such as `create namespace` send
-protobuf) answer 415, as the API server does for a body it cannot decode."""
+MERGE_PATCH, STRATEGIC_MERGE_PATCH = (
+    "application/merge-patch+json",
+    "application/strategic-merge-patch+json",
+)
+PATCH_TYPES = (MERGE_PATCH, STRATEGIC_MERGE_PATCH)
+"""The patches the emulator applies: a JSON merge patch (kmock's merge: dicts merge,
+lists replace, null deletes) and, for built-in kinds, a strategic merge patch
+(`k8s_strategic_merge`). Custom resources take no strategic merge patch, as the API
+server's CRD handler does not. JSON Patch, server-side apply and protobuf bodies
+(kubectl's typed commands such as `create namespace` send protobuf) answer 415, as the
+API server does for a body it cannot decode."""
 
 
-def _check_media_type(request: Any) -> None:
+def _check_media_type(request: Any, served: shapes.ApiResource, kubernetes_version: str) -> bool:
+    """Raise 415 for a body the emulator cannot apply; whether it is a strategic merge
+    patch (of a built-in kind)."""
+    from gpuforge.emulator import k8s_strategic_merge
+
     method = str(request.method.value if hasattr(request.method, "value") else request.method)
     if method.upper() not in ("POST", "PUT", "PATCH"):
-        return
+        return False
     headers = {k.lower(): v for k, v in request.headers.items()}
     media = headers.get("content-type", JSON).split(";")[0].strip().lower()
-    accepted = PATCH_TYPES if method.upper() == "PATCH" else (JSON,)
+    accepted: tuple[str, ...] = (JSON,)
+    if method.upper() == "PATCH":
+        builtin = k8s_strategic_merge.supports(
+            kubernetes_version, served.group, served.version, served.kind
+        )
+        accepted = PATCH_TYPES if builtin else (MERGE_PATCH,)
     if media not in accepted:
         raise _error(shapes.unsupported_media_type(accepted))
+    return media == STRATEGIC_MERGE_PATCH
 
 
 def _with_type(obj: dict, served: shapes.ApiResource) -> dict:

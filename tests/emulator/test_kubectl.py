@@ -383,3 +383,41 @@ def test_a_kubeconfig_path_that_is_a_symlink_is_refused(api, tmp_path):
     assert "symbolic link" in result.stderr and len(result.stderr.splitlines()) == 1
     assert len(result.stderr.strip().splitlines()) == 1
     assert target.read_text() == "keep"
+
+
+def test_a_second_apply_merges_containers_as_the_api_server_does(api, kubectl):
+    """`kubectl apply` of a changed Deployment sends a strategic merge patch: the container
+    keeps what the change does not touch, and no patch directive is stored."""
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "smp", "namespace": NS},
+        "spec": {
+            "selector": {"matchLabels": {"app": "smp"}},
+            "template": {
+                "metadata": {"labels": {"app": "smp"}},
+                "spec": {
+                    "containers": [
+                        {"name": "web", "image": "nginx:1.27", "args": ["-g", "daemon off;"]},
+                        {"name": "side", "image": "busybox:1.36"},
+                    ]
+                },
+            },
+        },
+    }
+    kubectl("apply", "-f", "-", stdin=_doc(deployment))
+    containers = deployment["spec"]["template"]["spec"]["containers"]
+    containers[0]["image"] = "nginx:1.28"
+    assert "configured" in kubectl("apply", "-f", "-", stdin=_doc(deployment)).stdout
+    got = json.loads(kubectl("get", "deployment", "smp", "-n", NS, "-o", "json").stdout)
+    stored = got["spec"]["template"]["spec"]
+    assert stored["containers"] == [
+        {"name": "web", "image": "nginx:1.28", "args": ["-g", "daemon off;"]},
+        {"name": "side", "image": "busybox:1.36"},
+    ]
+    assert not [k for k in json.dumps(got).split('"') if k.startswith("$setElementOrder")]
+    kubectl("set", "image", "deployment/smp", "side=busybox:1.37", "-n", NS)
+    got = json.loads(kubectl("get", "deployment", "smp", "-n", NS, "-o", "json").stdout)
+    images = [c["image"] for c in got["spec"]["template"]["spec"]["containers"]]
+    assert images == ["nginx:1.28", "busybox:1.37"]
+    kubectl("delete", "deployment", "smp", "-n", NS)
