@@ -72,7 +72,7 @@ class DataAccess:
 def team_access(spec: EnvironmentSpec, team: Team, fs: FilesystemSpec) -> DataAccess | str:
     """How `team` may mount `fs`, or why it may not (see the module docstring)."""
     if team.spec is None:
-        return DataAccess(read_only=not fsf.writable(spec, fs))
+        return _default_access(spec, fs)
     readable = team_grants.datasets(spec, team.spec)
     prefixed = team_grants.prefix_buckets(spec)
     behind = fsf.buckets(fs)
