@@ -1,7 +1,7 @@
 """The NodeConfig an EFA pool's nodes get, and the user data that carries it.
 
 EFA needs an unlimited memlock rlimit in the training container: libfabric's EFA
-provider registers (pins) its buffers, and with the 64 KiB default it aborts with
+provider registers (pins) its buffers, and with a 64 KiB limit it aborts with
 "Libfabric error: (-12) Cannot allocate memory" (awslabs/awsome-distributed-ai#647).
 A pod cannot set an rlimit; the container gets what the node's runtime gives it. On the
 AL2023 EKS AMIs, nodeadm writes containerd's base runtime spec, whose only rlimit is
@@ -12,7 +12,7 @@ and neither do the AMI's drop-ins (templates/al2023/runtime/rootfs/etc/systemd/s
 containerd.service.d/00-runtime-slice.conf). nodeadm's `containerd.baseRuntimeSpec`
 sets it (nodeadm/doc/examples.md:198-215, "Modifying container RLIMITs").
 
-Two facts of nodeadm's shape what gpuforge writes:
+Two facts about nodeadm shape what gpuforge writes:
 
 - The base runtime spec is merged with mergo, which replaces lists
   (nodeadm/internal/util/merge.go:16-54, mergo.WithOverride without WithAppendSlice):
