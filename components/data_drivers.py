@@ -113,40 +113,33 @@ class DataDrivers(pulumi.ComponentResource):
         """The add-on, and (unless `policy` is None: it needs no AWS access of its own) its
         service account's role through Pod Identity."""
         child = pulumi.ResourceOptions(parent=self)
-        if policy is None:
-            found = eks.Addon(
-                f"{name}-{addon}",
-                cluster_name=args.cluster_name,
-                addon_name=addon,
-                resolve_conflicts_on_create="OVERWRITE",
-                resolve_conflicts_on_update="PRESERVE",
+        after: list[pulumi.Resource] = []
+        if policy is not None:
+            role = iam.Role(
+                rn.child(name, suffix),
+                description=f"{addon} of {args.spec.cluster_name} (EKS Pod Identity)",
+                assume_role_policy=_aws.pod_identity_trust(
+                    self, args.spec.cluster_name, SYSTEM_NAMESPACE, service_account
+                ),
                 opts=child,
             )
-            self.addons[addon] = found.arn
-            return
-        role = iam.Role(
-            rn.child(name, suffix),
-            description=f"{addon} of {args.spec.cluster_name} (EKS Pod Identity)",
-            assume_role_policy=_aws.pod_identity_trust(
-                self, args.spec.cluster_name, SYSTEM_NAMESPACE, service_account
-            ),
-            opts=child,
-        )
-        iam.RolePolicy(rn.child(name, suffix), role=role.id, policy=policy, opts=child)
-        association = eks.PodIdentityAssociation(
-            rn.child(name, suffix),
-            cluster_name=args.cluster_name,
-            namespace=SYSTEM_NAMESPACE,
-            service_account=service_account,
-            role_arn=role.arn,
-            opts=child,
-        )
+            iam.RolePolicy(rn.child(name, suffix), role=role.id, policy=policy, opts=child)
+            after.append(
+                eks.PodIdentityAssociation(
+                    rn.child(name, suffix),
+                    cluster_name=args.cluster_name,
+                    namespace=SYSTEM_NAMESPACE,
+                    service_account=service_account,
+                    role_arn=role.arn,
+                    opts=child,
+                )
+            )
         found = eks.Addon(
             f"{name}-{addon}",
             cluster_name=args.cluster_name,
             addon_name=addon,
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="PRESERVE",
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[association]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=after),
         )
         self.addons[addon] = found.arn
