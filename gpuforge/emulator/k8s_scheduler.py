@@ -248,6 +248,11 @@ def _histogram(reasons: list[str]) -> str:
     return ", ".join(sorted(f"{n} {reason}" for reason, n in Counter(reasons).items()))
 
 
+NO_NODES = "no nodes available to schedule pods"
+"""kube-scheduler's `ErrNoNodesAvailable`: what it says before any filter when the cluster
+has no node."""
+
+
 def fit_message(reasons_by_node: dict[str, list[str]]) -> str:
     """kube-scheduler's FitError text, "0/N nodes are available: <histogram>." (reasons
     counted and sorted, kubernetes pkg/scheduler/framework/types.go `FitError.Error`),
@@ -256,7 +261,7 @@ def fit_message(reasons_by_node: dict[str, list[str]]) -> str:
     With no node at all: "no nodes available to schedule pods" (`ErrNoNodesAvailable`)."""
     nodes = len(reasons_by_node)
     if nodes == 0:
-        return "no nodes available to schedule pods"
+        return NO_NODES
     flat = [r for rs in reasons_by_node.values() for r in rs]
     preemption = [
         "No preemption victims found for incoming pod"
@@ -292,7 +297,7 @@ def prefilter_message(reason: str, nodes: int) -> str:
     """`FitError.Error` for a PreFilter refusal: its message alone (every node carries
     the same status, so no histogram), then DefaultPreemption's, which no victim helps."""
     if nodes == 0:
-        return "no nodes available to schedule pods"
+        return NO_NODES
     return (
         f"0/{nodes} nodes are available: {reason}. "
         f"preemption: 0/{nodes} nodes are available: {nodes} Preemption is not helpful for "

@@ -167,7 +167,7 @@ def launch_template_user_data(ctx: Context, template: dict, ami_type: str | None
     found = ctx.client("ec2").describe_launch_template_versions(
         LaunchTemplateId=template["id"], Versions=[template["version"]]
     )["LaunchTemplateVersions"]
-    data = found[0].get("LaunchTemplateData") or {} if found else {}
+    data = (found[0].get("LaunchTemplateData") or {}) if found else {}
     user_data.check(ami_type, data.get("ImageId"), data.get("UserData"))
 
 
