@@ -29,8 +29,9 @@ Each request gets one answer, in order:
   without waiting, several at once; answered `("ok", None)` or the first refusal, which
   the parent raises at its next request or at `settle`, the end of the program run.
   A batch handler creates them in one boto3 call (`account_side.create_many`);
-- `("stop",)`: the account is stopped and the worker exits; it also exits when its
-  stdin closes (the parent ended), and it ignores Ctrl-C, which the parent handles.
+- `("stop",)`: answered `("ok", None)`, then the worker exits without resetting moto;
+  it also exits when its stdin closes (the parent ended), and it ignores Ctrl-C, which
+  the parent handles.
 """
 
 from __future__ import annotations
@@ -114,8 +115,7 @@ class WorkerAccount:
             try:
                 self._flush_queued()
                 _send(self._process.stdin, message)
-                earlier = [self._answer() for _ in range(self._unanswered)]
-                self._unanswered = 0
+                earlier = self._take_unanswered()
                 answer = self._answer()
             except (BrokenPipeError, OSError):
                 answer = None
@@ -152,12 +152,17 @@ class WorkerAccount:
         with self._lock:
             try:
                 self._flush_queued()
-                answers = [self._answer() for _ in range(self._unanswered)]
-                self._unanswered = 0
+                answers = self._take_unanswered()
             except (BrokenPipeError, OSError):
                 answers = [None]
         for answer in answers:
             self._value(answer)
+
+    def _take_unanswered(self) -> list[Any]:
+        """The answers of what was sent without waiting, in order (the lock held)."""
+        answers = [self._answer() for _ in range(self._unanswered)]
+        self._unanswered = 0
+        return answers
 
     def _answer(self) -> Any:
         assert self._process is not None
